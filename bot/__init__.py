@@ -1,0 +1,1 @@
+"""Hearth: a Telegram bot for couples' daily rituals."""

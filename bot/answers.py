@@ -1,0 +1,265 @@
+"""Answers: recording, sealing, the mirror (reveal) and edits."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.couples import other_partner
+from bot.i18n import _
+from bot.models import Answer, Couple, OutboxMessage, Partner, Prompt
+from bot.outbox import Outgoing
+
+MAX_TEXT = 4096
+OPEN_HOURS = 24
+MEDIA_LABELS = {
+    "voice": "a voice message",
+    "video_note": "a video message",
+    "photo": "a photo",
+    "video": "a video",
+}
+
+
+@dataclass(frozen=True)
+class IncomingAnswer:
+    """An answer as it arrived: its kind, text or caption, and where it lives in Telegram."""
+
+    kind: str
+    text: str | None
+    chat_id: int
+    message_id: int
+    in_group: bool
+
+
+class Status(enum.Enum):
+    """What recording an answer did."""
+
+    RECORDED = "recorded"  # sealed until the other partner answers
+    REVEALED = "revealed"  # both have answered: mirrored
+    ALREADY = "already"  # this partner had answered this prompt before
+
+
+@dataclass
+class AnswerResult:
+    """The outcome of an answer and the messages it calls for."""
+
+    status: Status
+    prompt: Prompt
+    messages: list[Outgoing] = field(default_factory=list)
+
+
+def fit(header: str, body: str) -> str:
+    """Header plus user text (escaped), cut so the message stays within Telegram's limit."""
+    room = MAX_TEXT - len(header) - 2
+    text = escape(body)
+    if len(text) > room:
+        text = escape(body[: max(room - 40, 0)]) + "…"
+    return f"{header}\n\n{text}" if text else header
+
+
+async def prompt_for_reply(
+    session: AsyncSession, couple: Couple, reply_to_id: int, reply_text: str | None
+) -> Prompt | None:
+    """The prompt whose message was replied to: by message id, else by its text.
+
+    The text fallback covers a prompt whose send timed out (delivered, id unknown).
+    """
+    prompt_id = await session.scalar(
+        select(OutboxMessage.prompt_id).where(
+            OutboxMessage.chat_id == couple.chat_id,
+            OutboxMessage.sent_message_id == reply_to_id,
+            OutboxMessage.prompt_id.is_not(None),
+        )
+    )
+    if prompt_id is not None:
+        return await session.get(Prompt, prompt_id)
+    if not reply_text:
+        return None
+    recent = await session.scalars(
+        select(Prompt).where(Prompt.couple_id == couple.id).order_by(Prompt.id.desc()).limit(14)
+    )
+    return next((p for p in recent if p.text in reply_text), None)
+
+
+async def answer_of(session: AsyncSession, prompt: Prompt, partner: Partner) -> Answer | None:
+    """The partner's answer to the prompt, if any."""
+    return await session.scalar(
+        select(Answer).where(Answer.prompt_id == prompt.id, Answer.partner_id == partner.id)
+    )
+
+
+async def open_prompt(
+    session: AsyncSession, couple: Couple, partner: Partner, now: datetime
+) -> Prompt | None:
+    """The prompt a private message answers: the one picked by button, else today's question."""
+    answered = select(Answer.prompt_id).where(Answer.partner_id == partner.id)
+    if partner.pending_prompt_id is not None:
+        prompt = await session.get(Prompt, partner.pending_prompt_id)
+        if prompt is not None and await answer_of(session, prompt, partner) is None:
+            return prompt
+    candidates = await session.scalars(
+        select(Prompt)
+        .where(
+            Prompt.couple_id == couple.id,
+            Prompt.created_at >= now - timedelta(hours=OPEN_HOURS),
+            Prompt.id.not_in(answered),
+        )
+        .order_by(Prompt.id.desc())
+    )
+    found = list(candidates)
+    return next((p for p in found if p.kind == "question"), found[0] if found else None)
+
+
+def _describe(answer: Answer) -> str:
+    return _(MEDIA_LABELS[answer.kind]) if answer.kind in MEDIA_LABELS else ""
+
+
+def _mirror_to(
+    receiver: Partner, sharer: Partner, prompt: Prompt, answer: Answer
+) -> list[Outgoing]:
+    """The sharer's answer, privately to the receiver (media copied)."""
+    header = _("💌 <b>{name}</b> answered <i>{question}</i>").format(
+        name=escape(sharer.first_name), question=escape(prompt.text)
+    )
+    common = {"purpose": "reveal", "partner_id": receiver.id, "prompt_id": prompt.id}
+    if answer.kind == "text":
+        return [Outgoing(receiver.user_id, fit(header, answer.text or ""), **common)]  # type: ignore[arg-type]
+    return [
+        Outgoing(receiver.user_id, header, **common),  # type: ignore[arg-type]
+        Outgoing(receiver.user_id, copy_from=(answer.chat_id, answer.message_id), **common),  # type: ignore[arg-type]
+    ]
+
+
+def _group_reveal(couple: Couple, prompt: Prompt, pair: list[Answer]) -> list[Outgoing]:
+    """Both answers in the group: one message when they fit, media copied after it."""
+    names = {p.id: escape(p.first_name) for p in couple.partners}
+    parts = [_("💞 Both answers are in for <i>{question}</i>").format(question=escape(prompt.text))]
+    copies: list[Answer] = []
+    for answer in pair:
+        header = _("<b>{name}</b>:").format(name=names[answer.partner_id])
+        if answer.kind == "text":
+            parts.append(f"{header} {escape(answer.text or '')}")
+        else:
+            parts.append(f"{header} {_describe(answer)} ⬇️")
+            copies.append(answer)
+    combined = "\n\n".join(parts)
+    texts = [combined] if len(combined) <= MAX_TEXT else [
+        parts[0],
+        *(fit(_("<b>{name}</b>:").format(name=names[a.partner_id]), a.text or "") for a in pair),
+    ]
+
+    def message(text: str = "", copy_from: tuple[int, int] | None = None) -> Outgoing:
+        return Outgoing(
+            couple.chat_id,
+            text,
+            copy_from=copy_from,
+            purpose="reveal_group",
+            only_if_private_group=True,
+            prompt_id=prompt.id,
+        )
+
+    return [message(text) for text in texts] + [
+        message(copy_from=(a.chat_id, a.message_id)) for a in copies
+    ]
+
+
+def reveal_messages(couple: Couple, prompt: Prompt, answers: dict[int, Answer]) -> list[Outgoing]:
+    """Both answers to each partner privately, to the group only if it is just the two."""
+    first, second = couple.partners
+    messages = _mirror_to(first, second, prompt, answers[second.id])
+    messages += _mirror_to(second, first, prompt, answers[first.id])
+    messages += _group_reveal(couple, prompt, [answers[first.id], answers[second.id]])
+    messages.append(
+        Outgoing(
+            couple.chat_id,
+            _(
+                "🕯 Now put the phones away and give each other twenty minutes, just the "
+                "two of you: ask about what surprised you, and listen more than you talk."
+            ),
+            purpose="invite",
+            prompt_id=prompt.id,
+        )
+    )
+    return messages
+
+
+async def record_answer(
+    session: AsyncSession,
+    couple: Couple,
+    partner: Partner,
+    prompt: Prompt,
+    incoming: IncomingAnswer,
+    now: datetime,
+) -> AnswerResult:
+    """Store a partner's answer; when both have answered, reveal to both."""
+    if await answer_of(session, prompt, partner) is not None:
+        return AnswerResult(Status.ALREADY, prompt)
+    session.add(
+        Answer(
+            prompt_id=prompt.id,
+            partner_id=partner.id,
+            kind=incoming.kind,
+            text=incoming.text,
+            chat_id=incoming.chat_id,
+            message_id=incoming.message_id,
+            in_group=incoming.in_group,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    if partner.pending_prompt_id == prompt.id:
+        partner.pending_prompt_id = None
+    await session.flush()
+    other = other_partner(couple, partner)
+    if other is None:
+        return AnswerResult(Status.RECORDED, prompt)
+    rows = await session.scalars(select(Answer).where(Answer.prompt_id == prompt.id))
+    answers = {a.partner_id: a for a in rows}
+    if other.id not in answers:
+        nudge = _("✨ {name} has answered. Your turn!\n\n<i>{question}</i>").format(
+            name=escape(partner.first_name), question=escape(prompt.text)
+        )
+        group_nudge = _("✨ {name} has answered. {other}, your turn!").format(
+            name=escape(partner.first_name), other=escape(other.first_name)
+        )
+        fallback = Outgoing(couple.chat_id, group_nudge, purpose="your_turn")
+        message = Outgoing(
+            other.user_id, nudge, purpose="your_turn", partner_id=other.id, fallback=fallback
+        )
+        return AnswerResult(Status.RECORDED, prompt, [message if other.private_open else fallback])
+    prompt.revealed_at = now
+    return AnswerResult(Status.REVEALED, prompt, reveal_messages(couple, prompt, answers))
+
+
+async def edit_answer(
+    session: AsyncSession, chat_id: int, message_id: int, text: str | None, now: datetime
+) -> list[Outgoing] | None:
+    """Update an edited answer; if already revealed, tell the partner. None if not an answer."""
+    answer = await session.scalar(
+        select(Answer).where(Answer.chat_id == chat_id, Answer.message_id == message_id)
+    )
+    if answer is None:
+        return None
+    answer.text = text
+    answer.updated_at = now
+    prompt = await session.get(Prompt, answer.prompt_id)
+    partner = await session.get(Partner, answer.partner_id)
+    if prompt is None or partner is None or prompt.revealed_at is None:
+        return []
+    couple = await session.get(Couple, prompt.couple_id)
+    other = None if couple is None else other_partner(couple, partner)
+    if other is None or couple is None:
+        return []
+    header = _("✏️ <b>{name}</b> edited their answer to <i>{question}</i>").format(
+        name=escape(partner.first_name), question=escape(prompt.text)
+    )
+    body = fit(header, text or "") if answer.kind == "text" else header
+    return [
+        Outgoing(other.user_id, body, purpose="edit", partner_id=other.id, prompt_id=prompt.id),
+        Outgoing(couple.chat_id, body, purpose="edit_group", only_if_private_group=True),
+    ]

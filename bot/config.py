@@ -1,0 +1,113 @@
+"""Settings: the only module that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# BotFather tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe chars.
+TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+
+TOKEN_HELP = """\
+Hearth needs a Telegram bot token to run.
+
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Choose a name and a username (ending in "bot"); BotFather replies with a token
+     such as 123456789:AAE...
+  3. Put it in a file named .env next to README.md:
+         TELEGRAM_BOT_TOKEN=123456789:AAE...
+     (see .env.example for every setting), then run the bot again.
+
+No token yet? Try the demo, which plays a couple's whole day against a
+simulated Telegram, with no token and no network:
+
+    python -m bot demo
+"""
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Hearth reads, with its default."""
+
+    token: str = ""
+    database_url: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    tick_seconds: float = 30.0
+    log_level: str = "INFO"
+    retention_days: int = 30
+    rate_limit: bool = True
+
+    def require_token(self) -> None:
+        """Raise ConfigError with instructions when the token is missing or malformed."""
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set.\n\n" + TOKEN_HELP)
+        if not TOKEN_PATTERN.match(self.token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token "
+                "(expected digits, a colon, then letters).\n\n" + TOKEN_HELP
+            )
+
+
+def default_database_url(base: Path = ROOT) -> str:
+    """The SQLite file used when DATABASE_URL is not set (outside data/, which holds content)."""
+    return f"sqlite+aiosqlite:///{base / 'var' / 'hearth.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain `postgresql://` and `sqlite://` URLs to the async drivers Hearth uses."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}.")
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env"
+) -> Settings:
+    """Read settings from `.env` (if present) overlaid by the process environment."""
+    env: dict[str, str] = {}
+    if env_file is not None and env_file.exists():
+        env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+    base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
+    return Settings(
+        token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        database_url=normalise_database_url(
+            env.get("DATABASE_URL", "").strip() or default_database_url()
+        ),
+        api_base_url=base_url,
+        tick_seconds=_number(env, "HEARTH_TICK_SECONDS", 30.0, 1.0),
+        log_level=level,
+        retention_days=int(_number(env, "HEARTH_RETENTION_DAYS", 30, 1)),
+    )

@@ -1,0 +1,264 @@
+"""Couples and partners: onboarding, private-chat links and schedule settings."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from bot import schedule
+from bot.models import Couple, OutboxMessage, Partner, Prompt
+
+MAX_PAUSE_DAYS = 90
+
+
+async def couple_by_chat(session: AsyncSession, chat_id: int) -> Couple | None:
+    """The couple living in group `chat_id`, active or not."""
+    return await session.scalar(select(Couple).where(Couple.chat_id == chat_id))
+
+
+async def partner_of(session: AsyncSession, user_id: int) -> Partner | None:
+    """The user's partner record in an active couple (else their newest one), or None."""
+    rows = await session.scalars(
+        select(Partner)
+        .join(Couple)
+        .where(Partner.user_id == user_id)
+        .options(joinedload(Partner.couple).selectinload(Couple.partners))
+        .order_by(Couple.active.desc(), Partner.id.desc())
+    )
+    return rows.first()
+
+
+def other_partner(couple: Couple, partner: Partner) -> Partner | None:
+    """The other half of the couple, once there is one."""
+    return next((p for p in couple.partners if p.id != partner.id), None)
+
+
+def partner_in(couple: Couple, user_id: int) -> Partner | None:
+    """The couple's partner with this Telegram user id, or None (a third person)."""
+    return next((p for p in couple.partners if p.user_id == user_id), None)
+
+
+def reschedule(couple: Couple, now: datetime) -> None:
+    """Recompute every next instant from the couple's local times and time zone."""
+    if not couple.complete:
+        return
+    tz = ZoneInfo(couple.tz)
+    for column, occurrence in occurrences(couple).items():
+        setattr(couple, column, schedule.next_after(occurrence, now, tz))
+
+
+def occurrences(couple: Couple) -> dict[str, schedule.Occurrence]:
+    """The couple's recurring prompts, keyed by the column that holds their next instant."""
+    tz = ZoneInfo(couple.tz)
+    jar_time = schedule.parse_hhmm(couple.jar_time)
+    return {
+        "next_question_at": schedule.daily(schedule.parse_hhmm(couple.question_time), tz),
+        "next_gesture_at": schedule.daily(schedule.parse_hhmm(couple.gesture_time), tz),
+        "next_jar_at": schedule.weekly(couple.jar_day, jar_time, tz),
+        "next_jar_reminder_at": schedule.weekly((couple.jar_day - 2) % 7, jar_time, tz),
+    }
+
+
+async def bot_added(session: AsyncSession, chat_id: int, title: str, now: datetime) -> Couple:
+    """Create the couple for a group the bot joined, or reactivate it after a removal."""
+    couple = await couple_by_chat(session, chat_id)
+    if couple is None:
+        couple = Couple(
+            chat_id=chat_id,
+            chat_title=title[:255],
+            link_token=secrets.token_urlsafe(12),
+            created_at=now,
+            active=True,
+            tz="UTC",
+            question_time="20:00",
+            gesture_time="09:00",
+            jar_day=4,
+            jar_time="19:00",
+            paused=False,
+            depth=1,
+        )
+        couple.partners = []
+        session.add(couple)
+        await session.flush()
+    else:
+        couple.active = True
+        couple.removed_at = None
+        couple.chat_title = title[:255]
+        reschedule(couple, now)
+    return couple
+
+
+async def bot_removed(session: AsyncSession, chat_id: int, now: datetime) -> Couple | None:
+    """Deactivate the couple of a group the bot was removed from: nothing more is sent."""
+    couple = await couple_by_chat(session, chat_id)
+    if couple is not None and couple.active:
+        couple.active = False
+        couple.removed_at = now
+    return couple
+
+
+async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """Follow a group that became a supergroup (its chat id changes)."""
+    couple = await couple_by_chat(session, old_chat_id)
+    if couple is None or await couple_by_chat(session, new_chat_id) is not None:
+        return False
+    couple.chat_id = new_chat_id
+    pending = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == "pending"
+        )
+    )
+    for row in pending:
+        row.chat_id = new_chat_id
+    return True
+
+
+class Join(enum.Enum):
+    """What pressing "We're in" did."""
+
+    JOINED = "joined"  # first partner in
+    COMPLETED = "completed"  # second partner in: the couple is complete
+    ALREADY = "already"
+    FULL = "full"
+    PAIRED_ELSEWHERE = "paired_elsewhere"
+    INACTIVE = "inactive"
+
+
+@dataclass
+class JoinResult:
+    """The outcome of a join and the partner it concerns."""
+
+    outcome: Join
+    partner: Partner | None = None
+    elsewhere: Couple | None = None
+
+
+async def join(
+    session: AsyncSession, couple: Couple, user_id: int, first_name: str, now: datetime
+) -> JoinResult:
+    """Add a person to the couple: at most two, and never someone paired in another chat."""
+    if not couple.active:
+        return JoinResult(Join.INACTIVE)
+    existing = partner_in(couple, user_id)
+    if existing is not None:
+        return JoinResult(Join.ALREADY, existing)
+    if couple.complete:
+        return JoinResult(Join.FULL)
+    elsewhere = await partner_of(session, user_id)
+    if elsewhere is not None and elsewhere.couple.active and elsewhere.couple_id != couple.id:
+        return JoinResult(Join.PAIRED_ELSEWHERE, elsewhere, elsewhere.couple)
+    partner = Partner(
+        couple_id=couple.id,
+        user_id=user_id,
+        first_name=(first_name or "Partner")[:255],
+        private_open=False,
+        joined_at=now,
+    )
+    couple.partners.append(partner)
+    await session.flush()
+    if couple.complete:
+        reschedule(couple, now)
+        return JoinResult(Join.COMPLETED, partner)
+    return JoinResult(Join.JOINED, partner)
+
+
+class Link(enum.Enum):
+    """What a deep-link /start did."""
+
+    LINKED = "linked"
+    NOT_PARTNER = "not_partner"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class LinkResult:
+    """The outcome of a deep link, with the partner and (for answer links) the prompt."""
+
+    outcome: Link
+    partner: Partner | None = None
+    prompt: Prompt | None = None
+
+
+async def link_private(session: AsyncSession, payload: str, user_id: int) -> LinkResult:
+    """Link a partner's private chat from a deep-link payload (couple token or `a<prompt>`)."""
+    prompt = None
+    if payload.startswith("a") and payload[1:].isdigit():
+        prompt = await session.get(Prompt, int(payload[1:]))
+        couple = None if prompt is None else await session.get(Couple, prompt.couple_id)
+    else:
+        couple = await session.scalar(select(Couple).where(Couple.link_token == payload))
+    if couple is None:
+        return LinkResult(Link.UNKNOWN)
+    partner = partner_in(couple, user_id)
+    if partner is None:
+        return LinkResult(Link.NOT_PARTNER)
+    partner.private_open = True
+    if prompt is not None:
+        partner.pending_prompt_id = prompt.id
+    # Messages held while the chat was closed (e.g. a reveal) are due again now.
+    held = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.partner_id == partner.id, OutboxMessage.status == "held"
+        )
+    )
+    for row in held:
+        row.status = "pending"
+    return LinkResult(Link.LINKED, partner, prompt)
+
+
+def set_timezone(couple: Couple, name: str, now: datetime) -> None:
+    """Set the IANA zone (already resolved) and recompute the schedule."""
+    couple.tz = name
+    reschedule(couple, now)
+
+
+TIME_COLUMNS = {"question": "question_time", "gesture": "gesture_time", "jar": "jar_time"}
+
+
+def set_time(couple: Couple, which: str, raw: str, now: datetime) -> str:
+    """Set the question, gesture or jar time from 'HH:MM'; raise ValueError if malformed."""
+    if which not in TIME_COLUMNS:
+        raise KeyError(which)
+    value = schedule.hhmm(schedule.parse_hhmm(raw))
+    setattr(couple, TIME_COLUMNS[which], value)
+    reschedule(couple, now)
+    return value
+
+
+def set_jar_day(couple: Couple, raw: str, now: datetime) -> int:
+    """Set the weekday of jar night; raise ValueError if not a weekday."""
+    couple.jar_day = schedule.parse_weekday(raw)
+    reschedule(couple, now)
+    return couple.jar_day
+
+
+def pause(couple: Couple, days: int | None, now: datetime) -> datetime | None:
+    """Pause every prompt, for `days` or until resumed; returns when it ends."""
+    if days is not None and not 1 <= days <= MAX_PAUSE_DAYS:
+        raise ValueError(days)
+    couple.paused = True
+    couple.paused_until = None if days is None else now + timedelta(days=days)
+    return couple.paused_until
+
+
+def resume(couple: Couple) -> bool:
+    """End a pause; False if the couple was not paused."""
+    was_paused = couple.paused
+    couple.paused = False
+    couple.paused_until = None
+    return was_paused
+
+
+def is_paused(couple: Couple, now: datetime) -> bool:
+    """Paused right now (a timed pause ends by itself)."""
+    if couple.paused and couple.paused_until is not None and couple.paused_until <= now:
+        couple.paused = False
+        couple.paused_until = None
+    return couple.paused

@@ -1,0 +1,149 @@
+"""`python -m bot demo`: a couple's whole day against the simulated Telegram, no token needed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.fakebot import FakeChat, FakeUser, Sent
+from bot.simulation import Simulation
+
+START = datetime(2025, 6, 6, 6, 0, tzinfo=UTC)  # a Friday: jar night included
+
+
+class Narrator:
+    """Prints who does what, and every message the bot sends, as each person sees it."""
+
+    def __init__(self, sim: Simulation, width: int = 78) -> None:
+        """Follow the simulation's fake Telegram from now on."""
+        self.sim = sim
+        self.seen = 0
+        self.reacted = 0
+        self.width = width
+        self.names: dict[int, str] = {}
+
+    def name(self, chat_id: int) -> str:
+        """How a chat is called in the transcript."""
+        if chat_id in self.names:
+            return self.names[chat_id]
+        user = self.sim.fake.users.get(chat_id)
+        return f"{user.first_name} (private)" if user else "group"
+
+    def clock(self) -> str:
+        """The simulated local time in Berlin."""
+        from zoneinfo import ZoneInfo
+
+        return self.sim.clock.now.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %H:%M")
+
+    def scene(self, title: str) -> None:
+        """A heading for the next part of the day."""
+        print(f"\n=== {self.clock()} · {title} ".ljust(self.width, "="))
+
+    def act(self, who: str, what: str) -> None:
+        """A person does something."""
+        print(f"\n  👤 {who}: {what}")
+
+    def show(self) -> None:
+        """Print the bot's messages sent since the last call."""
+        for sent in self.sim.fake.sent[self.seen :]:
+            self._print(sent)
+        self.seen = len(self.sim.fake.sent)
+        for chat_id, _message_id, emoji in self.sim.fake.reactions[self.reacted :]:
+            print(f"\n  {emoji} Hearth reacts to the message in {self.name(chat_id)}")
+        self.reacted = len(self.sim.fake.reactions)
+
+    def _print(self, sent: Sent) -> None:
+        print(f"\n  🤖 Hearth → {self.name(sent.chat_id)}:")
+        for paragraph in sent.text.split("\n"):
+            lines = textwrap.wrap(paragraph, self.width - 6) or [""]
+            for line in lines:
+                print(f"     │ {line}")
+        labels = [b["text"] for row in sent.buttons for b in row]
+        if labels:
+            print("     │ " + "  ".join(f"[{label}]" for label in labels))
+
+
+async def play(database_url: str) -> Simulation:
+    """Run the demo day and print the transcript; returns the finished simulation."""
+    async with Simulation(database_url, START) as sim:
+        fake = sim.fake
+        say = Narrator(sim)
+        alex, sam = fake.user("Alex"), fake.user("Sam")
+        group: FakeChat = fake.group("Alex & Sam", [alex, sam])
+        say.names[group.id] = "group “Alex & Sam”"
+
+        async def act(who: FakeUser, what: str, update: dict[str, object] | None) -> None:
+            say.act(who.first_name, what)
+            await sim.feed(update)  # type: ignore[arg-type]
+            say.show()
+
+        say.scene("Alex and Sam add Hearth to their group")
+        await act(alex, "adds Hearth to the group", fake.add_bot(group, by=alex))
+        greeting = fake.last(group)
+        await act(alex, "taps [We're in]", fake.press(alex, greeting, "join"))
+        await act(sam, "taps [We're in]", fake.press(sam, greeting, "join"))
+        token = fake.url_buttons(fake.last(group))[0].split("start=", 1)[1]
+        await act(alex, "taps [Open my private chat] and Start", fake.start(alex, token))
+        await act(sam, "taps [Open my private chat] and Start", fake.start(sam, token))
+        await act(alex, "/timezone berlin", fake.command(alex, group, "/timezone berlin"))
+
+        sim.clock.now = datetime(2025, 6, 6, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
+        say.scene("Morning: a private gesture idea for each")
+        await sim.tick()
+        say.show()
+        nudge = fake.last(alex)
+        await act(alex, "does it, then taps [Done]", fake.press(alex, nudge, fake.button_data(nudge, "g:d:")))
+
+        sim.clock.now += timedelta(hours=2, minutes=1)
+        say.scene("Later that day: did Sam notice?")
+        await sim.tick()
+        say.show()
+        ask = fake.last(sam)
+        await act(sam, "taps [I noticed]", fake.press(sam, ask, fake.button_data(ask, "g:y:")))
+
+        say.scene("Sam slips a secret question into the jar")
+        await act(sam, "/jar add What tiny thing did you love about today?",
+                  fake.command(sam, sam, "/jar add What tiny thing did you love about today?"))
+        await act(alex, "/jar (in private)", fake.command(alex, alex, "/jar"))
+
+        sim.clock.now = datetime(2025, 6, 6, 17, 0, tzinfo=UTC)  # 19:00 in Berlin: jar night
+        say.scene("Jar night")
+        await sim.tick()
+        say.show()
+        drawn = fake.last(group)
+        await act(alex, "replies to the jar question in the group",
+                  fake.send(alex, group, "Your laugh when the cat fell off the sofa.",
+                            reply_to=drawn.message_id))
+        await act(sam, "replies too",
+                  fake.send(sam, group, "Our walk home in the warm rain.", reply_to=drawn.message_id))
+
+        sim.clock.now = datetime(2025, 6, 6, 18, 0, tzinfo=UTC)  # 20:00 in Berlin
+        say.scene("Evening: the daily question")
+        await sim.tick()
+        say.show()
+        question = fake.last(group)
+        await act(alex, "replies to the question in the group",
+                  fake.send(alex, group, "Coffee in bed on Sundays. It tells me the week can wait.",
+                            reply_to=question.message_id))
+        await act(sam, "answers privately, sealed until both have answered",
+                  fake.send(sam, sam, "A long bath after work: it's where I finally hear my own thoughts."))
+        return sim
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Play the demo against a throw-away SQLite database."""
+    parser = argparse.ArgumentParser(prog="python -m bot demo")
+    parser.add_argument("--database-url", help="use this database instead of a temporary one")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    print("Hearth demo: a couple's day, against a simulated Telegram (no token, no network).")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
+        asyncio.run(play(url))
+    print("\nThat was one day with Hearth. Run the real bot with: python -m bot run")
+    return 0

@@ -1,0 +1,635 @@
+"""A fake Bot API behind PTB's BaseRequest: answers like Telegram and lets code act as users.
+
+Used by the demo and the end-to-end tests, so what the demo shows is what the tests test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 777000111
+BOT_USERNAME = "hearth_bot"
+FAKE_TOKEN = f"{BOT_ID}:FAKE-token-for-the-simulated-telegram-0000"
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "code",
+    "pre",
+    "a",
+    "tg-spoiler",
+    "blockquote",
+    "span",
+}
+JSONDict = dict[str, Any]
+
+
+class _EntityCheck(HTMLParser):
+    """Rejects what Telegram's HTML parse mode rejects: unknown or unbalanced tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error = ""
+        self.plain: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.error = f'Unexpected end tag "{tag}"'
+
+    def handle_data(self, data: str) -> None:
+        self.plain.append(data)
+
+
+def html_to_plain(text: str) -> tuple[str, str]:
+    """The visible text of an HTML message and a parse error ('' when fine)."""
+    checker = _EntityCheck()
+    checker.feed(text)
+    checker.close()
+    if checker.stack and not checker.error:
+        checker.error = f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
+    if "<" in "".join(checker.plain) and not checker.error:
+        checker.error = "Unsupported start tag"
+    return "".join(checker.plain), checker.error
+
+
+@dataclass
+class FakeUser:
+    """A Telegram user the test or demo acts as."""
+
+    id: int
+    first_name: str
+    started: bool = False  # has opened the private chat with the bot
+    blocked: bool = False
+
+    def json(self) -> JSONDict:
+        """The User object."""
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name}
+
+    def chat_json(self) -> JSONDict:
+        """The private Chat object."""
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+
+@dataclass
+class FakeChat:
+    """A group (or supergroup) with its human members."""
+
+    id: int
+    title: str
+    type: str = "group"
+    members: list[int] = field(default_factory=list)
+    bot_member: bool = False
+    migrated_to: int | None = None
+    reactions_allowed: bool = True
+
+    def json(self) -> JSONDict:
+        """The Chat object."""
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+@dataclass
+class Failure:
+    """An injected error for matching calls."""
+
+    method: str
+    kind: str  # network | timeout | timeout_delivered | retry_after | forbidden | bad_request
+    times: int = 1
+    chat_id: int | None = None
+    retry_after: int = 5
+
+
+@dataclass
+class Sent:
+    """One message the bot sent, as the receiving chat shows it."""
+
+    chat_id: int
+    message_id: int
+    text: str  # visible text (HTML stripped); a copy shows "[copy of <kind>]" or the text
+    html: str
+    buttons: list[list[JSONDict]]
+    kind: str = "text"
+    reply_to: int | None = None
+
+
+class FakeTelegram(BaseRequest):
+    """The Bot API as a BaseRequest: every call is recorded and answered like Telegram."""
+
+    def __init__(self, bot_username: str = BOT_USERNAME) -> None:
+        """Start with no users or chats."""
+        self.bot = {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Hearth",
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.users: dict[int, FakeUser] = {}
+        self.chats: dict[int, FakeChat] = {}
+        self.messages: dict[tuple[int, int], JSONDict] = {}
+        self.sent: list[Sent] = []
+        self.calls: list[tuple[str, JSONDict]] = []
+        self.alerts: list[JSONDict] = []
+        self.reactions: list[tuple[int, int, str]] = []
+        self.failures: list[Failure] = []
+        self.pending_updates: list[JSONDict] = []
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._update_ids = itertools.count(1)
+        self._user_ids = itertools.count(5001)
+        self._chat_ids = itertools.count(1)
+        self.date = 1_700_000_000
+
+    # --- BaseRequest -----------------------------------------------------------------------
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    @property
+    def read_timeout(self) -> float | None:
+        """No network, no timeout."""
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        """Answer one Bot API call."""
+        api_method = url.rsplit("/", 1)[-1]
+        params: JSONDict = dict(request_data.parameters) if request_data else {}
+        self.calls.append((api_method, params))
+        failure = self._take_failure(api_method, params)
+        if failure is not None:
+            if failure.kind == "network":
+                raise NetworkError("simulated network error")
+            if failure.kind == "timeout":
+                raise TimedOut("simulated timeout")
+            if failure.kind == "retry_after":
+                return self._error(
+                    429, "Too Many Requests: retry later", {"retry_after": failure.retry_after}
+                )
+            if failure.kind == "forbidden":
+                return self._error(403, "Forbidden: bot was blocked by the user")
+            if failure.kind == "bad_request":
+                return self._error(400, "Bad Request: simulated")
+        handler = getattr(self, f"_api_{api_method}", None)
+        if handler is None:
+            return self._error(404, "Not Found")
+        status, result = handler(params)
+        if status != 200:
+            return status, json.dumps(result).encode()
+        if failure is None and self._timeout_after_delivery(api_method, params):
+            raise TimedOut("simulated timeout after delivery")
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _take_failure(self, method: str, params: JSONDict) -> Failure | None:
+        for failure in self.failures:
+            if failure.kind == "timeout_delivered" or failure.method != method:
+                continue
+            if failure.chat_id is not None and params.get("chat_id") != failure.chat_id:
+                continue
+            failure.times -= 1
+            if failure.times <= 0:
+                self.failures.remove(failure)
+            return failure
+        return None
+
+    def _timeout_after_delivery(self, method: str, params: JSONDict) -> bool:
+        for failure in self.failures:
+            if failure.kind != "timeout_delivered" or failure.method != method:
+                continue
+            if failure.chat_id is not None and params.get("chat_id") != failure.chat_id:
+                continue
+            failure.times -= 1
+            if failure.times <= 0:
+                self.failures.remove(failure)
+            return True
+        return False
+
+    @staticmethod
+    def _error(
+        code: int, description: str, parameters: JSONDict | None = None
+    ) -> tuple[int, bytes]:
+        body: JSONDict = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return code, json.dumps(body).encode()
+
+    def fail(
+        self,
+        method: str,
+        kind: str,
+        times: int = 1,
+        chat_id: int | None = None,
+        retry_after: int = 5,
+    ) -> None:
+        """Make the next `times` calls of `method` (to `chat_id`) fail with `kind`."""
+        self.failures.append(Failure(method, kind, times, chat_id, retry_after))
+
+    # --- Bot API methods -------------------------------------------------------------------
+
+    def _api_getMe(self, params: JSONDict) -> tuple[int, Any]:
+        return 200, self.bot
+
+    def _api_deleteWebhook(self, params: JSONDict) -> tuple[int, Any]:
+        return 200, True
+
+    def _api_setMyCommands(self, params: JSONDict) -> tuple[int, Any]:
+        return 200, True
+
+    def _api_getUpdates(self, params: JSONDict) -> tuple[int, Any]:
+        offset = int(params.get("offset") or 0)
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        return 200, list(self.pending_updates)
+
+    def _api_answerCallbackQuery(self, params: JSONDict) -> tuple[int, Any]:
+        self.alerts.append(params)
+        return 200, True
+
+    def _api_getChatMemberCount(self, params: JSONDict) -> tuple[int, Any]:
+        chat = self.chats.get(int(params["chat_id"]))
+        if chat is None:
+            return self._json_error(400, "Bad Request: chat not found")
+        return 200, len(chat.members) + (1 if chat.bot_member else 0)
+
+    def _api_setMessageReaction(self, params: JSONDict) -> tuple[int, Any]:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        chat = self.chats.get(chat_id)
+        if chat is not None and not chat.reactions_allowed:
+            return self._json_error(400, "Bad Request: REACTION_INVALID")
+        if (chat_id, message_id) not in self.messages:
+            return self._json_error(400, "Bad Request: message to react not found")
+        for reaction in params.get("reaction") or []:
+            self.reactions.append((chat_id, message_id, reaction.get("emoji", "")))
+        return 200, True
+
+    def _json_error(
+        self, code: int, description: str, parameters: JSONDict | None = None
+    ) -> tuple[int, Any]:
+        body: JSONDict = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return code, body
+
+    def _check_target(self, chat_id: int) -> tuple[int, Any] | None:
+        """The 403s and 400s Telegram gives for a chat the bot can't write to."""
+        if chat_id > 0:
+            user = self.users.get(chat_id)
+            if user is None:
+                return self._json_error(400, "Bad Request: chat not found")
+            if user.blocked:
+                return self._json_error(403, "Forbidden: bot was blocked by the user")
+            if not user.started:
+                return self._json_error(
+                    403, "Forbidden: bot can't initiate conversation with a user"
+                )
+            return None
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return self._json_error(400, "Bad Request: chat not found")
+        if chat.migrated_to is not None:
+            return self._json_error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+        if not chat.bot_member:
+            return self._json_error(403, "Forbidden: bot was kicked from the group chat")
+        return None
+
+    def _chat_json(self, chat_id: int) -> JSONDict:
+        return self.users[chat_id].chat_json() if chat_id > 0 else self.chats[chat_id].json()
+
+    def _next_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def _store_bot_message(self, chat_id: int, body: JSONDict, sent: Sent) -> JSONDict:
+        message: JSONDict = {
+            "message_id": sent.message_id,
+            "date": self.date,
+            "chat": self._chat_json(chat_id),
+            "from": self.bot,
+            **body,
+        }
+        self.messages[(chat_id, sent.message_id)] = message
+        self.sent.append(sent)
+        return message
+
+    def _api_sendMessage(self, params: JSONDict) -> tuple[int, Any]:
+        chat_id = int(params["chat_id"])
+        problem = self._check_target(chat_id)
+        if problem:
+            return problem
+        text = str(params.get("text", ""))
+        plain, error = html_to_plain(text) if params.get("parse_mode") == "HTML" else (text, "")
+        if error:
+            return self._json_error(400, f"Bad Request: can't parse entities: {error}")
+        if not plain.strip():
+            return self._json_error(400, "Bad Request: message text is empty")
+        if len(plain) > 4096:
+            return self._json_error(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup") or {}
+        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        for row in buttons:
+            for b in row:
+                if "callback_data" in b and len(b["callback_data"].encode()) > 64:
+                    return self._json_error(400, "Bad Request: BUTTON_DATA_INVALID")
+        reply = (params.get("reply_parameters") or {}).get("message_id")
+        sent = Sent(chat_id, self._next_message_id(chat_id), plain, text, buttons, reply_to=reply)
+        body: JSONDict = {"text": plain}
+        if buttons:
+            body["reply_markup"] = {"inline_keyboard": buttons}
+        return 200, self._store_bot_message(chat_id, body, sent)
+
+    def _api_copyMessage(self, params: JSONDict) -> tuple[int, Any]:
+        chat_id = int(params["chat_id"])
+        problem = self._check_target(chat_id)
+        if problem:
+            return problem
+        source = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])))
+        if source is None:
+            return self._json_error(400, "Bad Request: message to copy not found")
+        kind = next((k for k in ("voice", "video_note", "photo", "video") if k in source), "text")
+        shown = source.get("text") or source.get("caption") or ""
+        label = f"[{kind}] {shown}".strip() if kind != "text" else shown
+        markup = params.get("reply_markup") or {}
+        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        sent = Sent(chat_id, self._next_message_id(chat_id), label, label, buttons, kind=kind)
+        body = {
+            k: v
+            for k, v in source.items()
+            if k in ("text", "caption", "voice", "video_note", "photo", "video")
+        }
+        self._store_bot_message(chat_id, body, sent)
+        return 200, {"message_id": sent.message_id}
+
+    def _api_editMessageText(self, params: JSONDict) -> tuple[int, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            return self._json_error(400, "Bad Request: message to edit not found")
+        text = str(params["text"])
+        plain, error = html_to_plain(text) if params.get("parse_mode") == "HTML" else (text, "")
+        if error:
+            return self._json_error(400, f"Bad Request: can't parse entities: {error}")
+        markup = params.get("reply_markup") or {}
+        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        if (
+            message.get("text") == plain
+            and message.get("reply_markup", {}).get("inline_keyboard", []) == buttons
+        ):
+            return self._json_error(400, "Bad Request: message is not modified")
+        message["text"] = plain
+        message["reply_markup"] = {"inline_keyboard": buttons}
+        for sent in self.sent:
+            if (sent.chat_id, sent.message_id) == key:
+                sent.text, sent.html, sent.buttons = plain, text, buttons
+        return 200, message
+
+    def _api_editMessageReplyMarkup(self, params: JSONDict) -> tuple[int, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            return self._json_error(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup") or {}
+        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        message["reply_markup"] = {"inline_keyboard": buttons}
+        for sent in self.sent:
+            if (sent.chat_id, sent.message_id) == key:
+                sent.buttons = buttons
+        return 200, message
+
+    # --- acting as users -------------------------------------------------------------------
+
+    def user(self, first_name: str) -> FakeUser:
+        """A new Telegram user."""
+        user = FakeUser(next(self._user_ids), first_name)
+        self.users[user.id] = user
+        return user
+
+    def group(self, title: str, members: list[FakeUser]) -> FakeChat:
+        """A new group with these members (the bot is added separately)."""
+        chat = FakeChat(
+            -(4_000_000_000 + next(self._chat_ids)), title, members=[m.id for m in members]
+        )
+        self.chats[chat.id] = chat
+        return chat
+
+    def _update(self, **body: Any) -> JSONDict:
+        update = {"update_id": next(self._update_ids), **body}
+        self.pending_updates.append(update)
+        self.date += 1
+        return update
+
+    def _member_update(self, chat: FakeChat, by: FakeUser, old: str, new: str) -> JSONDict:
+        return self._update(
+            my_chat_member={
+                "chat": chat.json(),
+                "from": by.json(),
+                "date": self.date,
+                "old_chat_member": {"user": self.bot, "status": old},
+                "new_chat_member": {"user": self.bot, "status": new},
+            }
+        )
+
+    def add_bot(self, chat: FakeChat, by: FakeUser) -> JSONDict:
+        """`by` adds the bot to the group."""
+        chat.bot_member = True
+        return self._member_update(chat, by, "left", "member")
+
+    def remove_bot(self, chat: FakeChat, by: FakeUser) -> JSONDict:
+        """`by` removes the bot from the group."""
+        chat.bot_member = False
+        return self._member_update(chat, by, "member", "left")
+
+    def join_group(self, chat: FakeChat, user: FakeUser) -> None:
+        """A third person joins the group."""
+        chat.members.append(user.id)
+
+    def _message(self, user: FakeUser, chat_id: int, extra: JSONDict) -> JSONDict:
+        message_id = self._next_message_id(chat_id)
+        message: JSONDict = {
+            "message_id": message_id,
+            "date": self.date,
+            "chat": self._chat_json(chat_id),
+            "from": user.json(),
+            **extra,
+        }
+        self.messages[(chat_id, message_id)] = message
+        return message
+
+    def send(
+        self,
+        user: FakeUser,
+        chat: FakeChat | FakeUser,
+        text: str = "",
+        reply_to: int | None = None,
+        media: str | None = None,
+        caption: str | None = None,
+    ) -> JSONDict | None:
+        """`user` sends a message; None when privacy mode would hide it from the bot."""
+        chat_id = chat.id
+        extra: JSONDict = {}
+        if text:
+            extra["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if media:
+            extra.update(self._media(media))
+            if caption:
+                extra["caption"] = caption
+        if reply_to is not None:
+            replied = self.messages.get((chat_id, reply_to))
+            if replied is not None:
+                extra["reply_to_message"] = replied
+        if isinstance(chat, FakeUser):
+            user.started = user.started or text.startswith("/start")
+        else:
+            to_bot = replied_from_bot = False
+            if reply_to is not None and "reply_to_message" in extra:
+                replied_from_bot = extra["reply_to_message"].get("from", {}).get("id") == BOT_ID
+            to_bot = text.startswith("/") or replied_from_bot
+            if not to_bot:
+                self._message(user, chat_id, extra)
+                return None  # privacy mode: the bot never sees it
+        message = self._message(user, chat_id, extra)
+        return self._update(message=message)
+
+    @staticmethod
+    def _media(kind: str) -> JSONDict:
+        file = {"file_id": f"{kind}-file", "file_unique_id": f"{kind}-unique"}
+        if kind == "voice":
+            return {"voice": {**file, "duration": 12}}
+        if kind == "video_note":
+            return {"video_note": {**file, "length": 240, "duration": 9}}
+        if kind == "video":
+            return {"video": {**file, "width": 640, "height": 480, "duration": 7}}
+        if kind == "photo":
+            return {"photo": [{**file, "width": 800, "height": 600}]}
+        if kind == "sticker":
+            return {
+                "sticker": {
+                    **file,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            }
+        raise ValueError(kind)
+
+    def command(self, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> JSONDict:
+        """`user` sends a command; in groups it carries the @bot suffix, as menus send it."""
+        if isinstance(chat, FakeChat):
+            head, _sep, rest = text.partition(" ")
+            text = f"{head}@{self.bot['username']}" + (f" {rest}" if rest else "")
+        update = self.send(user, chat, text)
+        assert update is not None
+        return update
+
+    def start(self, user: FakeUser, payload: str = "") -> JSONDict:
+        """`user` opens the private chat (optionally through a deep link)."""
+        user.started = True
+        return self.command(user, user, "/start" + (f" {payload}" if payload else ""))
+
+    def press(self, user: FakeUser, sent: Sent, data: str) -> JSONDict:
+        """`user` taps the inline button with callback `data` under the bot's message."""
+        datas = [b.get("callback_data") for row in sent.buttons for b in row]
+        if data not in datas:
+            raise AssertionError(f"no button {data!r} under that message: {datas}")
+        message = self.messages[(sent.chat_id, sent.message_id)]
+        return self._update(
+            callback_query={
+                "id": str(next(self._update_ids)),
+                "from": user.json(),
+                "chat_instance": str(sent.chat_id),
+                "message": message,
+                "data": data,
+            }
+        )
+
+    def edit(
+        self, user: FakeUser, chat: FakeChat | FakeUser, message_id: int, text: str
+    ) -> JSONDict:
+        """`user` edits an earlier message of theirs."""
+        message = dict(self.messages[(chat.id, message_id)])
+        if "text" in message:
+            message["text"] = text
+        else:
+            message["caption"] = text
+        message["edit_date"] = self.date
+        self.messages[(chat.id, message_id)] = message
+        return self._update(edited_message=message)
+
+    def migrate(self, chat: FakeChat) -> tuple[FakeChat, JSONDict]:
+        """The group becomes a supergroup: a new chat id, and a service message in the old one."""
+        new = FakeChat(
+            -(1_000_000_000_000 + next(self._chat_ids)),
+            chat.title,
+            "supergroup",
+            list(chat.members),
+            chat.bot_member,
+        )
+        self.chats[new.id] = new
+        chat.migrated_to = new.id
+        message = self._message(
+            FakeUser(chat.members[0], "x"), chat.id, {"migrate_to_chat_id": new.id}
+        )
+        message["from"] = self.users[chat.members[0]].json()
+        return new, self._update(message=message)
+
+    # --- what chats show -------------------------------------------------------------------
+
+    def inbox(self, chat: FakeChat | FakeUser) -> list[Sent]:
+        """Everything the bot sent to this chat, oldest first."""
+        return [s for s in self.sent if s.chat_id == chat.id]
+
+    def last(self, chat: FakeChat | FakeUser) -> Sent:
+        """The bot's latest message in this chat."""
+        messages = self.inbox(chat)
+        if not messages:
+            raise AssertionError(f"the bot sent nothing to {chat}")
+        return messages[-1]
+
+    def button_data(self, sent: Sent, startswith: str) -> str:
+        """The callback data of the first button under `sent` that starts with `startswith`."""
+        for row in sent.buttons:
+            for b in row:
+                if str(b.get("callback_data", "")).startswith(startswith):
+                    return str(b["callback_data"])
+        raise AssertionError(f"no button starting {startswith!r}")
+
+    def url_buttons(self, sent: Sent) -> list[str]:
+        """The URLs of the link buttons under `sent`."""
+        return [str(b["url"]) for row in sent.buttons for b in row if "url" in b]

@@ -1,0 +1,256 @@
+"""SQLAlchemy 2 typed models: couples, partners, prompts, answers, jar, gestures, outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no offsets, PostgreSQL agrees."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to naive UTC before it is stored."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not accepted; pass an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to the naive value read back."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class JSONText(TypeDecorator[dict[str, Any]]):
+    """A JSON object stored as text, identical on SQLite and PostgreSQL."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> str | None:
+        """Serialise the object."""
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> dict[str, Any] | None:
+        """Parse the stored text."""
+        return None if value is None else dict(json.loads(value))
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable Alembic names)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Couple(Base):
+    """One group chat with (up to) two partners and their schedule."""
+
+    __tablename__ = "couples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_title: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    question_time: Mapped[str] = mapped_column(String(5), default="20:00")
+    gesture_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    jar_day: Mapped[int] = mapped_column(Integer, default=4)  # Monday=0 … Friday=4
+    jar_time: Mapped[str] = mapped_column(String(5), default="19:00")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    depth: Mapped[int] = mapped_column(Integer, default=1)
+    link_token: Mapped[str] = mapped_column(String(64), unique=True)
+    next_question_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_gesture_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_jar_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_jar_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="couple",
+        cascade="all, delete-orphan",
+        order_by="Partner.id",
+        lazy="selectin",
+    )
+
+    @property
+    def complete(self) -> bool:
+        """Both partners have joined."""
+        return len(self.partners) == 2
+
+
+class Partner(Base):
+    """A person in a couple; the private chat with the bot is the user id itself."""
+
+    __tablename__ = "partners"
+    __table_args__ = (UniqueConstraint("couple_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    first_name: Mapped[str] = mapped_column(String(255))
+    private_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    pending_prompt_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Comma-separated gesture kinds that make this partner feel appreciated.
+    appreciation: Mapped[str] = mapped_column(String(64), default="")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    couple: Mapped[Couple] = relationship(back_populates="partners", lazy="joined")
+
+
+class Prompt(Base):
+    """A question put to the couple: the daily question or a jar draw; answers hang off it."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (Index("ix_prompts_couple_kind_date", "couple_id", "kind", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "question" | "jar"
+    local_date: Mapped[date] = mapped_column(Date)
+    content_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    jar_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jar_questions.id", ondelete="SET NULL"), default=None
+    )
+    theme: Mapped[str | None] = mapped_column(String(32), default=None)
+    depth: Mapped[int | None] = mapped_column(Integer, default=None)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Answer(Base):
+    """One partner's answer to a prompt; media stays in Telegram and is copied on reveal."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "partner_id"),
+        Index("ix_answers_source", "chat_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # text | voice | video_note | photo | video
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    in_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """A scheduled prompt already handed out: unique per couple, kind and local date."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("couple_id", "kind", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JarQuestion(Base):
+    """A question a partner wrote into the couple's jar."""
+
+    __tablename__ = "jar_questions"
+    __table_args__ = (UniqueConstraint("couple_id", "norm"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), default=None
+    )
+    author_name: Mapped[str] = mapped_column(String(255), default="")
+    text: Mapped[str] = mapped_column(Text)
+    norm: Mapped[str] = mapped_column(String(400))
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class GestureAssignment(Base):
+    """A gesture idea given to one partner (or, shared, to both in the group) on a day."""
+
+    __tablename__ = "gesture_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), default=None
+    )
+    gesture_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A message that must arrive: stored with the state change, sent and retried after."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_sent", "chat_id", "sent_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int | None] = mapped_column(
+        ForeignKey("couples.id", ondelete="CASCADE"), default=None, index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), default=None
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))  # message | copy
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONText)
+    fallback: Mapped[dict[str, Any] | None] = mapped_column(JSONText, default=None)
+    purpose: Mapped[str] = mapped_column(String(32))
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompts.id", ondelete="CASCADE"), default=None
+    )
+    only_if_private_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,81 @@
+"""Calendar arithmetic for a couple's schedule: local times in an IANA zone to UTC instants.
+
+A local time inside a spring-forward gap moves forward by the gap (02:30 → 03:30);
+a repeated autumn hour uses its first occurrence. Both follow from `fold=0`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+HHMM = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+Occurrence = Callable[[date], datetime | None]
+
+
+def parse_hhmm(raw: str) -> time:
+    """Parse '21:30' (also '9:05', '21.30', '21h30') or raise ValueError."""
+    match = HHMM.match(raw.strip())
+    if not match:
+        raise ValueError(raw)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_weekday(raw: str) -> int:
+    """Parse a weekday name or prefix ('fri', 'Friday') to Monday=0 … Sunday=6."""
+    word = raw.strip().lower()
+    if len(word) >= 2:
+        for index, name in enumerate(WEEKDAYS):
+            if name.startswith(word):
+                return index
+    raise ValueError(raw)
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of local `at` on `day` (gap: moved forward; repeat: first one)."""
+    local = datetime.combine(day, at, tzinfo=tz).replace(fold=0)
+    return local.astimezone(UTC)
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    """The calendar date in `tz` at `instant`."""
+    return instant.astimezone(tz).date()
+
+
+def daily(at: time, tz: ZoneInfo) -> Occurrence:
+    """An occurrence function firing every day at local `at`."""
+    return lambda day: local_to_utc(day, at, tz)
+
+
+def weekly(weekday: int, at: time, tz: ZoneInfo) -> Occurrence:
+    """An occurrence function firing on `weekday` at local `at`."""
+    return lambda day: local_to_utc(day, at, tz) if day.weekday() == weekday else None
+
+
+def next_after(occurrence: Occurrence, after: datetime, tz: ZoneInfo) -> datetime:
+    """The first occurrence strictly after `after`."""
+    start = local_date(after, tz)
+    for offset in range(0, 9):
+        instant = occurrence(start + timedelta(days=offset))
+        if instant is not None and instant > after:
+            return instant
+    raise AssertionError("an occurrence repeats at least weekly")
+
+
+def latest_at_or_before(occurrence: Occurrence, now: datetime, tz: ZoneInfo) -> datetime:
+    """The most recent occurrence at or before `now`."""
+    start = local_date(now, tz)
+    for offset in range(0, 9):
+        instant = occurrence(start - timedelta(days=offset))
+        if instant is not None and instant <= now:
+            return instant
+    raise AssertionError("an occurrence repeats at least weekly")
+
+
+def hhmm(at: time) -> str:
+    """Format a time as HH:MM."""
+    return f"{at.hour:02d}:{at.minute:02d}"

@@ -1,0 +1,156 @@
+"""The tick: everything due at `now` becomes deliveries and outbox messages, exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot import couples as couples_domain
+from bot import gestures, jar, schedule
+from bot.content import Content, pick_question
+from bot.i18n import _
+from bot.models import Couple, Delivery, Prompt
+from bot.outbox import Outgoing, button, enqueue
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+COLUMNS: dict[str, InstrumentedAttribute[datetime | None]] = {
+    "question": Couple.next_question_at,
+    "gesture": Couple.next_gesture_at,
+    "jar": Couple.next_jar_at,
+    "jar_reminder": Couple.next_jar_reminder_at,
+}
+
+
+async def question_messages(
+    session: AsyncSession,
+    couple: Couple,
+    content: Content,
+    day: date,
+    now: datetime,
+    bot_username: str,
+) -> list[Outgoing]:
+    """Pick the day's question, store it as a prompt and word the group message."""
+    history = list(
+        await session.scalars(
+            select(Prompt.content_id)
+            .where(Prompt.couple_id == couple.id, Prompt.kind == "question")
+            .order_by(Prompt.id)
+        )
+    )
+    question = pick_question(
+        content, [h for h in history if h], couple.depth, f"{couple.id}:{day.isoformat()}"
+    )
+    prompt = Prompt(
+        couple_id=couple.id,
+        kind="question",
+        local_date=day,
+        content_id=question.id,
+        theme=question.theme,
+        depth=question.depth,
+        text=question.text,
+        created_at=now,
+    )
+    session.add(prompt)
+    await session.flush()
+    names = " & ".join(escape(p.first_name) for p in couple.partners)
+    text = _(
+        "🕯 Tonight's question for {names}:\n\n<b>{question}</b>\n\n"
+        "Reply to this message to answer, or answer privately with the button. "
+        "Private answers stay sealed until you've both answered."
+    ).format(names=names, question=escape(question.text))
+    buttons = [
+        [button(_("🔒 Answer privately"), url=f"https://t.me/{bot_username}?start=a{prompt.id}")]
+    ]
+    return [
+        Outgoing(couple.chat_id, text, buttons=buttons, purpose="question", prompt_id=prompt.id)
+    ]
+
+
+async def _deliver(
+    session: AsyncSession,
+    couple: Couple,
+    kind: str,
+    day: date,
+    now: datetime,
+    content: Content,
+    bot_username: str,
+) -> list[Outgoing]:
+    if kind == "question":
+        return await question_messages(session, couple, content, day, now, bot_username)
+    if kind == "gesture":
+        return await gestures.deliver(session, couple, content, day, now)
+    if kind == "jar":
+        draw = await jar.draw(session, couple, content, now, purpose="jar_night")
+        draw.messages[0].text = _("🌙 It's jar night!") + "\n\n" + draw.messages[0].text
+        return draw.messages
+    return jar.reminder_messages(couple)
+
+
+async def _claim(session: AsyncSession, couple: Couple, kind: str, now: datetime) -> date | None:
+    """Advance the couple's next instant; return the local date to deliver for, or None to skip."""
+    tz = ZoneInfo(couple.tz)
+    column = COLUMNS[kind].key
+    occurrence = couples_domain.occurrences(couple)[column]
+    setattr(couple, column, schedule.next_after(occurrence, now, tz))
+    if not couple.complete or couples_domain.is_paused(couple, now):
+        return None
+    latest = schedule.latest_at_or_before(occurrence, now, tz)
+    day = schedule.local_date(latest, tz)
+    if day != schedule.local_date(now, tz):
+        return None  # missed during downtime and that day is over: skip, don't send late
+    try:
+        async with session.begin_nested():
+            session.add(Delivery(couple_id=couple.id, kind=kind, local_date=day, created_at=now))
+    except IntegrityError:
+        return None  # already delivered (a restart, a second worker)
+    return day
+
+
+async def tick(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    now: datetime,
+    bot_username: str,
+    batch: int = BATCH,
+) -> Counter[str]:
+    """Deliver everything due at `now`; returns how many of each kind were delivered."""
+    delivered: Counter[str] = Counter()
+    for kind, column in COLUMNS.items():
+        while True:
+            async with sessions() as session, session.begin():
+                query = (
+                    select(Couple)
+                    .where(column <= now, Couple.active.is_(True))
+                    .order_by(column)
+                    .limit(batch)
+                )
+                if session.get_bind().dialect.name == "postgresql":
+                    # Several workers may share the database: each takes different couples.
+                    query = query.with_for_update(skip_locked=True, of=Couple)
+                due = list(await session.scalars(query))
+                for couple in due:
+                    day = await _claim(session, couple, kind, now)
+                    if day is None:
+                        continue
+                    messages = await _deliver(
+                        session, couple, kind, day, now, content, bot_username
+                    )
+                    enqueue(session, couple.id, messages, now)
+                    delivered[kind] += 1
+            if len(due) < batch:
+                break
+    async with sessions() as session, session.begin():
+        for couple_id, message in await gestures.due_notice_questions(session, now):
+            enqueue(session, couple_id, [message], now)
+            delivered["notice"] += 1
+    return delivered

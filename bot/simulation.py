@@ -1,0 +1,129 @@
+"""The real Application wired to the fake Bot API, a settable clock and a database.
+
+Shared by the demo and the end-to-end tests: it feeds updates through
+`Application.process_update` and runs the tick job with `Job.run`, never sleeping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.content import Content
+from bot.fakebot import FAKE_TOKEN, FakeChat, FakeTelegram, FakeUser, Sent
+from bot.services import Hearth
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        """Start at `now` (aware)."""
+        self.now = now
+
+    def __call__(self) -> datetime:
+        """The current simulated time."""
+        return self.now
+
+
+@dataclass
+class Couple:
+    """Two onboarded partners and their group, as the simulation knows them."""
+
+    alex: FakeUser
+    sam: FakeUser
+    group: FakeChat
+
+
+class Simulation:
+    """An Application against FakeTelegram; use `async with`."""
+
+    def __init__(
+        self,
+        database_url: str,
+        start: datetime,
+        content: Content | None = None,
+        bot_username: str = "hearth_bot",
+    ) -> None:
+        """Prepare (nothing runs until entered)."""
+        self.fake = FakeTelegram(bot_username)
+        self.clock = FakeClock(start)
+        self.settings = Settings(token=FAKE_TOKEN, database_url=database_url, rate_limit=False)
+        self.app: Application = build_application(  # type: ignore[type-arg]
+            self.settings, request=self.fake, clock=self.clock, content=content
+        )
+        self.errors: list[BaseException] = []
+        self.app.add_error_handler(self._record_error)
+
+    async def _record_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
+
+    @property
+    def hearth(self) -> Hearth:
+        """The services in bot_data."""
+        service: Hearth = self.app.bot_data["hearth"]
+        return service
+
+    async def __aenter__(self) -> Simulation:
+        """Initialise the Application and run post_init (migrations, menus, the tick job)."""
+        await self.app.initialize()
+        if self.app.post_init is not None:
+            await self.app.post_init(self.app)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Shut the Application down."""
+        await self.app.shutdown()
+        if self.app.post_shutdown is not None:
+            await self.app.post_shutdown(self.app)
+
+    async def feed(self, update: dict[str, Any] | None) -> None:
+        """Process one update the fake produced (None: privacy mode hid it from the bot)."""
+        if update is None:
+            return
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        if self.errors:
+            error = self.errors.pop(0)
+            raise AssertionError(f"handler failed: {error!r}") from error
+
+    async def tick(self, at: datetime | None = None) -> None:
+        """Move the clock (optionally) and run the repeating tick job once."""
+        if at is not None:
+            self.clock.now = at
+        assert self.app.job_queue is not None
+        (job,) = self.app.job_queue.get_jobs_by_name("tick")
+        await job.run(self.app)
+        if self.errors:
+            raise AssertionError(f"tick failed: {self.errors.pop(0)!r}")
+
+    async def onboard(self, alex: str = "Alex", sam: str = "Sam", private: bool = True) -> Couple:
+        """Two partners make a group, add the bot, join, and (optionally) open private chats."""
+        a, s = self.fake.user(alex), self.fake.user(sam)
+        group = self.fake.group(f"{alex} & {sam}", [a, s])
+        await self.feed(self.fake.add_bot(group, by=a))
+        greeting = self.fake.last(group)
+        await self.feed(self.fake.press(a, greeting, "join"))
+        await self.feed(self.fake.press(s, greeting, "join"))
+        if private:
+            link = self.fake.url_buttons(self.fake.last(group))[0]
+            token = link.split("start=", 1)[1]
+            for user in (a, s):
+                await self.feed(self.fake.start(user, token))
+        return Couple(a, s, group)
+
+    def new_messages(self, since: int) -> list[Sent]:
+        """Messages the bot sent after the first `since` ones."""
+        return self.fake.sent[since:]

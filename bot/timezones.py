@@ -1,0 +1,83 @@
+"""Resolve what a person types (an IANA name or a city) to an IANA time zone."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+# Cities people often type whose zone is named after another city or a region.
+CITY_ALIASES = {
+    "new york": "America/New_York",
+    "nyc": "America/New_York",
+    "boston": "America/New_York",
+    "washington": "America/New_York",
+    "miami": "America/New_York",
+    "atlanta": "America/New_York",
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "portland": "America/Los_Angeles",
+    "las vegas": "America/Los_Angeles",
+    "austin": "America/Chicago",
+    "dallas": "America/Chicago",
+    "houston": "America/Chicago",
+    "montreal": "America/Toronto",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "chennai": "Asia/Kolkata",
+    "beijing": "Asia/Shanghai",
+    "hong kong": "Asia/Hong_Kong",
+    "osaka": "Asia/Tokyo",
+    "kyiv": "Europe/Kyiv",
+    "kiev": "Europe/Kyiv",
+    "munich": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "cologne": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "barcelona": "Europe/Madrid",
+    "milan": "Europe/Rome",
+    "geneva": "Europe/Zurich",
+    "manchester": "Europe/London",
+    "edinburgh": "Europe/London",
+    "st petersburg": "Europe/Moscow",
+    "saint petersburg": "Europe/Moscow",
+    "wellington": "Pacific/Auckland",
+    "melbourne": "Australia/Melbourne",
+    "rio": "America/Sao_Paulo",
+    "rio de janeiro": "America/Sao_Paulo",
+    "utc": "UTC",
+    "gmt": "UTC",
+}
+
+
+@cache
+def _index() -> dict[str, str]:
+    """Lower-cased IANA names and their last component (the city) to the IANA name."""
+    names = sorted(available_timezones())
+    index: dict[str, str] = {}
+    for name in names:
+        if name.startswith(("Etc/", "SystemV/")) or name in {"localtime", "Factory"}:
+            continue
+        index.setdefault(name.lower(), name)
+    for name in names:
+        if "/" in name and not name.startswith(("Etc/", "SystemV/")):
+            city = name.rsplit("/", 1)[1].replace("_", " ").lower()
+            index.setdefault(city, name)
+    return index
+
+
+def resolve_timezone(raw: str) -> str | None:
+    """The IANA name for `raw` ('Europe/Berlin', 'berlin', 'New York'), or None."""
+    key = " ".join(raw.strip().lower().replace("_", " ").split())
+    if not key:
+        return None
+    if key in CITY_ALIASES:
+        return CITY_ALIASES[key]
+    index = _index()
+    found = index.get(key) or index.get(key.replace(" ", "_"))
+    if found is None:
+        return None
+    ZoneInfo(found)  # every listed name loads; this guards a broken tzdata install
+    return found

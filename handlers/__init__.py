@@ -1,0 +1,65 @@
+"""Thin Telegram adapters; `register` is the single list of every handler, in order."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import answers, gestures, jar, onboarding, settings
+from handlers.common import Context
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure without message text; the update's changes were rolled back or kept."""
+    error = context.error
+    where = update.update_id if isinstance(update, Update) else "job"
+    log.error(
+        "error handling %s: %s",
+        where,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler to the application."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handlers(
+        [
+            ChatMemberHandler(onboarding.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, onboarding.migrated),
+            CommandHandler("start", onboarding.start),
+            CommandHandler("help", settings.help_command),
+            CommandHandler("jar", jar.jar_command),
+            CommandHandler("timezone", settings.timezone),
+            CommandHandler("time", settings.time_command),
+            CommandHandler("jarnight", settings.jarnight),
+            CommandHandler("settings", settings.settings),
+            CommandHandler("pause", settings.pause),
+            CommandHandler("resume", settings.resume),
+            CallbackQueryHandler(onboarding.join, pattern=f"^{onboarding.JOIN}$"),
+            CallbackQueryHandler(gestures.gesture_button, pattern=r"^g:"),
+            CallbackQueryHandler(settings.settings_button, pattern=r"^s:"),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & ~filters.COMMAND, answers.edited),
+            MessageHandler(
+                groups & filters.REPLY & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                answers.group_reply,
+            ),
+            MessageHandler(
+                private & ~filters.COMMAND & filters.UpdateType.MESSAGE, answers.private_message
+            ),
+        ]
+    )
+    application.add_error_handler(on_error)

@@ -1,0 +1,144 @@
+"""Answers arriving as group replies, private messages or edits."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, ReactionTypeEmoji, Update
+from telegram.error import BadRequest, TelegramError
+
+from bot import answers
+from bot.answers import IncomingAnswer, Status
+from bot.i18n import _
+from handlers import texts
+from handlers.common import Context, reply, unit_of_work, who
+
+log = logging.getLogger(__name__)
+REACTION = "❤"
+
+
+def incoming(message: Message, in_group: bool) -> IncomingAnswer | None:
+    """The answer in a message, or None when its kind can't be an answer."""
+    kinds = (
+        ("text", message.text),
+        ("voice", message.voice),
+        ("video_note", message.video_note),
+        ("photo", message.photo),
+        ("video", message.video),
+    )
+    for kind, present in kinds:
+        if present:
+            text = message.text if kind == "text" else message.caption
+            return IncomingAnswer(kind, text, message.chat.id, message.message_id, in_group)
+    return None
+
+
+async def acknowledge(message: Message, fallback: str) -> None:
+    """A quiet reaction on the answer; a short reply only where reactions are not possible."""
+    try:
+        await message.set_reaction(ReactionTypeEmoji(REACTION))
+    except BadRequest:
+        try:
+            await message.reply_text(fallback, do_quote=True)
+        except TelegramError as error:
+            log.info("acknowledgement failed: %s", error)
+    except TelegramError as error:
+        log.info("reaction failed: %s", error)  # the answer is saved; nothing else to do
+
+
+def _ack_text(status: Status) -> str:
+    if status == Status.REVEALED:
+        return _("Got it 💞 You've both answered.")
+    return _("Got it 💛 Sealed until your partner answers.")
+
+
+async def group_reply(update: Update, context: Context) -> None:
+    """A reply in the group: an answer if it replies to a prompt of ours."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None:
+        return
+    replied = message.reply_to_message
+    if replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    answer = incoming(message, in_group=True)
+    async with unit_of_work(context) as work:
+        couple, partner = await who(work, update)
+        if couple is None or not couple.active:
+            return
+        prompt = await answers.prompt_for_reply(
+            work.session, couple, replied.message_id, replied.text or replied.caption
+        )
+        if prompt is None:
+            return
+        if partner is None:
+            names = " & ".join(p.first_name for p in couple.partners)
+            notice = _("This question is just for {names} 💛").format(names=names)
+            result = None
+        elif answer is None:
+            notice = _("I can keep text, voice, video notes, photos and videos as answers.")
+            result = None
+        else:
+            notice = ""
+            result = await answers.record_answer(
+                work.session, couple, partner, prompt, answer, work.now
+            )
+            work.send(couple.id, result.messages)
+    if result is None:
+        await reply(update, notice)
+    elif result.status == Status.ALREADY:
+        await reply(
+            update, _("You've already answered this one. Edit your first answer to change it.")
+        )
+    else:
+        await acknowledge(message, _ack_text(result.status))
+
+
+async def private_message(update: Update, context: Context) -> None:
+    """A private message: today's answer if one is open, otherwise a pointer to what I do."""
+    message = update.effective_message
+    if message is None:
+        return
+    answer = incoming(message, in_group=False)
+    async with unit_of_work(context) as work:
+        couple, partner = await who(work, update)
+        result = None
+        if couple is None or partner is None or not couple.active:
+            text = texts.not_set_up()
+        else:
+            partner.private_open = True
+            prompt = await answers.open_prompt(work.session, couple, partner, work.now)
+            if prompt is None:
+                text = _(
+                    "Nothing is waiting for an answer right now. Your next question comes at "
+                    "{time}. Meanwhile you can put a question in your jar with "
+                    "<code>/jar add …</code>, or see /help."
+                ).format(time=couple.question_time)
+            elif answer is None:
+                text = _("I can keep text, voice, video notes, photos and videos as answers.")
+            else:
+                text = ""
+                result = await answers.record_answer(
+                    work.session, couple, partner, prompt, answer, work.now
+                )
+                work.send(couple.id, result.messages)
+    if result is None:
+        await reply(update, text)
+    elif result.status == Status.ALREADY:
+        await reply(update, _("You've already answered this one. Edit your answer to change it."))
+    else:
+        await acknowledge(message, _ack_text(result.status))
+
+
+async def edited(update: Update, context: Context) -> None:
+    """An edited message: if it is an answer, update it (and tell the partner if revealed)."""
+    message = update.edited_message
+    if message is None:
+        return
+    text = message.text if message.text is not None else message.caption
+    async with unit_of_work(context) as work:
+        messages = await answers.edit_answer(
+            work.session, message.chat.id, message.message_id, text, work.now
+        )
+        if messages:
+            couple, _partner = await who(work, update)
+            work.send(couple.id if couple else None, messages)

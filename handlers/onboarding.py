@@ -1,0 +1,203 @@
+"""Joining a group, "We're in", deep links into private chats, and group life events."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import (
+    ChatMember,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import couples
+from bot.couples import Join, Link
+from bot.i18n import _
+from handlers import texts
+from handlers.common import Context, is_private, reply, unit_of_work, who
+
+log = logging.getLogger(__name__)
+JOIN = "join"
+
+
+def join_keyboard() -> InlineKeyboardMarkup:
+    """The single "We're in" button."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("💞 We're in"), callback_data=JOIN)]])
+
+
+def link_keyboard(username: str, token: str) -> InlineKeyboardMarkup:
+    """A button opening the bot's private chat with the couple's link token."""
+    url = f"https://t.me/{username}?start={token}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("🔓 Open my private chat"), url=url)]])
+
+
+def _was_member(update: ChatMemberUpdated) -> tuple[bool, bool]:
+    """Whether the bot was, and now is, in the chat."""
+    present = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+
+    def inside(member: ChatMember) -> bool:
+        if member.status == ChatMember.RESTRICTED:
+            return bool(getattr(member, "is_member", False))
+        return member.status in present
+
+    return inside(update.old_chat_member), inside(update.new_chat_member)
+
+
+async def my_chat_member(update: Update, context: Context) -> None:
+    """The bot was added to or removed from a group."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in ("group", "supergroup"):
+        return
+    was, now_in = _was_member(change)
+    if was == now_in:
+        return
+    async with unit_of_work(context) as work:
+        if now_in:
+            couple = await couples.bot_added(
+                work.session, change.chat.id, change.chat.title or "", work.now
+            )
+            complete = couple.complete
+            text = texts.status(couple) if complete else texts.greeting()
+        else:
+            await couples.bot_removed(work.session, change.chat.id, work.now)
+            log.info("removed from chat %s; couple deactivated", change.chat.id)
+            return
+    markup = None if complete else join_keyboard()
+    try:
+        await context.bot.send_message(
+            change.chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except TelegramError as error:
+        # Nothing is lost: /start in the group shows the greeting again.
+        log.warning("greeting in %s failed: %s", change.chat.id, type(error).__name__)
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start: greeting or status in a group; deep links and guidance in private."""
+    user = update.effective_user
+    if user is None:
+        return
+    if not is_private(update):
+        async with unit_of_work(context) as work:
+            couple, _partner = await who(work, update)
+            if couple is None:
+                chat = update.effective_chat
+                assert chat is not None
+                couple = await couples.bot_added(work.session, chat.id, chat.title or "", work.now)
+            complete, text = (
+                couple.complete,
+                (texts.status(couple) if couple.complete else texts.greeting()),
+            )
+        message = update.effective_message
+        if message is not None:
+            await message.reply_html(
+                text, reply_markup=None if complete else join_keyboard(), do_quote=False
+            )
+        return
+    payload = context.args[0] if context.args else ""
+    async with unit_of_work(context) as work:
+        if payload:
+            result = await couples.link_private(work.session, payload, user.id)
+            if result.outcome == Link.LINKED and result.partner is not None:
+                other = couples.other_partner(result.partner.couple, result.partner)
+                if result.prompt is not None:
+                    text = _(
+                        "🔒 Write your answer to:\n\n<b>{question}</b>\n\n"
+                        "Send it here as text, voice, a video note, a photo or a video. "
+                        "It stays sealed until you've both answered."
+                    ).format(question=escape(result.prompt.text))
+                else:
+                    text = _(
+                        "🔓 We're connected, {name}. Sealed answers, gesture ideas and "
+                        "{other}'s answers will reach you here."
+                    ).format(
+                        name=escape(result.partner.first_name),
+                        other=escape(other.first_name) if other else _("your partner"),
+                    )
+            elif result.outcome == Link.NOT_PARTNER:
+                text = _(
+                    "This link belongs to a couple you're not part of. Hearth is for the two "
+                    "partners who tapped “We're in” in their group."
+                )
+            else:
+                text = _("That link has expired or isn't right.") + "\n\n" + texts.not_set_up()
+        else:
+            couple, partner = await who(work, update)
+            if partner is not None and couple is not None and couple.active:
+                partner.private_open = True
+                text = _(
+                    "🔓 Hi {name}, I can write to you here now. Send /help to see what I can do."
+                ).format(name=escape(partner.first_name))
+            else:
+                text = texts.not_set_up()
+    await reply(update, text)
+
+
+async def join(update: Update, context: Context) -> None:
+    """The "We're in" button."""
+    query = update.callback_query
+    user = update.effective_user
+    chat = update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    async with unit_of_work(context) as work:
+        couple = await couples.couple_by_chat(work.session, chat.id)
+        if couple is None:
+            couple = await couples.bot_added(work.session, chat.id, chat.title or "", work.now)
+        result = await couples.join(work.session, couple, user.id, user.first_name, work.now)
+        line = texts.joined_line(couple)
+        complete = couple.complete
+        all_set = texts.all_set(couple) if result.outcome == Join.COMPLETED else ""
+        token = couple.link_token
+        elsewhere = result.elsewhere.chat_title if result.elsewhere else ""
+    alerts = {
+        Join.ALREADY: _("You're already in 💛"),
+        Join.FULL: _("This couple already has its two partners. Hearth is made for two 💛"),
+        Join.PAIRED_ELSEWHERE: _(
+            "You're already part of a couple with Hearth in another chat ({title}). "
+            "Remove me from that chat first."
+        ).format(title=elsewhere or "?"),
+        Join.INACTIVE: _("I'm not active in this chat any more. Add me again to start."),
+    }
+    if result.outcome in alerts:
+        await query.answer(alerts[result.outcome], show_alert=True)
+        return
+    await query.answer(_("Welcome in 💞"))
+    try:
+        await query.edit_message_text(
+            texts.greeting() + "\n\n" + line,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None if complete else join_keyboard(),
+        )
+    except TelegramError as error:
+        log.info("could not edit greeting: %s", error)
+    if all_set:
+        await context.bot.send_message(
+            chat.id,
+            all_set,
+            parse_mode=ParseMode.HTML,
+            reply_markup=link_keyboard(hearth_username(context), token),
+        )
+
+
+def hearth_username(context: Context) -> str:
+    """The bot's @username, as Telegram told us at start-up."""
+    return context.bot.username
+
+
+async def migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: follow the new chat id."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    async with unit_of_work(context) as work:
+        moved = await couples.migrate_chat(
+            work.session, message.chat.id, message.migrate_to_chat_id
+        )
+    if moved:
+        log.info("couple followed chat %s to %s", message.chat.id, message.migrate_to_chat_id)

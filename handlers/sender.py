@@ -1,0 +1,228 @@
+"""Sends the outbox through the Bot API, with retries and the fallbacks for Telegram errors."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TimedOut
+
+from bot.models import Couple, OutboxMessage, Partner
+from bot.outbox import Button
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=15)
+STALE_CLAIM = timedelta(minutes=5)
+# A group with the two partners and the bot; more members means someone else could read.
+PRIVATE_GROUP_SIZE = 3
+
+
+def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
+    """Inline keyboard from stored button rows."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b["text"], url=b["url"])
+                if "url" in b
+                else InlineKeyboardButton(b["text"], callback_data=b["data"])
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def _send(bot: Bot, chat_id: int, method: str, payload: dict[str, Any]) -> int:
+    markup = keyboard(payload.get("buttons"))
+    if method == "copy":
+        copied = await bot.copy_message(
+            chat_id=chat_id,
+            from_chat_id=payload["from_chat_id"],
+            message_id=payload["message_id"],
+            reply_markup=markup,
+        )
+        return copied.message_id
+    reply = payload.get("reply_to")
+    sent = await bot.send_message(
+        chat_id=chat_id,
+        text=payload["text"],
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        reply_parameters=None
+        if reply is None
+        else ReplyParameters(message_id=reply, allow_sending_without_reply=True),
+    )
+    return sent.message_id
+
+
+class Sender:
+    """Claims due outbox rows, sends them in order per chat, and records what happened."""
+
+    def __init__(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Bind the sender to a bot and the session factory."""
+        self.bot = bot
+        self.sessions = sessions
+
+    async def flush(self, now: datetime, limit: int = 500) -> int:
+        """Send every due message; returns how many went out."""
+        async with self.sessions() as session, session.begin():
+            # A claim older than STALE_CLAIM belongs to a process that died mid-send.
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "sending",
+                    OutboxMessage.claimed_at < now - STALE_CLAIM,
+                )
+                .values(status="pending")
+            )
+            rows = list(
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+                    .order_by(OutboxMessage.id)
+                    .limit(limit)
+                )
+            )
+        sent = 0
+        blocked_chats: set[int] = set()
+        for row in rows:
+            if row.chat_id in blocked_chats:
+                continue  # keep each chat's messages in order behind a deferred one
+            if not await self._claim(row.id, now):
+                continue
+            outcome = await self._deliver(row, now)
+            if outcome == "sent":
+                sent += 1
+            elif outcome == "deferred":
+                blocked_chats.add(row.chat_id)
+        return sent
+
+    async def _claim(self, row_id: int, now: datetime) -> bool:
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+                .values(status="sending", claimed_at=now)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _finish(self, row_id: int, **values: Any) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+            )
+
+    async def _deliver(self, row: OutboxMessage, now: datetime) -> str:
+        """Send one claimed row; returns sent, skipped, deferred, held or failed."""
+        chat_id = row.chat_id
+        for _attempt in range(2):  # a second go only after following a migrated chat
+            try:
+                if row.only_if_private_group:
+                    count = await self.bot.get_chat_member_count(chat_id)
+                    if count > PRIVATE_GROUP_SIZE:
+                        await self._finish(row.id, status="skipped")
+                        return "skipped"
+                message_id = await _send(self.bot, chat_id, row.method, row.payload)
+            except ChatMigrated as error:
+                chat_id = int(error.new_chat_id)
+                await self._follow_migration(row.chat_id, chat_id)
+                continue
+            except RetryAfter as error:
+                wait = error.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                return await self._defer(row, now + timedelta(seconds=seconds), "flood wait")
+            except TimedOut:
+                # The message may well have arrived: resending could duplicate a prompt.
+                log.warning("outbox %s timed out; assuming delivered", row.id)
+                await self._finish(row.id, status="sent", attempts=row.attempts + 1)
+                return "sent"
+            except Forbidden:
+                return await self._forbidden(row, now)
+            except BadRequest as error:
+                log.error("outbox %s (%s) rejected: %s", row.id, row.purpose, error.message)
+                await self._finish(row.id, status="failed", attempts=row.attempts + 1)
+                return "failed"
+            except Exception as error:  # NetworkError and anything transient: retry later
+                backoff = min(timedelta(seconds=10 * 2**row.attempts), MAX_BACKOFF)
+                return await self._defer(row, now + backoff, type(error).__name__)
+            await self._finish(
+                row.id,
+                status="sent",
+                sent_message_id=message_id,
+                chat_id=chat_id,
+                attempts=row.attempts + 1,
+            )
+            return "sent"
+        return await self._defer(row, now + timedelta(seconds=10), "migration loop")
+
+    async def _defer(self, row: OutboxMessage, when: datetime, why: str) -> str:
+        log.warning("outbox %s (%s) deferred: %s", row.id, row.purpose, why)
+        await self._finish(
+            row.id, status="pending", next_attempt_at=when, attempts=row.attempts + 1
+        )
+        return "deferred"
+
+    async def _forbidden(self, row: OutboxMessage, now: datetime) -> str:
+        """403: a private chat is closed (fallback to the group); a group means we were kicked."""
+        async with self.sessions() as session, session.begin():
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            if row.partner_id is not None:
+                partner = await session.get(Partner, row.partner_id)
+                if partner is not None:
+                    partner.private_open = False
+                stored.status = "held"  # sent again if the partner opens the chat
+                log.info("outbox %s: private chat closed; using fallback", row.id)
+                if row.fallback is not None:
+                    await self._enqueue_fallback(session, row, now)
+                return "held"
+            couple = await session.scalar(select(Couple).where(Couple.chat_id == row.chat_id))
+            if couple is not None:
+                couple.active = False
+                couple.removed_at = now
+            stored.status = "dropped"
+            log.info("outbox %s: removed from group; couple deactivated", row.id)
+            return "dropped"
+
+    async def _enqueue_fallback(
+        self, session: AsyncSession, row: OutboxMessage, now: datetime
+    ) -> None:
+        fallback = dict(row.fallback or {})
+        purpose = str(fallback.pop("purpose", row.purpose))
+        chat_id = int(fallback.pop("chat_id"))
+        if purpose.startswith("gesture_shared:"):
+            # Both partners' private nudges may fail: the group gets one shared challenge.
+            exists = await session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.couple_id == row.couple_id, OutboxMessage.purpose == purpose
+                )
+            )
+            if exists:
+                return
+        session.add(
+            OutboxMessage(
+                couple_id=row.couple_id,
+                chat_id=chat_id,
+                method="message",
+                payload=fallback,
+                purpose=purpose,
+                prompt_id=row.prompt_id,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    async def _follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
+        from bot.couples import migrate_chat
+
+        async with self.sessions() as session, session.begin():
+            await migrate_chat(session, old_chat_id, new_chat_id)

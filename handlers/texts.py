@@ -1,0 +1,98 @@
+"""Texts the handlers compose from domain state (all through the translation function)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot import schedule
+from bot.i18n import _
+from bot.models import Couple
+
+
+def greeting() -> str:
+    """What the bot says when it joins a group."""
+    return _(
+        "Hi, I'm Hearth 🕯 I help the two of you stay close with small daily rituals: "
+        "an evening question you both answer (kept sealed until you've both replied), "
+        "a small private idea each morning for showing appreciation, and a question jar "
+        "you fill together. Both of you, tap <b>We're in</b> to start."
+    )
+
+
+def joined_line(couple: Couple) -> str:
+    """Who has joined so far, for the edited greeting."""
+    names = [escape(p.first_name) for p in couple.partners]
+    if len(names) == 2:
+        return _("💞 {first} and {second} are in.").format(first=names[0], second=names[1])
+    if len(names) == 1:
+        return _("✅ {name} is in. Waiting for their partner…").format(name=names[0])
+    return ""
+
+
+def schedule_lines(couple: Couple) -> str:
+    """The couple's rhythm, one line per ritual."""
+    day = _(schedule.WEEKDAYS[couple.jar_day].capitalize())
+    return _(
+        "• Evening question: {question}\n"
+        "• Gesture idea (privately): {gesture}\n"
+        "• Jar night: {day} {jar}\n"
+        "• Time zone: {tz}"
+    ).format(
+        question=couple.question_time,
+        gesture=couple.gesture_time,
+        day=day,
+        jar=couple.jar_time,
+        tz=couple.tz,
+    )
+
+
+def all_set(couple: Couple) -> str:
+    """Sent when the second partner joins."""
+    return (
+        _("You're all set! Here's your rhythm:")
+        + "\n"
+        + schedule_lines(couple)
+        + "\n\n"
+        + _(
+            "Change the time zone with <code>/timezone Europe/Berlin</code> and times with "
+            "<code>/time question 21:30</code>.\n\nEach of you, tap the button below and "
+            "press <b>Start</b>, so I can write to you privately: sealed answers and "
+            "gesture ideas go there."
+        )
+    )
+
+
+def status(couple: Couple) -> str:
+    """/start in a group that is already set up."""
+    names = " & ".join(escape(p.first_name) for p in couple.partners)
+    paused = _("\n⏸ Paused. /resume when you're ready.") if couple.paused else ""
+    return _("🕯 Hearth for {names}\n{lines}{paused}").format(
+        names=names, lines=schedule_lines(couple), paused=paused
+    )
+
+
+def help_text() -> str:
+    """/help: every command."""
+    return _(
+        "🕯 <b>Hearth</b> helps you two stay close, a few minutes a day.\n\n"
+        "<b>Answering</b>: reply to the evening question in the group, or send your answer "
+        "to me privately (text, voice, video note, photo or video).\n\n"
+        "/jar: draw a question from your jar\n"
+        "/jar add &lt;question&gt;: put a question in the jar (privately, it stays secret)\n"
+        "/timezone &lt;city or zone&gt;: e.g. <code>/timezone Europe/Berlin</code>\n"
+        "/time question|gesture|jar HH:MM: e.g. <code>/time question 21:30</code>\n"
+        "/jarnight &lt;day&gt; [HH:MM]: e.g. <code>/jarnight friday 19:00</code>\n"
+        "/settings: everything, with buttons\n"
+        "/pause [days]: take a break (vacations, hard weeks)\n"
+        "/resume: start again\n"
+        "/help: this list"
+    )
+
+
+def not_set_up() -> str:
+    """Private /start from someone in no couple."""
+    return _(
+        "Hi, I'm Hearth 🕯 I live in a couple's group chat. To start: create a group with "
+        "your partner, add me to it, and both tap <b>We're in</b>. Then come back here "
+        "through the button I post, so I can write to you privately."
+    )
