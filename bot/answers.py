@@ -148,10 +148,17 @@ def _group_reveal(couple: Couple, prompt: Prompt, pair: list[Answer]) -> list[Ou
             parts.append(f"{header} {_describe(answer)} ⬇️")
             copies.append(answer)
     combined = "\n\n".join(parts)
-    texts = [combined] if len(combined) <= MAX_TEXT else [
-        parts[0],
-        *(fit(_("<b>{name}</b>:").format(name=names[a.partner_id]), a.text or "") for a in pair),
-    ]
+    texts = (
+        [combined]
+        if len(combined) <= MAX_TEXT
+        else [
+            parts[0],
+            *(
+                fit(_("<b>{name}</b>:").format(name=names[a.partner_id]), a.text or "")
+                for a in pair
+            ),
+        ]
+    )
 
     def message(text: str = "", copy_from: tuple[int, int] | None = None) -> Outgoing:
         return Outgoing(

@@ -184,6 +184,7 @@ class LinkResult:
     outcome: Link
     partner: Partner | None = None
     prompt: Prompt | None = None
+    couple: Couple | None = None
 
 
 async def link_private(session: AsyncSession, payload: str, user_id: int) -> LinkResult:
@@ -199,10 +200,17 @@ async def link_private(session: AsyncSession, payload: str, user_id: int) -> Lin
     partner = partner_in(couple, user_id)
     if partner is None:
         return LinkResult(Link.NOT_PARTNER)
-    partner.private_open = True
+    await open_private(session, partner)
     if prompt is not None:
         partner.pending_prompt_id = prompt.id
-    # Messages held while the chat was closed (e.g. a reveal) are due again now.
+    return LinkResult(Link.LINKED, partner, prompt, couple)
+
+
+async def open_private(session: AsyncSession, partner: Partner) -> None:
+    """The partner's private chat works (again): messages held while it was closed go out."""
+    if partner.private_open:
+        return
+    partner.private_open = True
     held = await session.scalars(
         select(OutboxMessage).where(
             OutboxMessage.partner_id == partner.id, OutboxMessage.status == "held"
@@ -210,7 +218,6 @@ async def link_private(session: AsyncSession, payload: str, user_id: int) -> Lin
     )
     for row in held:
         row.status = "pending"
-    return LinkResult(Link.LINKED, partner, prompt)
 
 
 def set_timezone(couple: Couple, name: str, now: datetime) -> None:

@@ -79,7 +79,7 @@ async def play(database_url: str) -> Simulation:
 
         async def act(who: FakeUser, what: str, update: dict[str, object] | None) -> None:
             say.act(who.first_name, what)
-            await sim.feed(update)  # type: ignore[arg-type]
+            await sim.feed(update)
             say.show()
 
         say.scene("Alex and Sam add Hearth to their group")
@@ -97,7 +97,11 @@ async def play(database_url: str) -> Simulation:
         await sim.tick()
         say.show()
         nudge = fake.last(alex)
-        await act(alex, "does it, then taps [Done]", fake.press(alex, nudge, fake.button_data(nudge, "g:d:")))
+        await act(
+            alex,
+            "does it, then taps [Done]",
+            fake.press(alex, nudge, fake.button_data(nudge, "g:d:")),
+        )
 
         sim.clock.now += timedelta(hours=2, minutes=1)
         say.scene("Later that day: did Sam notice?")
@@ -107,8 +111,11 @@ async def play(database_url: str) -> Simulation:
         await act(sam, "taps [I noticed]", fake.press(sam, ask, fake.button_data(ask, "g:y:")))
 
         say.scene("Sam slips a secret question into the jar")
-        await act(sam, "/jar add What tiny thing did you love about today?",
-                  fake.command(sam, sam, "/jar add What tiny thing did you love about today?"))
+        await act(
+            sam,
+            "/jar add What tiny thing did you love about today?",
+            fake.command(sam, sam, "/jar add What tiny thing did you love about today?"),
+        )
         await act(alex, "/jar (in private)", fake.command(alex, alex, "/jar"))
 
         sim.clock.now = datetime(2025, 6, 6, 17, 0, tzinfo=UTC)  # 19:00 in Berlin: jar night
@@ -116,22 +123,41 @@ async def play(database_url: str) -> Simulation:
         await sim.tick()
         say.show()
         drawn = fake.last(group)
-        await act(alex, "replies to the jar question in the group",
-                  fake.send(alex, group, "Your laugh when the cat fell off the sofa.",
-                            reply_to=drawn.message_id))
-        await act(sam, "replies too",
-                  fake.send(sam, group, "Our walk home in the warm rain.", reply_to=drawn.message_id))
+        await act(
+            alex,
+            "replies to the jar question in the group",
+            fake.send(
+                alex, group, "Your laugh when the cat fell off the sofa.", reply_to=drawn.message_id
+            ),
+        )
+        await act(
+            sam,
+            "replies too",
+            fake.send(sam, group, "Our walk home in the warm rain.", reply_to=drawn.message_id),
+        )
 
         sim.clock.now = datetime(2025, 6, 6, 18, 0, tzinfo=UTC)  # 20:00 in Berlin
         say.scene("Evening: the daily question")
         await sim.tick()
         say.show()
         question = fake.last(group)
-        await act(alex, "replies to the question in the group",
-                  fake.send(alex, group, "Coffee in bed on Sundays. It tells me the week can wait.",
-                            reply_to=question.message_id))
-        await act(sam, "answers privately, sealed until both have answered",
-                  fake.send(sam, sam, "A long bath after work: it's where I finally hear my own thoughts."))
+        await act(
+            alex,
+            "replies to the question in the group",
+            fake.send(
+                alex,
+                group,
+                "Coffee in bed on Sundays. It tells me the week can wait.",
+                reply_to=question.message_id,
+            ),
+        )
+        await act(
+            sam,
+            "answers privately, sealed until both have answered",
+            fake.send(
+                sam, sam, "A long bath after work: it's where I finally hear my own thoughts."
+            ),
+        )
         return sim
 
 

@@ -152,7 +152,7 @@ def reminder_messages(couple: Couple) -> list[Outgoing]:
                 _(
                     "🫙 Jar night is on {day} at {time}. Slip a question in for the two "
                     "of you; it stays secret until it's drawn:\n\n"
-                    "<code>/jar add What is a smell that takes you straight back to childhood?</code>"
+                    "<code>/jar add What smell takes you straight back to childhood?</code>"
                 ).format(day=day, time=couple.jar_time),
                 purpose="jar_reminder",
                 partner_id=partner.id,

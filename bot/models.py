@@ -126,7 +126,7 @@ class Partner(Base):
     appreciation: Mapped[str] = mapped_column(String(64), default="")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    couple: Mapped[Couple] = relationship(back_populates="partners", lazy="joined")
+    couple: Mapped[Couple] = relationship(back_populates="partners")
 
 
 class Prompt(Base):

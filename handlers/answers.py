@@ -7,7 +7,7 @@ import logging
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import answers
+from bot import answers, couples
 from bot.answers import IncomingAnswer, Status
 from bot.i18n import _
 from handlers import texts
@@ -105,7 +105,7 @@ async def private_message(update: Update, context: Context) -> None:
         if couple is None or partner is None or not couple.active:
             text = texts.not_set_up()
         else:
-            partner.private_open = True
+            await couples.open_private(work.session, partner)
             prompt = await answers.open_prompt(work.session, couple, partner, work.now)
             if prompt is None:
                 text = _(

@@ -103,8 +103,8 @@ async def start(update: Update, context: Context) -> None:
     async with unit_of_work(context) as work:
         if payload:
             result = await couples.link_private(work.session, payload, user.id)
-            if result.outcome == Link.LINKED and result.partner is not None:
-                other = couples.other_partner(result.partner.couple, result.partner)
+            if result.outcome == Link.LINKED and result.partner and result.couple:
+                other = couples.other_partner(result.couple, result.partner)
                 if result.prompt is not None:
                     text = _(
                         "🔒 Write your answer to:\n\n<b>{question}</b>\n\n"
@@ -129,7 +129,7 @@ async def start(update: Update, context: Context) -> None:
         else:
             couple, partner = await who(work, update)
             if partner is not None and couple is not None and couple.active:
-                partner.private_open = True
+                await couples.open_private(work.session, partner)
                 text = _(
                     "🔓 Hi {name}, I can write to you here now. Send /help to see what I can do."
                 ).format(name=escape(partner.first_name))

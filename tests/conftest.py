@@ -19,20 +19,59 @@ POSTGRES_URL = os.environ.get(
 START = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)  # a Monday morning
 
 
-async def _reset_postgres(url: str) -> str | None:
-    """Empty the test database; returns why it can't be used, or None."""
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _create_database(url: str) -> tuple[str | None, str]:
+    """A database of this test process's own (runs in parallel must not share one)."""
     import asyncpg  # type: ignore[import-untyped]
 
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"hearth_test_{os.getpid()}"
     try:
-        connection = await asyncpg.connect(dsn, timeout=5)
+        connection = await asyncpg.connect(_dsn(url), timeout=5)
     except (OSError, asyncpg.PostgresError) as error:
-        return f"PostgreSQL not reachable at {url}: {error}"
+        return f"PostgreSQL not reachable at {url}: {error}", ""
+    try:
+        await connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        await connection.execute(f"CREATE DATABASE {name}")
+    finally:
+        await connection.close()
+    return None, url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_database(url: str, own_url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_dsn(url), timeout=5)
+    try:
+        await connection.execute(
+            f"DROP DATABASE IF EXISTS {own_url.rsplit('/', 1)[1]} WITH (FORCE)"
+        )
+    finally:
+        await connection.close()
+
+
+async def _reset(own_url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_dsn(own_url), timeout=5)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     finally:
         await connection.close()
-    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """This process's own PostgreSQL database (skipped with the reason if unreachable)."""
+    problem, own_url = asyncio.run(_create_database(POSTGRES_URL))
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    yield own_url
+    asyncio.run(_drop_database(POSTGRES_URL, own_url))
 
 
 @pytest.fixture(scope="session")
@@ -43,16 +82,13 @@ def content() -> Content:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or the PostgreSQL test database emptied."""
+    """A fresh, empty database: a SQLite file, or this process's PostgreSQL database emptied."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'hearth.sqlite3'}"
         return
-    problem = asyncio.run(_reset_postgres(POSTGRES_URL))
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    yield POSTGRES_URL
+    own_url: str = request.getfixturevalue("postgres_url")
+    asyncio.run(_reset(own_url))
+    yield own_url
 
 
 @pytest.fixture

@@ -1,0 +1,6 @@
+#!/usr/bin/env sh
+# Set up (first time) and run the whole test suite: `sh scripts/test.sh`.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh dev
+exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,139 @@
+"""End-to-end: Telegram errors delay messages but never lose them, nor an answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.models import Answer, Couple, OutboxMessage, Partner
+from bot.simulation import Simulation
+
+EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
+
+
+def questions(sim: Simulation, chat: object) -> list[str]:
+    return [s.text for s in sim.fake.inbox(chat) if "Tonight's question" in s.text]  # type: ignore[arg-type]
+
+
+async def test_network_error_delays_the_question_and_it_is_retried(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    sim.fake.fail("sendMessage", "network", times=2, chat_id=couple.group.id)
+    await sim.tick(EVENING)
+    assert questions(sim, couple.group) == []
+    await sim.tick(EVENING + timedelta(seconds=5))  # backoff not over yet: no call
+    assert questions(sim, couple.group) == []
+    await sim.tick(EVENING + timedelta(seconds=30))
+    await sim.tick(EVENING + timedelta(minutes=2))
+    assert len(questions(sim, couple.group)) == 1
+
+
+async def test_retry_after_is_honoured(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    sim.fake.fail("sendMessage", "retry_after", chat_id=couple.group.id, retry_after=40)
+    await sim.tick(EVENING)
+    calls_before = len(sim.fake.calls)
+    await sim.tick(EVENING + timedelta(seconds=39))
+    group_sends = [
+        c
+        for c in sim.fake.calls[calls_before:]
+        if c[0] == "sendMessage" and c[1]["chat_id"] == couple.group.id
+    ]
+    assert group_sends == []  # no retry inside the flood wait
+    await sim.tick(EVENING + timedelta(seconds=40))
+    assert len(questions(sim, couple.group)) == 1
+
+
+async def test_timeout_after_delivery_is_not_resent_and_replies_still_count(
+    sim: Simulation,
+) -> None:
+    couple = await sim.onboard()
+    sim.fake.fail("sendMessage", "timeout_delivered", chat_id=couple.group.id)
+    await sim.tick(EVENING)
+    await sim.tick(EVENING + timedelta(minutes=30))
+    assert len(questions(sim, couple.group)) == 1  # delivered once, never duplicated
+    question = sim.fake.last(couple.group)
+    await sim.feed(
+        sim.fake.send(couple.alex, couple.group, "Still mine", reply_to=question.message_id)
+    )
+    async with sim.hearth.sessions() as session:
+        (answer,) = list(await session.scalars(select(Answer)))
+    assert answer.text == "Still mine"
+
+
+async def test_answer_survives_a_network_error_on_the_acknowledgement(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    sim.fake.fail("setMessageReaction", "network")
+    sim.fake.fail("sendMessage", "network", chat_id=couple.sam.id)  # "Alex answered" notice
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "Kept safe"))
+    async with sim.hearth.sessions() as session:
+        (answer,) = list(await session.scalars(select(Answer)))
+    assert answer.text == "Kept safe"
+    await sim.tick(EVENING + timedelta(minutes=1))
+    assert "Alex has answered" in sim.fake.last(couple.sam).text
+
+
+async def test_reveal_is_retried_after_network_errors(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "A"))
+    sim.fake.fail("sendMessage", "network", times=3, chat_id=couple.alex.id)
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "Sam's words"))
+    assert not any("Sam's words" in s.text for s in sim.fake.inbox(couple.alex))
+    for minutes in (1, 2, 4, 8):
+        await sim.tick(EVENING + timedelta(minutes=minutes))
+    assert any("Sam's words" in s.text for s in sim.fake.inbox(couple.alex))
+
+
+async def test_blocked_partner_gets_the_reveal_after_unblocking(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "A"))
+    couple.alex.blocked = True
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "For Alex"))
+    async with sim.hearth.sessions() as session:
+        alex = await session.scalar(select(Partner).where(Partner.user_id == couple.alex.id))
+        held = list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "held"))
+        )
+    assert alex is not None and not alex.private_open
+    assert held
+    couple.alex.blocked = False
+    await sim.feed(sim.fake.start(couple.alex))
+    await sim.tick(EVENING + timedelta(minutes=1))
+    assert any("For Alex" in s.text for s in sim.fake.inbox(couple.alex))
+
+
+async def test_cant_initiate_falls_back_to_the_group(sim: Simulation) -> None:
+    couple = await sim.onboard(private=False)
+    await sim.tick(EVENING)
+    (question,) = [s for s in sim.fake.inbox(couple.group) if "Tonight's question" in s.text]
+    await sim.feed(sim.fake.send(couple.alex, couple.group, "Here", reply_to=question.message_id))
+    # Sam never started the bot: the "your turn" note goes to the group instead.
+    assert "Sam, your turn" in sim.fake.last(couple.group).text
+
+
+async def test_kicked_from_group_deactivates_the_couple(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    couple.group.bot_member = False  # removed without us seeing the update
+    await sim.tick(EVENING)
+    async with sim.hearth.sessions() as session:
+        row = await session.scalar(select(Couple))
+    assert row is not None and not row.active
+    await sim.tick(EVENING + timedelta(days=1))
+    assert questions(sim, couple.group) == []
+
+
+async def test_migrated_chat_is_followed_when_sending(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    new, _update = sim.fake.migrate(couple.group)  # the service message is never delivered
+    await sim.tick(EVENING)
+    assert len(questions(sim, new)) == 1
+    async with sim.hearth.sessions() as session:
+        row = await session.scalar(select(Couple))
+    assert row is not None and row.chat_id == new.id
+    question = sim.fake.last(new)
+    await sim.feed(sim.fake.send(couple.alex, new, "Still here", reply_to=question.message_id))
+    async with sim.hearth.sessions() as session:
+        assert len(list(await session.scalars(select(Answer)))) == 1

@@ -1,0 +1,259 @@
+"""End to end: the question jar (/jar add, /jar, counts, answers) and the weekly jar night."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.fakebot import FakeChat, FakeUser, Sent
+from bot.jar import JAR_MAX
+from bot.models import JarQuestion, Prompt
+from bot.simulation import Simulation
+
+MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
+DRAW = "Reply to this message to answer"
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` UTC, `days` after the simulation's first day (a Monday)."""
+    return MONDAY + timedelta(days=days, hours=hour, minutes=minute)
+
+
+async def jar(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> list[Sent]:
+    """`user` sends a /jar command; returns what the bot sent in response."""
+    before = len(sim.fake.sent)
+    await sim.feed(sim.fake.command(user, chat, text))
+    return sim.new_messages(before)
+
+
+async def stored(sim: Simulation) -> list[JarQuestion]:
+    async with sim.hearth.sessions() as s:
+        return list(await s.scalars(select(JarQuestion).order_by(JarQuestion.id)))
+
+
+def draws(messages: list[Sent], chat: FakeChat) -> list[Sent]:
+    return [s for s in messages if s.chat_id == chat.id and DRAW in s.text]
+
+
+def drawn_question(sent: Sent) -> str:
+    """The question of a draw: the paragraph between the intro and the instructions."""
+    return sent.text.split("\n\n")[1]
+
+
+async def test_jar_add_in_private_is_secret_and_confirmed(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    new = await jar(sim, couple.alex, couple.alex, "/jar add What is your earliest memory?")
+
+    assert [s.chat_id for s in new] == [couple.alex.id]
+    assert "In the jar" in new[0].text and "secret" in new[0].text
+    assert not any("earliest memory" in s.text for s in sim.fake.inbox(couple.group))
+    assert not any("earliest memory" in s.text for s in sim.fake.inbox(couple.sam))
+    (question,) = await stored(sim)
+    assert question.text == "What is your earliest memory?"
+    assert question.secret is True and question.author_name == "Alex"
+    assert question.drawn_at is None
+
+
+async def test_jar_add_in_the_group_is_confirmed_there(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    new = await jar(
+        sim, couple.sam, couple.group, "/jar add Which song would you take to an island?"
+    )
+
+    assert [s.chat_id for s in new] == [couple.group.id]
+    assert "In the jar" in new[0].text
+    (question,) = await stored(sim)
+    assert question.secret is False and question.author_name == "Sam"
+
+
+async def test_empty_too_long_and_duplicate_questions_are_refused(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    (empty,) = await jar(sim, couple.alex, couple.alex, "/jar add")
+    assert "needs a question" in empty.text and "/jar add" in empty.text
+    (blank,) = await jar(sim, couple.alex, couple.alex, "/jar add   ?! ")
+    assert "needs a question" in blank.text
+    assert await stored(sim) == []
+
+    long = "Why " + "x" * (JAR_MAX - 3) + "?"
+    assert len(long) == JAR_MAX + 2
+    (too_long,) = await jar(sim, couple.alex, couple.alex, f"/jar add {long}")
+    assert str(JAR_MAX) in too_long.text and str(len(long)) in too_long.text
+    assert await stored(sim) == []
+    exactly = "W" + "y" * (JAR_MAX - 2) + "?"
+    (fits,) = await jar(sim, couple.alex, couple.alex, f"/jar add {exactly}")
+    assert "In the jar" in fits.text
+
+    (added,) = await jar(sim, couple.alex, couple.alex, "/jar add What's your favourite smell?")
+    assert "In the jar" in added.text
+    (dup,) = await jar(sim, couple.sam, couple.group, "/jar add WHAT'S your  favourite smell!!")
+    assert "already in your jar" in dup.text
+    (dup_private,) = await jar(sim, couple.sam, couple.sam, "/jar add what's your favourite smell")
+    assert "already in your jar" in dup_private.text
+    assert [q.text for q in await stored(sim)] == [exactly, "What's your favourite smell?"]
+
+
+async def test_unknown_subcommand_gets_usage(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    for chat in (couple.group, couple.alex):
+        (usage,) = await jar(sim, couple.alex, chat, "/jar foo")
+        assert "didn't understand" in usage.text and "foo" in usage.text
+        assert "/jar add" in usage.text
+    assert await stored(sim) == []
+    assert not any(DRAW in s.text for s in sim.fake.inbox(couple.group))
+
+
+async def test_jar_in_private_shows_counts_per_partner(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    (empty,) = await jar(sim, couple.alex, couple.alex, "/jar")
+    assert "Alex: 0 questions" in empty.text and "Sam: 0 questions" in empty.text
+
+    await jar(sim, couple.alex, couple.alex, "/jar add What made you laugh this week?")
+    await jar(sim, couple.alex, couple.alex, "/jar add Where would you live for a year?")
+    await jar(sim, couple.sam, couple.group, "/jar add What do you miss about being ten?")
+    (counts,) = await jar(sim, couple.sam, couple.sam, "/jar")
+    assert counts.chat_id == couple.sam.id
+    assert "Alex: 2 questions" in counts.text and "Sam: 1 question" in counts.text
+    assert "Where would you live" not in counts.text, "counts never reveal the questions"
+
+    await jar(sim, couple.alex, couple.group, "/jar")  # one is drawn, the count drops
+    (after,) = await jar(sim, couple.alex, couple.alex, "/jar")
+    total = sum(int(line.split(": ")[1].split()[0]) for line in after.text.splitlines()[1:3])
+    assert total == 2
+
+
+async def test_group_draws_own_questions_first_then_the_bank_without_repeats(
+    sim: Simulation,
+) -> None:
+    couple = await sim.onboard()
+    alex_q = "What is a place you want to show me?"
+    sam_q = "Which teacher changed your mind about something?"
+    await jar(sim, couple.alex, couple.alex, f"/jar add {alex_q}")
+    await jar(sim, couple.sam, couple.sam, f"/jar add {sam_q}")
+
+    own: dict[str, str] = {}
+    for minute in range(2):
+        sim.clock.now = at(0, 12, minute)
+        new = await jar(sim, couple.alex, couple.group, "/jar")
+        (draw,) = draws(new, couple.group)
+        question = drawn_question(draw)
+        own[question] = draw.text.split("\n")[0]
+    assert set(own) == {alex_q, sam_q}
+    assert "written by Alex" in own[alex_q] and "written by Sam" in own[sam_q]
+    assert all(q.drawn_at is not None for q in await stored(sim))
+
+    bank: list[str] = []
+    for minute in range(2, 12):
+        sim.clock.now = at(0, 12, minute)
+        new = await jar(sim, couple.sam, couple.group, "/jar")
+        (draw,) = draws(new, couple.group)
+        assert "jar is empty" in draw.text and "Hearth" in draw.text
+        assert "written by" not in draw.text
+        bank.append(drawn_question(draw))
+    assert len(set(bank)) == len(bank), bank
+    assert not set(bank) & {alex_q, sam_q}
+    async with sim.hearth.sessions() as s:
+        prompts = list(await s.scalars(select(Prompt).where(Prompt.kind == "jar")))
+    assert len(prompts) == 12
+    assert sum(p.content_id is not None for p in prompts) == 10
+
+
+async def test_replies_to_a_drawn_question_are_mirrored_privately(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    question = "What would you cook for our tenth anniversary?"
+    await jar(sim, couple.alex, couple.alex, f"/jar add {question}")
+    sim.clock.now = at(0, 12)
+    (draw,) = draws(await jar(sim, couple.sam, couple.group, "/jar"), couple.group)
+
+    before = len(sim.fake.sent)
+    await sim.feed(
+        sim.fake.send(couple.alex, couple.group, "Risotto, badly.", reply_to=draw.message_id)
+    )
+    assert not any("Risotto" in s.text for s in sim.new_messages(before) if s.chat_id > 0)
+
+    await sim.feed(
+        sim.fake.send(couple.sam, couple.group, "Pancakes at midnight.", reply_to=draw.message_id)
+    )
+    to_alex = [s.text for s in sim.fake.inbox(couple.alex)[-3:]]
+    to_sam = [s.text for s in sim.fake.inbox(couple.sam)[-3:]]
+    assert any("Sam" in t and "Pancakes at midnight." in t and question in t for t in to_alex)
+    assert any("Alex" in t and "Risotto, badly." in t and question in t for t in to_sam)
+    assert not any("Risotto" in t for t in to_alex) and not any("Pancakes" in t for t in to_sam)
+    async with sim.hearth.sessions() as s:
+        prompt = await s.scalar(select(Prompt).where(Prompt.kind == "jar"))
+        assert prompt is not None and prompt.revealed_at is not None
+
+
+async def test_a_third_person_cannot_add(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    jo = sim.fake.user("Jo")
+    sim.fake.join_group(couple.group, jo)
+
+    (refused,) = await jar(sim, jo, couple.group, "/jar add Who is your favourite partner?")
+    assert "belongs to Alex & Sam" in refused.text
+    await sim.feed(sim.fake.start(jo))
+    (private,) = await jar(sim, jo, jo, "/jar add What about me?")
+    assert "In the jar" not in private.text and "group" in private.text
+    assert await stored(sim) == []
+
+
+async def test_jar_night_draws_in_the_group_on_friday_evening(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await jar(sim, couple.alex, couple.alex, "/jar add What are you proud of this month?")
+    before = len(sim.fake.sent)
+    await sim.tick(at(4, 18, 59))
+    assert draws(sim.new_messages(before), couple.group) == []
+
+    await sim.tick(at(4, 19))
+    (night,) = draws(sim.new_messages(before), couple.group)
+    assert "jar night" in night.text.lower()
+    assert "What are you proud of this month?" in night.text and "written by Alex" in night.text
+
+    again = len(sim.fake.sent)
+    await sim.tick(at(4, 19, 30))
+    assert draws(sim.new_messages(again), couple.group) == [], "once a week"
+
+
+async def test_jar_night_reminder_on_wednesday_privately(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    before = len(sim.fake.sent)
+    await sim.tick(at(2, 18, 59))
+    assert not any("Jar night is on" in s.text for s in sim.new_messages(before))
+
+    await sim.tick(at(2, 19))
+    reminders = [s for s in sim.new_messages(before) if "Jar night is on" in s.text]
+    assert sorted(s.chat_id for s in reminders) == sorted([couple.alex.id, couple.sam.id])
+    assert all("Friday" in s.text and "19:00" in s.text and "/jar add" in s.text for s in reminders)
+    assert not any(s.chat_id == couple.group.id for s in reminders)
+
+
+async def test_jarnight_command_moves_jar_night(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    before = len(sim.fake.sent)
+    await sim.feed(sim.fake.command(couple.sam, couple.group, "/jarnight sunday 18:00"))
+    (confirm,) = sim.new_messages(before)
+    assert "Sunday" in confirm.text and "18:00" in confirm.text
+
+    mark = len(sim.fake.sent)
+    await sim.tick(at(2, 19))  # Wednesday 19:00: no longer two days before jar night
+    assert not any("Jar night is on" in s.text for s in sim.new_messages(mark))
+
+    mark = len(sim.fake.sent)
+    await sim.tick(at(4, 18))  # Friday 18:00: two days before Sunday 18:00
+    reminders = [s for s in sim.new_messages(mark) if "Jar night is on" in s.text]
+    assert sorted(s.chat_id for s in reminders) == sorted([couple.alex.id, couple.sam.id])
+    assert all("Sunday at 18:00" in s.text for s in reminders)
+
+    mark = len(sim.fake.sent)
+    await sim.tick(at(4, 19))  # the old jar night passes quietly
+    assert draws(sim.new_messages(mark), couple.group) == []
+
+    mark = len(sim.fake.sent)
+    await sim.tick(at(6, 18))
+    (night,) = draws(sim.new_messages(mark), couple.group)
+    assert "jar night" in night.text.lower()
+    async with sim.hearth.sessions() as s:
+        assert (
+            await s.scalar(select(func.count()).select_from(Prompt).where(Prompt.kind == "jar"))
+            == 1
+        )
