@@ -41,7 +41,7 @@ class _EntityCheck(HTMLParser):
     """Rejects what Telegram's HTML parse mode rejects: unknown or unbalanced tags."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)
         self.stack: list[str] = []
         self.error = ""
         self.plain: list[str] = []
@@ -56,7 +56,19 @@ class _EntityCheck(HTMLParser):
             self.error = f'Unexpected end tag "{tag}"'
 
     def handle_data(self, data: str) -> None:
+        if "<" in data or ">" in data:
+            self.error = self.error or "Unsupported start tag"
         self.plain.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        known = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+        if name not in known:
+            self.error = self.error or f"Unsupported HTML entity \"&{name};\""
+        self.plain.append(known.get(name, ""))
+
+    def handle_charref(self, name: str) -> None:
+        code = int(name[1:], 16) if name.lower().startswith("x") else int(name)
+        self.plain.append(chr(code))
 
 
 def html_to_plain(text: str) -> tuple[str, str]:
@@ -66,8 +78,6 @@ def html_to_plain(text: str) -> tuple[str, str]:
     checker.close()
     if checker.stack and not checker.error:
         checker.error = f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
-    if "<" in "".join(checker.plain) and not checker.error:
-        checker.error = "Unsupported start tag"
     return "".join(checker.plain), checker.error
 
 

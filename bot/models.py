@@ -96,6 +96,15 @@ class Couple(Base):
     next_jar_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_jar_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Added in 0002: the rest of the practices.
+    together_day: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    together_time: Mapped[str] = mapped_column(String(5), default="10:00", server_default="10:00")
+    together_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    next_together_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    stuck_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    depth_asked_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    forget_votes: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple",
@@ -124,6 +133,7 @@ class Partner(Base):
     pending_prompt_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # Comma-separated gesture kinds that make this partner feel appreciated.
     appreciation: Mapped[str] = mapped_column(String(64), default="")
+    ready_depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
@@ -169,6 +179,8 @@ class Answer(Base):
     in_group: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The warm response the other partner sent back (once per answer).
+    warm_response: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Delivery(Base):
@@ -254,3 +266,17 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CoupleActivity(Base):
+    """A shared activity as the couple sees it: suggested, done before, wished for, or done."""
+
+    __tablename__ = "couple_activities"
+    __table_args__ = (UniqueConstraint("couple_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    activity_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # suggested | done_before | wish | done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

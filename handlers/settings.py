@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -142,7 +143,7 @@ async def pause(update: Update, context: Context) -> None:
                     _("⏸ Paused until you send /resume. Take care of each other.")
                     if until is None
                     else _("⏸ Paused for {days} days. I'll be back on {date}.").format(
-                        days=args[0], date=until.date().isoformat()
+                        days=args[0], date=until.astimezone(ZoneInfo(couple.tz)).date().isoformat()
                     )
                 )
     await reply(update, text)
@@ -228,8 +229,12 @@ async def settings_button(update: Update, context: Context) -> None:
     async with unit_of_work(context) as work:
         couple = await work.session.get(Couple, couple_id)
         partner = couples.partner_in(couple, user.id) if couple else None
-        if couple is None or partner is None:
+        chat = update.effective_chat
+        here = chat is not None and (chat.id == user.id or (couple and chat.id == couple.chat_id))
+        if couple is None or not here:
             alert = _("These settings belong to another couple.")
+        elif partner is None:
+            alert = _("Only the two partners of this couple can change these settings.")
         else:
             alert = ""
             columns = {"q": "question", "g": "gesture", "j": "jar"}

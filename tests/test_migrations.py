@@ -22,10 +22,39 @@ def _revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def _bare(default: str) -> str:
+    """A server default without the parentheses and quotes reflection may wrap it in."""
+    default = default.strip()
+    while len(default) >= 2 and (default[0], default[-1]) in {("(", ")"), ("'", "'")}:
+        default = default[1:-1].strip()
+    return default
+
+
+def _compare_default(
+    context: MigrationContext,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """Alembic's own comparison, except for one piece of noise: SQLite reflects a default
+    added by ALTER TABLE as `('')` where the model says `''` (the same empty string)."""
+    if inspected_default is None or rendered_metadata_default is None:
+        return None
+    if _bare(inspected_default) == _bare(rendered_metadata_default):
+        return False
+    return None
+
+
 def _differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "compare_server_default": True, "render_as_batch": True},
+        opts={
+            "compare_type": True,
+            "compare_server_default": _compare_default,
+            "render_as_batch": True,
+        },
     )
     return list(compare_metadata(context, Base.metadata))
 

@@ -313,12 +313,6 @@ async def test_a_third_person_cant_change_settings(sim: Simulation, command: str
 # --- /help ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FakeTelegram bug: bot/fakebot.py html_to_plain rejects escaped &lt;…&gt; "
-    "(convert_charrefs turns it into '<', then the raw-'<' check fires), so /help's "
-    "'/jar add &lt;question&gt;' fails with 'Can't parse entities' although Telegram accepts it",
-)
 @pytest.mark.parametrize("where", ["group", "private"])
 async def test_help_lists_the_commands(sim: Simulation, where: str) -> None:
     c = await sim.onboard()
