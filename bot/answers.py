@@ -10,6 +10,8 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import depth, safe_space
+from bot.content import Content
 from bot.couples import other_partner
 from bot.i18n import _
 from bot.models import Answer, Couple, OutboxMessage, Partner, Prompt
@@ -120,18 +122,35 @@ def _describe(answer: Answer) -> str:
 
 
 def _mirror_to(
-    receiver: Partner, sharer: Partner, prompt: Prompt, answer: Answer
+    receiver: Partner, sharer: Partner, prompt: Prompt, answer: Answer, content: Content
 ) -> list[Outgoing]:
-    """The sharer's answer, privately to the receiver (media copied)."""
+    """The sharer's answer, privately to the receiver (media copied), with warm responses."""
     header = _("💌 <b>{name}</b> answered <i>{question}</i>").format(
         name=escape(sharer.first_name), question=escape(prompt.text)
     )
-    common = {"purpose": "reveal", "partner_id": receiver.id, "prompt_id": prompt.id}
+    tip = safe_space.listening_tip(content, prompt)
+    if tip is not None:
+        header = _("💡 {tip}").format(tip=escape(tip.text)) + "\n\n" + header
+    warm = safe_space.warm_buttons(content, answer)
+
+    def to_receiver(
+        text: str = "", copy_from: tuple[int, int] | None = None, buttons: bool = False
+    ) -> Outgoing:
+        return Outgoing(
+            receiver.user_id,
+            text,
+            buttons=warm if buttons else [],
+            copy_from=copy_from,
+            purpose="reveal",
+            partner_id=receiver.id,
+            prompt_id=prompt.id,
+        )
+
     if answer.kind == "text":
-        return [Outgoing(receiver.user_id, fit(header, answer.text or ""), **common)]  # type: ignore[arg-type]
+        return [to_receiver(fit(header, answer.text or ""), buttons=True)]
     return [
-        Outgoing(receiver.user_id, header, **common),  # type: ignore[arg-type]
-        Outgoing(receiver.user_id, copy_from=(answer.chat_id, answer.message_id), **common),  # type: ignore[arg-type]
+        to_receiver(header),
+        to_receiver(copy_from=(answer.chat_id, answer.message_id), buttons=True),
     ]
 
 
@@ -175,11 +194,13 @@ def _group_reveal(couple: Couple, prompt: Prompt, pair: list[Answer]) -> list[Ou
     ]
 
 
-def reveal_messages(couple: Couple, prompt: Prompt, answers: dict[int, Answer]) -> list[Outgoing]:
+def reveal_messages(
+    couple: Couple, prompt: Prompt, answers: dict[int, Answer], content: Content
+) -> list[Outgoing]:
     """Both answers to each partner privately, to the group only if it is just the two."""
     first, second = couple.partners
-    messages = _mirror_to(first, second, prompt, answers[second.id])
-    messages += _mirror_to(second, first, prompt, answers[first.id])
+    messages = _mirror_to(first, second, prompt, answers[second.id], content)
+    messages += _mirror_to(second, first, prompt, answers[first.id], content)
     messages += _group_reveal(couple, prompt, [answers[first.id], answers[second.id]])
     messages.append(
         Outgoing(
@@ -202,6 +223,7 @@ async def record_answer(
     prompt: Prompt,
     incoming: IncomingAnswer,
     now: datetime,
+    content: Content,
 ) -> AnswerResult:
     """Store a partner's answer; when both have answered, reveal to both."""
     if await answer_of(session, prompt, partner) is not None:
@@ -240,7 +262,10 @@ async def record_answer(
         )
         return AnswerResult(Status.RECORDED, prompt, [message if other.private_open else fallback])
     prompt.revealed_at = now
-    return AnswerResult(Status.REVEALED, prompt, reveal_messages(couple, prompt, answers))
+    messages = reveal_messages(couple, prompt, answers, content)
+    if prompt.kind == "question":
+        messages += await depth.after_reveal(session, couple, now)
+    return AnswerResult(Status.REVEALED, prompt, messages)
 
 
 async def edit_answer(

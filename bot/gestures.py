@@ -39,12 +39,16 @@ def private_text(gesture_text: str, other: Partner) -> str:
     ).format(name=escape(other.first_name), idea=escape(gesture_text))
 
 
-def shared_text(gesture_text: str) -> str:
+def shared_text(gesture_text: str, with_done: bool = True) -> str:
     """The group challenge for both partners (when someone has no private chat)."""
-    return _(
-        "🌱 Today's gesture challenge for you both:\n\n<b>{idea}</b>\n\n"
-        "Tap Done once you've both done it."
-    ).format(idea=escape(gesture_text))
+    ending = (
+        _("Tap Done once you've both done it.")
+        if with_done
+        else _("Do it for each other whenever it suits you today.")
+    )
+    return _("🌱 Today's gesture challenge for you both:\n\n<b>{idea}</b>\n\n{ending}").format(
+        idea=escape(gesture_text), ending=ending
+    )
 
 
 async def _history(session: AsyncSession, couple: Couple, partner: Partner | None) -> list[str]:
@@ -96,7 +100,8 @@ async def deliver(
         await session.flush()
         shared_fallback = Outgoing(
             couple.chat_id,
-            shared_text(gesture.text),
+            # A fallback has no shared assignment behind it, so it offers no Done button.
+            shared_text(gesture.text, with_done=False),
             purpose=f"gesture_shared:{day.isoformat()}",
         )
         messages.append(

@@ -73,7 +73,7 @@ async def undrawn_counts(session: AsyncSession, couple: Couple) -> dict[int, int
         .where(JarQuestion.couple_id == couple.id, JarQuestion.drawn_at.is_(None))
         .group_by(JarQuestion.author_id)
     )
-    return {author: count for author, count in rows.tuples() if author is not None}
+    return {author: count for author, count in rows.all() if author is not None}
 
 
 @dataclass

@@ -80,7 +80,7 @@ async def group_reply(update: Update, context: Context) -> None:
         else:
             notice = ""
             result = await answers.record_answer(
-                work.session, couple, partner, prompt, answer, work.now
+                work.session, couple, partner, prompt, answer, work.now, work.service.content
             )
             work.send(couple.id, result.messages)
     if result is None:
@@ -118,7 +118,7 @@ async def private_message(update: Update, context: Context) -> None:
             else:
                 text = ""
                 result = await answers.record_answer(
-                    work.session, couple, partner, prompt, answer, work.now
+                    work.session, couple, partner, prompt, answer, work.now, work.service.content
                 )
                 work.send(couple.id, result.messages)
     if result is None:

@@ -1,0 +1,155 @@
+"""The depth ladder: questions start light and go deeper only when both partners are ready."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.couples import partner_in
+from bot.i18n import _
+from bot.models import Couple, Prompt
+from bot.outbox import Outgoing, button
+
+MAX_LEVEL = 3
+WINDOW = timedelta(days=14)
+ANSWERED_DAYS = 10  # "two weeks of answered questions", forgiving a few busy evenings
+LEVEL_NAMES = {1: "light", 2: "personal", 3: "deep"}
+
+
+def level_name(level: int) -> str:
+    """A word for a ladder level."""
+    return _(LEVEL_NAMES.get(level, "light"))
+
+
+def ask_messages(couple: Couple, level: int) -> list[Outgoing]:
+    """Ask each partner (privately when possible) whether they're ready for `level`."""
+    buttons = [
+        [
+            button(_("🌊 Ready for deeper"), f"d:{couple.id}:{level}"),
+            button(_("Not yet"), f"d:{couple.id}:0"),
+        ]
+    ]
+    text = _(
+        "🪜 You two have been answering for a couple of weeks now. Ready for questions that "
+        "go a little deeper ({level})? Nothing changes unless you both tap Ready."
+    ).format(level=level_name(level))
+    messages = []
+    for partner in couple.partners:
+        group = Outgoing(
+            couple.chat_id,
+            _("{name}: ").format(name=escape(partner.first_name)) + text,
+            buttons=buttons,
+            purpose="depth_ask",
+        )
+        messages.append(
+            Outgoing(
+                partner.user_id, text, buttons=buttons, purpose="depth_ask",
+                partner_id=partner.id, fallback=group,
+            )
+            if partner.private_open
+            else group
+        )
+    return messages
+
+
+async def after_reveal(session: AsyncSession, couple: Couple, now: datetime) -> list[Outgoing]:
+    """After two weeks of answered questions at this level, ask once about going deeper."""
+    nxt = couple.depth + 1
+    if nxt > MAX_LEVEL or couple.depth_asked_level >= nxt:
+        return []
+    answered_days = await session.scalar(
+        select(func.count(func.distinct(Prompt.local_date))).where(
+            Prompt.couple_id == couple.id,
+            Prompt.kind == "question",
+            Prompt.revealed_at.is_not(None),
+            Prompt.created_at >= now - WINDOW,
+        )
+    )
+    if (answered_days or 0) < ANSWERED_DAYS:
+        return []
+    couple.depth_asked_level = nxt
+    return ask_messages(couple, nxt)
+
+
+class Ready(enum.Enum):
+    """What a readiness tap did."""
+
+    WAITING = "waiting"  # this partner is ready; the other isn't yet
+    RAISED = "raised"  # both ready: the level went up
+    NOT_YET = "not_yet"
+    NOT_YOURS = "not_yours"
+    STALE = "stale"
+
+
+@dataclass
+class ReadyResult:
+    """The outcome and any announcement."""
+
+    outcome: Ready
+    messages: list[Outgoing] = field(default_factory=list)
+
+
+async def tap_ready(
+    session: AsyncSession, couple_id: int, level: int, user_id: int
+) -> ReadyResult:
+    """A partner taps Ready (level > 0) or Not yet (level 0)."""
+    couple = await session.get(Couple, couple_id)
+    partner = None if couple is None else partner_in(couple, user_id)
+    if couple is None or partner is None:
+        return ReadyResult(Ready.NOT_YOURS)
+    if level == 0:
+        return ReadyResult(Ready.NOT_YET)
+    if level != couple.depth + 1 or level > MAX_LEVEL:
+        return ReadyResult(Ready.STALE)
+    return _mark_ready(couple, partner.id, level)
+
+
+def _mark_ready(couple: Couple, partner_id: int, level: int) -> ReadyResult:
+    for partner in couple.partners:
+        if partner.id == partner_id:
+            partner.ready_depth = max(partner.ready_depth, level)
+    if not couple.complete or any(p.ready_depth < level for p in couple.partners):
+        return ReadyResult(Ready.WAITING)
+    couple.depth = level
+    couple.depth_asked_level = level
+    announce = Outgoing(
+        couple.chat_id,
+        _(
+            "🪜 You're both ready. From the next question on, they go a little deeper "
+            "({level}). Either of you can step back with /depth down at any time."
+        ).format(level=level_name(level)),
+        purpose="depth_up",
+    )
+    return ReadyResult(Ready.RAISED, [announce])
+
+
+def ask_now(couple: Couple, user_id: int) -> ReadyResult:
+    """/depth up: this partner is ready for the next level; the other is asked."""
+    partner = partner_in(couple, user_id)
+    level = couple.depth + 1
+    if partner is None or level > MAX_LEVEL:
+        return ReadyResult(Ready.STALE)
+    result = _mark_ready(couple, partner.id, level)
+    if result.outcome == Ready.WAITING:
+        couple.depth_asked_level = level
+        others = [p for p in couple.partners if p.id != partner.id]
+        result.messages = [m for m in ask_messages(couple, level) if m.partner_id != partner.id]
+        if not others:
+            result.messages = []
+    return result
+
+
+def step_down(couple: Couple) -> bool:
+    """/depth down: one level lighter (never below 1); readiness starts over."""
+    if couple.depth <= 1:
+        return False
+    couple.depth -= 1
+    couple.depth_asked_level = couple.depth
+    for partner in couple.partners:
+        partner.ready_depth = min(partner.ready_depth, couple.depth)
+    return True
