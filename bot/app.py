@@ -27,11 +27,16 @@ def group_commands() -> list[BotCommand]:
     """The command menu in groups."""
     return [
         BotCommand("jar", _("Draw a question from your jar")),
+        BotCommand("together", _("Something new to do together")),
+        BotCommand("memories", _("A past question with both answers")),
         BotCommand("settings", _("Times, time zone, pause")),
         BotCommand("timezone", _("Set your time zone")),
         BotCommand("time", _("Set the question, gesture or jar time")),
         BotCommand("pause", _("Take a break")),
         BotCommand("resume", _("Start again")),
+        BotCommand("depth", _("How deep the questions go")),
+        BotCommand("privacy", _("What Hearth keeps")),
+        BotCommand("forget", _("Delete your couple's data")),
         BotCommand("help", _("What Hearth can do")),
         BotCommand("start", _("Status, or set up")),
     ]
@@ -41,7 +46,12 @@ def private_commands() -> list[BotCommand]:
     """The command menu in the private chat."""
     return [
         BotCommand("jar", _("Add a secret question: /jar add …")),
+        BotCommand("appreciation", _("What makes you feel appreciated")),
+        BotCommand("memories", _("A past question with both answers")),
         BotCommand("settings", _("Times, time zone, pause")),
+        BotCommand("export", _("Your data as a file")),
+        BotCommand("forget", _("Delete your own data")),
+        BotCommand("privacy", _("What Hearth keeps")),
         BotCommand("help", _("What Hearth can do")),
     ]
 
@@ -50,7 +60,13 @@ async def run_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: deliver what is due, then send the outbox."""
     hearth: Hearth = context.application.bot_data["hearth"]
     now = hearth.clock()
-    delivered = await tick(hearth.sessions, hearth.content, now, hearth.bot_username)
+    delivered = await tick(
+        hearth.sessions,
+        hearth.content,
+        now,
+        hearth.bot_username,
+        retention_days=hearth.settings.retention_days,
+    )
     if delivered:
         log.info("tick delivered %s", dict(delivered))
     await hearth.sender.flush(now)

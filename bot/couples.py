@@ -52,17 +52,25 @@ def reschedule(couple: Couple, now: datetime) -> None:
     tz = ZoneInfo(couple.tz)
     for column, occurrence in occurrences(couple).items():
         setattr(couple, column, schedule.next_after(occurrence, now, tz))
+    if not couple.together_enabled:
+        couple.next_together_at = None
 
 
 def occurrences(couple: Couple) -> dict[str, schedule.Occurrence]:
     """The couple's recurring prompts, keyed by the column that holds their next instant."""
     tz = ZoneInfo(couple.tz)
     jar_time = schedule.parse_hhmm(couple.jar_time)
+    question_time = schedule.parse_hhmm(couple.question_time)
     return {
-        "next_question_at": schedule.daily(schedule.parse_hhmm(couple.question_time), tz),
+        "next_question_at": schedule.daily(question_time, tz),
         "next_gesture_at": schedule.daily(schedule.parse_hhmm(couple.gesture_time), tz),
         "next_jar_at": schedule.weekly(couple.jar_day, jar_time, tz),
         "next_jar_reminder_at": schedule.weekly((couple.jar_day - 2) % 7, jar_time, tz),
+        "next_together_at": schedule.weekly(
+            couple.together_day, schedule.parse_hhmm(couple.together_time), tz
+        ),
+        # Sunday, half an hour before the evening question.
+        "next_recap_at": schedule.weekly(6, schedule.minus_minutes(question_time, 30), tz),
     }
 
 
@@ -226,7 +234,12 @@ def set_timezone(couple: Couple, name: str, now: datetime) -> None:
     reschedule(couple, now)
 
 
-TIME_COLUMNS = {"question": "question_time", "gesture": "gesture_time", "jar": "jar_time"}
+TIME_COLUMNS = {
+    "question": "question_time",
+    "gesture": "gesture_time",
+    "jar": "jar_time",
+    "together": "together_time",
+}
 
 
 def set_time(couple: Couple, which: str, raw: str, now: datetime) -> str:
@@ -244,6 +257,19 @@ def set_jar_day(couple: Couple, raw: str, now: datetime) -> int:
     couple.jar_day = schedule.parse_weekday(raw)
     reschedule(couple, now)
     return couple.jar_day
+
+
+def set_together(couple: Couple, enabled: bool, now: datetime) -> None:
+    """Switch the weekly activity suggestion on or off."""
+    couple.together_enabled = enabled
+    reschedule(couple, now)
+
+
+def set_together_day(couple: Couple, raw: str, now: datetime) -> int:
+    """Set the weekday of the weekly activity suggestion; raise ValueError if not a weekday."""
+    couple.together_day = schedule.parse_weekday(raw)
+    reschedule(couple, now)
+    return couple.together_day
 
 
 def pause(couple: Couple, days: int | None, now: datetime) -> datetime | None:

@@ -48,8 +48,12 @@ def ask_messages(couple: Couple, level: int) -> list[Outgoing]:
         )
         messages.append(
             Outgoing(
-                partner.user_id, text, buttons=buttons, purpose="depth_ask",
-                partner_id=partner.id, fallback=group,
+                partner.user_id,
+                text,
+                buttons=buttons,
+                purpose="depth_ask",
+                partner_id=partner.id,
+                fallback=group,
             )
             if partner.private_open
             else group
@@ -94,9 +98,7 @@ class ReadyResult:
     messages: list[Outgoing] = field(default_factory=list)
 
 
-async def tap_ready(
-    session: AsyncSession, couple_id: int, level: int, user_id: int
-) -> ReadyResult:
+async def tap_ready(session: AsyncSession, couple_id: int, level: int, user_id: int) -> ReadyResult:
     """A partner taps Ready (level > 0) or Not yet (level 0)."""
     couple = await session.get(Couple, couple_id)
     partner = None if couple is None else partner_in(couple, user_id)

@@ -63,7 +63,7 @@ class _EntityCheck(HTMLParser):
     def handle_entityref(self, name: str) -> None:
         known = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
         if name not in known:
-            self.error = self.error or f"Unsupported HTML entity \"&{name};\""
+            self.error = self.error or f'Unsupported HTML entity "&{name};"'
         self.plain.append(known.get(name, ""))
 
     def handle_charref(self, name: str) -> None:
@@ -163,6 +163,8 @@ class FakeTelegram(BaseRequest):
         self.reactions: list[tuple[int, int, str]] = []
         self.failures: list[Failure] = []
         self.pending_updates: list[JSONDict] = []
+        self.documents: list[tuple[int, str, bytes]] = []
+        self._files: dict[str, tuple[str, bytes]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._update_ids = itertools.count(1)
         self._user_ids = itertools.count(5001)
@@ -195,6 +197,12 @@ class FakeTelegram(BaseRequest):
         """Answer one Bot API call."""
         api_method = url.rsplit("/", 1)[-1]
         params: JSONDict = dict(request_data.parameters) if request_data else {}
+        self._files = {}
+        if request_data is not None and request_data.contains_files:
+            for part, value in request_data.multipart_data.items():
+                filename, content = str(value[0]), value[1]
+                data = content if isinstance(content, bytes) else content.read()
+                self._files[part] = (filename, data)
         self.calls.append((api_method, params))
         failure = self._take_failure(api_method, params)
         if failure is not None:
@@ -401,6 +409,23 @@ class FakeTelegram(BaseRequest):
         }
         self._store_bot_message(chat_id, body, sent)
         return 200, {"message_id": sent.message_id}
+
+    def _api_sendDocument(self, params: JSONDict) -> tuple[int, Any]:
+        chat_id = int(params["chat_id"])
+        problem = self._check_target(chat_id)
+        if problem:
+            return problem
+        if not self._files:
+            return self._json_error(400, "Bad Request: there is no document in the request")
+        filename, data = next(iter(self._files.values()))
+        self.documents.append((chat_id, filename, data))
+        caption = str(params.get("caption", ""))
+        sent = Sent(chat_id, self._next_message_id(chat_id), caption, caption, [], kind="document")
+        body = {
+            "document": {"file_id": "doc", "file_unique_id": "doc", "file_name": filename},
+            "caption": caption,
+        }
+        return 200, self._store_bot_message(chat_id, body, sent)
 
     def _api_editMessageText(self, params: JSONDict) -> tuple[int, Any]:
         key = (int(params["chat_id"]), int(params["message_id"]))

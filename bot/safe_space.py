@@ -76,12 +76,15 @@ async def respond(
     group = Outgoing(
         couple.chat_id,
         _("💛 {name} to {sharer}: <b>{words}</b>").format(
-            name=escape(receiver.first_name), sharer=escape(sharer.first_name),
+            name=escape(receiver.first_name),
+            sharer=escape(sharer.first_name),
             words=escape(line.text),
         ),
         purpose="warm",
     )
-    message = Outgoing(
-        sharer.user_id, text, purpose="warm", partner_id=sharer.id, fallback=group
-    ) if sharer.private_open else group
+    message = (
+        Outgoing(sharer.user_id, text, purpose="warm", partner_id=sharer.id, fallback=group)
+        if sharer.private_open
+        else group
+    )
     return WarmResult(Warm.SENT, line.text, [message], couple.id)

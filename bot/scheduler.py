@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot import couples as couples_domain
-from bot import gestures, jar, schedule
+from bot import gestures, jar, privacy, recap, schedule, together
 from bot.content import Content, pick_question
 from bot.i18n import _
 from bot.models import Couple, Delivery, Prompt
@@ -28,6 +28,8 @@ COLUMNS: dict[str, InstrumentedAttribute[datetime | None]] = {
     "gesture": Couple.next_gesture_at,
     "jar": Couple.next_jar_at,
     "jar_reminder": Couple.next_jar_reminder_at,
+    "together": Couple.next_together_at,
+    "recap": Couple.next_recap_at,
 }
 
 
@@ -86,7 +88,12 @@ async def _deliver(
     bot_username: str,
 ) -> list[Outgoing]:
     if kind == "question":
-        return await question_messages(session, couple, content, day, now, bot_username)
+        messages = await recap.stuck_messages(session, couple, content, now, day)
+        return messages + await question_messages(session, couple, content, day, now, bot_username)
+    if kind == "together":
+        return await together.weekly_messages(session, couple, content, now)
+    if kind == "recap":
+        return await recap.recap_messages(session, couple, content, now, day)
     if kind == "gesture":
         return await gestures.deliver(session, couple, content, day, now)
     if kind == "jar":
@@ -102,6 +109,9 @@ async def _claim(session: AsyncSession, couple: Couple, kind: str, now: datetime
     column = COLUMNS[kind].key
     occurrence = couples_domain.occurrences(couple)[column]
     setattr(couple, column, schedule.next_after(occurrence, now, tz))
+    if kind == "together" and not couple.together_enabled:
+        couple.next_together_at = None
+        return None
     if not couple.complete or couples_domain.is_paused(couple, now):
         return None
     latest = schedule.latest_at_or_before(occurrence, now, tz)
@@ -122,6 +132,7 @@ async def tick(
     now: datetime,
     bot_username: str,
     batch: int = BATCH,
+    retention_days: int = 30,
 ) -> Counter[str]:
     """Deliver everything due at `now`; returns how many of each kind were delivered."""
     delivered: Counter[str] = Counter()
@@ -153,4 +164,5 @@ async def tick(
         for couple_id, message in await gestures.due_notice_questions(session, now):
             enqueue(session, couple_id, [message], now)
             delivered["notice"] += 1
-    return delivered
+        delivered["purged"] += await privacy.purge_removed(session, now, retention_days)
+    return +delivered

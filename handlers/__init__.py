@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import answers, gestures, jar, onboarding, settings
+from handlers import answers, gestures, jar, onboarding, practices, privacy, settings
 from handlers.common import Context
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,21 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("settings", settings.settings),
             CommandHandler("pause", settings.pause),
             CommandHandler("resume", settings.resume),
+            CommandHandler("depth", practices.depth_command),
+            CommandHandler("appreciation", practices.appreciation),
+            CommandHandler("together", practices.together_command),
+            CommandHandler("memories", practices.memories),
+            CommandHandler("privacy", privacy.privacy_command),
+            CommandHandler("export", privacy.export),
+            CommandHandler("forget", privacy.forget),
             CallbackQueryHandler(onboarding.join, pattern=f"^{onboarding.JOIN}$"),
             CallbackQueryHandler(gestures.gesture_button, pattern=r"^g:"),
             CallbackQueryHandler(settings.settings_button, pattern=r"^s:"),
+            CallbackQueryHandler(practices.warm_button, pattern=r"^w:"),
+            CallbackQueryHandler(practices.depth_button, pattern=r"^d:"),
+            CallbackQueryHandler(practices.appreciation_button, pattern=r"^p:"),
+            CallbackQueryHandler(practices.together_button, pattern=r"^t:"),
+            CallbackQueryHandler(privacy.forget_button, pattern=r"^f:"),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & ~filters.COMMAND, answers.edited),
             MessageHandler(
                 groups & filters.REPLY & ~filters.COMMAND & filters.UpdateType.MESSAGE,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 from html import escape
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import couples, schedule
+from bot import couples, depth, schedule
 from bot.couples import MAX_PAUSE_DAYS
 from bot.i18n import _
 from bot.models import Couple
@@ -180,9 +180,47 @@ def settings_keyboard(couple: Couple) -> InlineKeyboardMarkup:
             [b(_("Gesture −30 min"), "g-30"), b(_("Gesture +30 min"), "g+30")],
             [b(_("Jar night ◀ day"), "d-1"), b(_("Jar night day ▶"), "d+1")],
             [b(_("Jar time −30 min"), "j-30"), b(_("Jar time +30 min"), "j+30")],
+            [b(_("Ideas ◀ day"), "i-1"), b(_("Ideas day ▶"), "i+1")],
+            [
+                b(_("Weekly ideas: off"), "ioff")
+                if couple.together_enabled
+                else b(_("Weekly ideas: on"), "ion"),
+                b(_("🌍 Time zone"), "tz"),
+            ],
+            [b(_("🪜 Lighter"), "lv-1"), b(_("🪜 Deeper"), "lv+1")],
             [b(_("▶️ Resume"), "resume") if couple.paused else b(_("⏸ Pause 7 days"), "pause7")],
         ]
     )
+
+
+# Offered as buttons; any other zone is one /timezone away.
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Kyiv",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+
+
+def zone_keyboard(couple: Couple) -> InlineKeyboardMarkup:
+    """A button per common time zone, two per row, and a way back."""
+    buttons = [
+        InlineKeyboardButton(zone, callback_data=f"s:{couple.id}:z{index}")
+        for index, zone in enumerate(COMMON_ZONES)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([InlineKeyboardButton(_("◀ Back"), callback_data=f"s:{couple.id}:back")])
+    return InlineKeyboardMarkup(rows)
 
 
 def settings_text(couple: Couple) -> str:
@@ -245,13 +283,29 @@ async def settings_button(update: Update, context: Context) -> None:
             elif action in ("d-1", "d+1"):
                 day = (couple.jar_day + int(action[1:])) % 7
                 couples.set_jar_day(couple, schedule.WEEKDAYS[day], work.now)
+            elif action in ("i-1", "i+1"):
+                day = (couple.together_day + int(action[1:])) % 7
+                couples.set_together_day(couple, schedule.WEEKDAYS[day], work.now)
+            elif action in ("ion", "ioff"):
+                couples.set_together(couple, action == "ion", work.now)
+            elif action == "lv-1":
+                depth.step_down(couple)
+            elif action == "lv+1":
+                work.send(couple.id, depth.ask_now(couple, user.id).messages)
+            elif (
+                action.startswith("z")
+                and action[1:].isdigit()
+                and int(action[1:]) < len(COMMON_ZONES)
+            ):
+                couples.set_timezone(couple, COMMON_ZONES[int(action[1:])], work.now)
             elif action == "pause7":
                 couples.pause(couple, 7, work.now)
             elif action == "resume":
                 couples.resume(couple)
-            else:
+            elif action not in ("tz", "back"):
                 alert = _("That button is no longer valid.")
-            text, markup = settings_text(couple), settings_keyboard(couple)
+            text = settings_text(couple)
+            markup = zone_keyboard(couple) if action == "tz" else settings_keyboard(couple)
     if alert:
         await query.answer(alert, show_alert=True)
         return

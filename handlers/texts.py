@@ -32,16 +32,27 @@ def joined_line(couple: Couple) -> str:
 def schedule_lines(couple: Couple) -> str:
     """The couple's rhythm, one line per ritual."""
     day = _(schedule.WEEKDAYS[couple.jar_day].capitalize())
+    ideas = (
+        _("{day} {time}").format(
+            day=_(schedule.WEEKDAYS[couple.together_day].capitalize()), time=couple.together_time
+        )
+        if couple.together_enabled
+        else _("off")
+    )
     return _(
         "• Evening question: {question}\n"
         "• Gesture idea (privately): {gesture}\n"
         "• Jar night: {day} {jar}\n"
+        "• Weekly idea to do together: {ideas}\n"
+        "• Question depth: level {depth} of 3\n"
         "• Time zone: {tz}"
     ).format(
         question=couple.question_time,
         gesture=couple.gesture_time,
         day=day,
         jar=couple.jar_time,
+        ideas=ideas,
+        depth=couple.depth,
         tz=couple.tz,
     )
 
@@ -82,9 +93,14 @@ def help_text() -> str:
         "/timezone &lt;city or zone&gt;: e.g. <code>/timezone Europe/Berlin</code>\n"
         "/time question|gesture|jar HH:MM: e.g. <code>/time question 21:30</code>\n"
         "/jarnight &lt;day&gt; [HH:MM]: e.g. <code>/jarnight friday 19:00</code>\n"
+        "/together: something new to do together; /together list: your wish list\n"
+        "/memories: a past question with both your answers\n"
+        "/depth [up|down]: how deep the questions go\n"
+        "/appreciation: (privately) what makes you feel appreciated\n"
         "/settings: everything, with buttons\n"
         "/pause [days]: take a break (vacations, hard weeks)\n"
         "/resume: start again\n"
+        "/privacy, /export, /forget: your data\n"
         "/help: this list"
     )
 

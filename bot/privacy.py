@@ -1,0 +1,188 @@
+"""What a couple can see and erase: export, forget (a partner or the whole couple), retention."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import Content
+from bot.couples import other_partner
+from bot.models import (
+    Answer,
+    Couple,
+    CoupleActivity,
+    GestureAssignment,
+    JarQuestion,
+    OutboxMessage,
+    Partner,
+    Prompt,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+async def export(
+    session: AsyncSession, couple: Couple, partner: Partner, content: Content
+) -> bytes:
+    """The couple's data as JSON for `partner`; the other's sealed answers and secrets excluded."""
+    other = other_partner(couple, partner)
+    names = {p.id: p.first_name for p in couple.partners}
+    prompts = list(
+        await session.scalars(
+            select(Prompt).where(Prompt.couple_id == couple.id).order_by(Prompt.id)
+        )
+    )
+    answers: dict[int, list[Answer]] = {}
+    for answer in await session.scalars(
+        select(Answer).join(Prompt).where(Prompt.couple_id == couple.id).order_by(Answer.id)
+    ):
+        answers.setdefault(answer.prompt_id, []).append(answer)
+
+    def visible(answer: Answer, prompt: Prompt) -> bool:
+        # The partner's answer is theirs to reveal: only once both have answered.
+        return answer.partner_id == partner.id or prompt.revealed_at is not None
+
+    jar = await session.scalars(
+        select(JarQuestion).where(JarQuestion.couple_id == couple.id).order_by(JarQuestion.id)
+    )
+    gestures = await session.scalars(
+        select(GestureAssignment)
+        .where(
+            GestureAssignment.couple_id == couple.id,
+            or_(
+                GestureAssignment.partner_id == partner.id,
+                GestureAssignment.shared.is_(True),
+                GestureAssignment.done_at.is_not(None),
+            ),
+        )
+        .order_by(GestureAssignment.id)
+    )
+    activities = await session.scalars(
+        select(CoupleActivity).where(CoupleActivity.couple_id == couple.id)
+    )
+    data: dict[str, Any] = {
+        "exported_for": partner.first_name,
+        "couple": {
+            "partners": [p.first_name for p in couple.partners],
+            "time_zone": couple.tz,
+            "question_time": couple.question_time,
+            "gesture_time": couple.gesture_time,
+            "jar_night": {"weekday": couple.jar_day, "time": couple.jar_time},
+            "depth_level": couple.depth,
+        },
+        "my_appreciation_preferences": [k for k in partner.appreciation.split(",") if k],
+        "questions": [
+            {
+                "kind": prompt.kind,
+                "date": prompt.local_date.isoformat(),
+                "question": prompt.text,
+                "revealed_at": _iso(prompt.revealed_at),
+                "answers": [
+                    {
+                        "by": names.get(a.partner_id, "?"),
+                        "kind": a.kind,
+                        "text": a.text,
+                        "at": _iso(a.created_at),
+                    }
+                    for a in answers.get(prompt.id, [])
+                    if visible(a, prompt)
+                ],
+            }
+            for prompt in prompts
+        ],
+        "jar": [
+            {"by": q.author_name, "question": q.text, "drawn_at": _iso(q.drawn_at)}
+            for q in jar
+            if q.author_id == partner.id or q.drawn_at is not None or not q.secret
+        ],
+        "gestures": [
+            {
+                "date": g.local_date.isoformat(),
+                "for": "both" if g.shared else names.get(g.partner_id or 0, "?"),
+                "idea": getattr(content.by_id.get(g.gesture_id), "text", g.gesture_id),
+                "done_at": _iso(g.done_at),
+                "noticed_at": _iso(g.noticed_at),
+            }
+            for g in gestures
+        ],
+        "activities": [
+            {
+                "activity": getattr(content.by_id.get(a.activity_id), "text", a.activity_id),
+                "status": a.status,
+                "done_at": _iso(a.done_at),
+            }
+            for a in activities
+        ],
+    }
+    if other is not None:
+        data["couple"]["partner"] = other.first_name
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
+async def _scrub_outbox(session: AsyncSession, couple_id: int) -> None:
+    """Sent messages keep only what reply matching needs (chat, message id, prompt)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.couple_id == couple_id, OutboxMessage.status != "pending")
+        .values(payload={"text": ""}, fallback=None)
+    )
+
+
+async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner) -> None:
+    """Delete everything of one partner: answers, preferences, questions, gestures, membership."""
+    own_jar = select(JarQuestion.id).where(JarQuestion.author_id == partner.id)
+    # Prompts that carry their own words (jar questions they wrote) go, with their answers.
+    await session.execute(delete(Prompt).where(Prompt.jar_question_id.in_(own_jar)))
+    await session.execute(delete(JarQuestion).where(JarQuestion.author_id == partner.id))
+    await session.execute(delete(Answer).where(Answer.partner_id == partner.id))
+    await session.execute(
+        delete(GestureAssignment).where(GestureAssignment.partner_id == partner.id)
+    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.partner_id == partner.id))
+    await _scrub_outbox(session, couple.id)
+    couple.partners.remove(partner)
+    await session.delete(partner)
+    couple.chat_title = ""
+    couple.forget_votes = ""
+    # With one partner left the couple waits for a second "We're in"; nothing is scheduled.
+    for column in (
+        "next_question_at",
+        "next_gesture_at",
+        "next_jar_at",
+        "next_jar_reminder_at",
+        "next_together_at",
+        "next_recap_at",
+    ):
+        setattr(couple, column, None)
+
+
+def vote_forget_couple(couple: Couple, partner: Partner) -> bool:
+    """Record one partner's confirmation; True once both have confirmed."""
+    votes = {int(v) for v in couple.forget_votes.split(",") if v}
+    votes.add(partner.id)
+    couple.forget_votes = ",".join(str(v) for v in sorted(votes))
+    return {p.id for p in couple.partners} <= votes
+
+
+async def forget_couple(session: AsyncSession, couple: Couple) -> None:
+    """Delete the whole couple; every table's rows hang off it and cascade."""
+    await session.delete(couple)
+
+
+async def purge_removed(session: AsyncSession, now: datetime, retention_days: int) -> int:
+    """Delete couples whose group removed the bot more than the retention period ago."""
+    cutoff = now - timedelta(days=retention_days)
+    expired = list(
+        await session.scalars(
+            select(Couple).where(Couple.active.is_(False), Couple.removed_at <= cutoff)
+        )
+    )
+    for couple in expired:
+        await session.delete(couple)
+    return len(expired)

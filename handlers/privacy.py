@@ -1,0 +1,156 @@
+"""/privacy, /export and /forget."""
+
+from __future__ import annotations
+
+import logging
+from io import BytesIO
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import Forbidden, TelegramError
+
+from bot import privacy
+from bot.couples import couple_by_chat, partner_in
+from bot.i18n import _
+from handlers import texts
+from handlers.common import Context, hearth, is_private, reply, unit_of_work, who
+
+log = logging.getLogger(__name__)
+
+
+def privacy_text(retention_days: int) -> str:
+    """What Hearth stores, for how long, and how to take it back."""
+    return _(
+        "🔒 <b>What Hearth keeps</b>\n\n"
+        "• Your first names, Telegram ids and your group's id, so I know who is who.\n"
+        "• Your settings: time zone, times, pauses, your depth level, and (privately) what "
+        "makes you feel appreciated.\n"
+        "• The questions you were asked and your answers. Text is stored; voice, photos and "
+        "videos stay in Telegram and I keep only a reference to copy them.\n"
+        "• Your jar questions, gesture ideas and activities, with dates.\n\n"
+        "A sealed answer is shown to no one until you've both answered, and never in a group "
+        "with anyone besides you two. My logs never contain your messages.\n\n"
+        "<b>How long</b>: as long as I'm in your group. If you remove me, everything is deleted "
+        "after {days} days (add me back before then to keep it).\n\n"
+        "/export sends you your data as a file, privately. /forget in our private chat deletes "
+        "your own data; /forget in the group deletes the whole couple once you both confirm."
+    ).format(days=retention_days)
+
+
+async def privacy_command(update: Update, context: Context) -> None:
+    """/privacy."""
+    await reply(update, privacy_text(hearth(context).settings.retention_days))
+
+
+async def export(update: Update, context: Context) -> None:
+    """/export: the couple's data as JSON, privately to the one who asked."""
+    user = update.effective_user
+    if user is None:
+        return
+    async with unit_of_work(context) as work:
+        couple, partner = await who(work, update)
+        data = None
+        if couple is not None and partner is not None:
+            data = await privacy.export(work.session, couple, partner, work.service.content)
+    if data is None:
+        await reply(update, texts.not_set_up())
+        return
+    try:
+        await context.bot.send_document(
+            user.id,
+            InputFile(BytesIO(data), filename="hearth-export.json"),
+            caption=_("📦 Your Hearth data. Your partner's unrevealed answers are not included."),
+        )
+    except Forbidden:
+        await reply(update, _("Open our private chat first (press Start there), then ask again."))
+        return
+    if not is_private(update):
+        await reply(update, _("📦 Sent to you privately."))
+
+
+def confirm_keyboard(data: str) -> InlineKeyboardMarkup:
+    """Confirm / cancel buttons."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("🗑 Yes, delete"), callback_data=data),
+                InlineKeyboardButton(_("Cancel"), callback_data="f:no"),
+            ]
+        ]
+    )
+
+
+async def forget(update: Update, context: Context) -> None:
+    """/forget: in private, your own data; in the group, the whole couple (both confirm)."""
+    async with unit_of_work(context) as work:
+        couple, partner = await who(work, update)
+        couple_id = couple.id if couple else 0
+    message = update.effective_message
+    if message is None:
+        return
+    if couple is None or partner is None:
+        await reply(
+            update,
+            texts.not_set_up() if couple is None else _("Only the two partners can do that."),
+        )
+        return
+    if is_private(update):
+        await message.reply_html(
+            _(
+                "This deletes your answers, jar questions, gestures and preferences, and takes "
+                "you out of your couple. Your partner keeps their own answers. Sure?"
+            ),
+            reply_markup=confirm_keyboard("f:me"),
+        )
+        return
+    await message.reply_html(
+        _(
+            "This deletes everything Hearth keeps about the two of you, for good. Both of you need "
+            "to tap <b>Yes, delete</b>."
+        ),
+        reply_markup=confirm_keyboard(f"f:us:{couple_id}"),
+    )
+
+
+async def forget_button(update: Update, context: Context) -> None:
+    """f:me, f:us:<couple id>, f:no."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or query.data is None:
+        return
+    if query.data == "f:no":
+        await query.answer(_("Nothing was deleted."))
+        await _edit(query, _("Nothing was deleted."))
+        return
+    done_text, alert = "", ""
+    async with unit_of_work(context) as work:
+        if query.data == "f:me":
+            _couple, partner = await who(work, update)
+            if partner is None or _couple is None:
+                alert = _("There's nothing of yours to delete.")
+            else:
+                await privacy.forget_partner(work.session, _couple, partner)
+                done_text = _("🗑 Done. Everything of yours is deleted. Take care 💛")
+        else:
+            couple = await couple_by_chat(work.session, chat.id)
+            partner = partner_in(couple, user.id) if couple else None
+            if couple is None or partner is None or query.data != f"f:us:{couple.id}":
+                alert = _("Only the two partners of this couple can confirm.")
+            elif privacy.vote_forget_couple(couple, partner):
+                await privacy.forget_couple(work.session, couple)
+                done_text = _(
+                    "🗑 Done. Everything about you two is deleted. Take care of each other 💛"
+                )
+            else:
+                done_text = ""
+                alert = _("Noted. Waiting for your partner to confirm.")
+    if alert:
+        await query.answer(alert, show_alert=True)
+        return
+    await query.answer(_("Deleted."))
+    await _edit(query, done_text)
+
+
+async def _edit(query: object, text: str) -> None:
+    try:
+        await query.edit_message_text(text)  # type: ignore[attr-defined]
+    except TelegramError as error:
+        log.info("could not edit the confirmation: %s", type(error).__name__)
