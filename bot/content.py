@@ -31,7 +31,7 @@ QUESTION_MAX = 200
 GESTURE_MAX = 200
 ACTIVITY_MAX = 200
 # Which depths a couple's days rotate through at each level of the depth ladder.
-DEPTH_ROTATION: dict[int, tuple[int, ...]] = {1: (1, 2), 2: (2, 3), 3: (3, 2, 3)}
+DEPTH_ROTATION: dict[int, tuple[int, ...]] = {1: (1,), 2: (2, 1, 2), 3: (3, 2, 3)}
 
 
 class ContentError(Exception):
