@@ -57,6 +57,11 @@ class Narrator:
             print(f"\n  {emoji} Hearth reacts to the message in {self.name(chat_id)}")
         self.reacted = len(self.sim.fake.reactions)
 
+    def skip(self) -> None:
+        """Pass over what was sent since the last call without printing it."""
+        self.seen = len(self.sim.fake.sent)
+        self.reacted = len(self.sim.fake.reactions)
+
     def _print(self, sent: Sent) -> None:
         print(f"\n  🤖 Hearth → {self.name(sent.chat_id)}:")
         for paragraph in sent.text.split("\n"):
@@ -158,6 +163,30 @@ async def play(database_url: str) -> Simulation:
                 sam, sam, "A long bath after work: it's where I finally hear my own thoughts."
             ),
         )
+
+        say.scene("Safe space: a warm response, one tap")
+        mirrored = next(s for s in reversed(fake.inbox(sam)) if s.buttons)
+        first = mirrored.buttons[0][0]
+        await act(
+            sam,
+            f"taps [{first['text']}] under Alex's answer",
+            fake.press(sam, mirrored, first["callback_data"]),
+        )
+
+        say.scene("Something neither of them has done")
+        await act(alex, "/together", fake.command(alex, group, "/together"))
+        idea = fake.last(group)
+        await act(sam, "taps [Let's try it]", fake.press(sam, idea, fake.button_data(idea, "t:")))
+        await act(alex, "/together list", fake.command(alex, group, "/together list"))
+
+        # The weekend passes (gesture ideas, Saturday's question, the weekly idea) unprinted.
+        for day, hour in ((7, 7), (7, 18), (8, 7)):
+            await sim.tick(datetime(2025, 6, day, hour, 0, tzinfo=UTC))
+        say.skip()
+        sim.clock.now = datetime(2025, 6, 8, 17, 30, tzinfo=UTC)  # Sunday 19:30 in Berlin
+        say.scene("Sunday evening: the weekly recap")
+        await sim.tick()
+        say.show()
         return sim
 
 

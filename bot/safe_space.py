@@ -70,7 +70,8 @@ async def respond(
         return WarmResult(Warm.ALREADY)
     line = content.warm_responses[index]
     answer.warm_response = line.id
-    text = _("💛 {name} read your answer to <i>{question}</i> and says:\n\n<b>{words}</b>").format(
+    text = _("💛 {name} read your answer to “<i>{question}</i>” and says:\n\n<b>{words}</b>")
+    text = text.format(
         name=escape(receiver.first_name), question=escape(prompt.text), words=escape(line.text)
     )
     group = Outgoing(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from itertools import pairwise
 
-import pytest
 from sqlalchemy import select
 
 from bot.fakebot import FakeUser, Sent
