@@ -228,9 +228,10 @@ class FakeTelegram(BaseRequest):
             raise TimedOut("simulated timeout after delivery")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
-    def _take_failure(self, method: str, params: JSONDict) -> Failure | None:
+    def _take(self, method: str, params: JSONDict, after_delivery: bool) -> Failure | None:
+        """Use up one matching injected failure (before or after the call takes effect)."""
         for failure in self.failures:
-            if failure.kind == "timeout_delivered" or failure.method != method:
+            if (failure.kind == "timeout_delivered") != after_delivery or failure.method != method:
                 continue
             if failure.chat_id is not None and params.get("chat_id") != failure.chat_id:
                 continue
@@ -240,17 +241,11 @@ class FakeTelegram(BaseRequest):
             return failure
         return None
 
+    def _take_failure(self, method: str, params: JSONDict) -> Failure | None:
+        return self._take(method, params, after_delivery=False)
+
     def _timeout_after_delivery(self, method: str, params: JSONDict) -> bool:
-        for failure in self.failures:
-            if failure.kind != "timeout_delivered" or failure.method != method:
-                continue
-            if failure.chat_id is not None and params.get("chat_id") != failure.chat_id:
-                continue
-            failure.times -= 1
-            if failure.times <= 0:
-                self.failures.remove(failure)
-            return True
-        return False
+        return self._take(method, params, after_delivery=True) is not None
 
     @staticmethod
     def _error(

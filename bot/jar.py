@@ -97,17 +97,11 @@ async def draw(
         )
     )
     today = schedule.local_date(now, ZoneInfo(couple.tz))
+    prompt = Prompt(couple_id=couple.id, kind="jar", local_date=today, created_at=now)
     if own:
         chosen = rng.choice(own)
         chosen.drawn_at = now
-        prompt = Prompt(
-            couple_id=couple.id,
-            kind="jar",
-            local_date=today,
-            jar_question_id=chosen.id,
-            text=chosen.text,
-            created_at=now,
-        )
+        prompt.jar_question_id, prompt.text = chosen.id, chosen.text
         intro = _("🫙 From the jar, written by <b>{name}</b>:").format(
             name=escape(chosen.author_name)
         )
@@ -118,14 +112,7 @@ async def draw(
             .order_by(Prompt.id)
         )
         item = pick_jar_item(content, [h for h in history if h], rng.randrange(2**31))
-        prompt = Prompt(
-            couple_id=couple.id,
-            kind="jar",
-            local_date=today,
-            content_id=item.id,
-            text=item.text,
-            created_at=now,
-        )
+        prompt.content_id, prompt.text = item.id, item.text
         intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
     session.add(prompt)
     await session.flush()

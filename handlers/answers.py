@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import answers, couples
-from bot.answers import IncomingAnswer, Status
+from bot.answers import AnswerResult, IncomingAnswer, Status
 from bot.i18n import _
 from handlers import texts
 from handlers.common import Context, reply, unit_of_work, who
@@ -46,10 +47,18 @@ async def acknowledge(message: Message, fallback: str) -> None:
         log.info("reaction failed: %s", error)  # the answer is saved; nothing else to do
 
 
-def _ack_text(status: Status) -> str:
-    if status == Status.REVEALED:
-        return _("Got it 💞 You've both answered.")
-    return _("Got it 💛 Sealed until your partner answers.")
+async def respond(
+    update: Update, message: Message, result: AnswerResult | None, notice: str
+) -> None:
+    """After the commit: the notice, "already answered", or the quiet acknowledgement."""
+    if result is None:
+        await reply(update, notice)
+    elif result.status == Status.ALREADY:
+        await reply(update, _("You've already answered this one. Edit your answer to change it."))
+    elif result.status == Status.REVEALED:
+        await acknowledge(message, _("Got it 💞 You've both answered."))
+    else:
+        await acknowledge(message, _("Got it 💛 Sealed until your partner answers."))
 
 
 async def group_reply(update: Update, context: Context) -> None:
@@ -71,7 +80,7 @@ async def group_reply(update: Update, context: Context) -> None:
         if prompt is None:
             return
         if partner is None:
-            names = " & ".join(p.first_name for p in couple.partners)
+            names = " & ".join(escape(p.first_name) for p in couple.partners)
             notice = _("This question is just for {names} 💛").format(names=names)
             result = None
         elif answer is None:
@@ -83,14 +92,7 @@ async def group_reply(update: Update, context: Context) -> None:
                 work.session, couple, partner, prompt, answer, work.now, work.service.content
             )
             work.send(couple.id, result.messages)
-    if result is None:
-        await reply(update, notice)
-    elif result.status == Status.ALREADY:
-        await reply(
-            update, _("You've already answered this one. Edit your first answer to change it.")
-        )
-    else:
-        await acknowledge(message, _ack_text(result.status))
+    await respond(update, message, result, notice)
 
 
 async def private_message(update: Update, context: Context) -> None:
@@ -121,12 +123,7 @@ async def private_message(update: Update, context: Context) -> None:
                     work.session, couple, partner, prompt, answer, work.now, work.service.content
                 )
                 work.send(couple.id, result.messages)
-    if result is None:
-        await reply(update, text)
-    elif result.status == Status.ALREADY:
-        await reply(update, _("You've already answered this one. Edit your answer to change it."))
-    else:
-        await acknowledge(message, _ack_text(result.status))
+    await respond(update, message, result, text)
 
 
 async def edited(update: Update, context: Context) -> None:

@@ -79,3 +79,11 @@ async def reply(update: Update, text: str) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_html(text, do_quote=False)
+
+
+def callback_numbers(data: str | None) -> list[int] | None:
+    """The numbers after the prefix in callback data like "w:12:3", or None if malformed."""
+    parts = (data or "").split(":")[1:]
+    if not parts or not all(part.isdigit() for part in parts):
+        return None
+    return [int(part) for part in parts]

@@ -17,7 +17,7 @@ from bot.i18n import _
 from bot.models import Couple
 from bot.safe_space import Warm
 from handlers import texts
-from handlers.common import Context, is_private, reply, unit_of_work, who
+from handlers.common import Context, callback_numbers, is_private, reply, unit_of_work, who
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -27,15 +27,15 @@ INVALID = "That button is no longer valid."
 async def warm_button(update: Update, context: Context) -> None:
     """w:<answer id>:<response index>: pass a warm response to the sharer."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None or query.data is None:
+    if query is None or user is None:
         return
-    parts = query.data.split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    numbers = callback_numbers(query.data)
+    if numbers is None or len(numbers) != 2:
         await query.answer(_(INVALID), show_alert=True)
         return
     async with unit_of_work(context) as work:
         result = await safe_space.respond(
-            work.session, work.service.content, int(parts[1]), int(parts[2]), user.id
+            work.session, work.service.content, numbers[0], numbers[1], user.id
         )
         work.send(result.couple_id, result.messages)
     alerts = {
@@ -56,15 +56,15 @@ async def warm_button(update: Update, context: Context) -> None:
 async def depth_button(update: Update, context: Context) -> None:
     """d:<couple id>:<level>: ready for a deeper level (0 = not yet)."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None or query.data is None:
+    if query is None or user is None:
         return
-    parts = query.data.split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    numbers = callback_numbers(query.data)
+    if numbers is None or len(numbers) != 2:
         await query.answer(_(INVALID), show_alert=True)
         return
     async with unit_of_work(context) as work:
-        result = await depth.tap_ready(work.session, int(parts[1]), int(parts[2]), user.id)
-        couple = await work.session.get(Couple, int(parts[1]))
+        result = await depth.tap_ready(work.session, numbers[0], numbers[1], user.id)
+        couple = await work.session.get(Couple, numbers[0])
         work.send(couple.id if couple else None, result.messages)
     toasts = {
         Ready.WAITING: _("Noted. I'll go deeper once you're both ready."),
