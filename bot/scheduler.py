@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from bot.outbox import Outgoing, button, enqueue
 
 log = logging.getLogger(__name__)
 BATCH = 200
+RETRY_BROKEN = timedelta(hours=1)
 
 COLUMNS: dict[str, InstrumentedAttribute[datetime | None]] = {
     "question": Couple.next_question_at,
@@ -150,14 +151,21 @@ async def tick(
                     query = query.with_for_update(skip_locked=True, of=Couple)
                 due = list(await session.scalars(query))
                 for couple in due:
-                    day = await _claim(session, couple, kind, now)
-                    if day is None:
-                        continue
-                    messages = await _deliver(
-                        session, couple, kind, day, now, content, bot_username
-                    )
-                    enqueue(session, couple.id, messages, now)
-                    delivered[kind] += 1
+                    couple_id = couple.id
+                    try:
+                        async with session.begin_nested():
+                            day = await _claim(session, couple, kind, now)
+                            if day is not None:
+                                messages = await _deliver(
+                                    session, couple, kind, day, now, content, bot_username
+                                )
+                                enqueue(session, couple_id, messages, now)
+                                delivered[kind] += 1
+                    except Exception:
+                        # One broken couple must not stall everyone else's tick: retry it later.
+                        log.exception("couple %s: %s delivery failed", couple_id, kind)
+                        await session.refresh(couple)
+                        setattr(couple, COLUMNS[kind].key, now + RETRY_BROKEN)
             if len(due) < batch:
                 break
     async with sessions() as session, session.begin():

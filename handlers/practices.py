@@ -258,6 +258,8 @@ async def together_command(update: Update, context: Context) -> None:
                 if couple.together_enabled
                 else _("🗓 Weekly ideas are off. /together still works whenever you like.")
             )
+        elif len(args) > 1:
+            text = _("I didn't understand that.") + "\n" + _(TOGETHER_USAGE)
         else:
             try:
                 set_together_day(couple, args[0], work.now)
@@ -266,8 +268,6 @@ async def together_command(update: Update, context: Context) -> None:
                     time=couple.together_time,
                 )
             except ValueError:
-                text = _("I didn't understand that.") + "\n" + _(TOGETHER_USAGE)
-            if len(args) > 1:
                 text = _("I didn't understand that.") + "\n" + _(TOGETHER_USAGE)
     message = update.effective_message
     if message is not None:

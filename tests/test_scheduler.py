@@ -184,3 +184,17 @@ async def test_question_never_repeats_for_a_month(sim: Simulation) -> None:
     texts = questions(sim, couple)
     assert len(texts) == 30
     assert len(set(texts)) == 30
+
+
+async def test_one_broken_couple_does_not_stall_the_others(sim: Simulation) -> None:
+    from bot.models import Couple as CoupleRow
+
+    broken = await sim.onboard("X", "Y")
+    fine = await sim.onboard()
+    async with sim.hearth.sessions() as session, session.begin():
+        row = await session.scalar(select(CoupleRow).where(CoupleRow.chat_id == broken.group.id))
+        assert row is not None
+        row.question_time = "99:99"  # corrupt data the tick cannot schedule
+    await sim.tick(utc(2025, 6, 2, 20))
+    assert len(questions(sim, fine)) == 1
+    assert questions(sim, broken) == []
