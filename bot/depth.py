@@ -151,7 +151,8 @@ def step_down(couple: Couple) -> bool:
     if couple.depth <= 1:
         return False
     couple.depth -= 1
-    couple.depth_asked_level = couple.depth
+    # They chose lighter: don't ask again on our own; /depth up is there when they want it.
+    couple.depth_asked_level = couple.depth + 1
     for partner in couple.partners:
         partner.ready_depth = min(partner.ready_depth, couple.depth)
     return True

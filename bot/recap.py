@@ -57,7 +57,11 @@ async def week_of(session: AsyncSession, couple: Couple, now: datetime) -> Week:
     )
     return Week(
         questions=await count(revealed.where(Prompt.kind == "question")),
-        jar=await count(revealed.where(Prompt.kind == "jar")),
+        jar=await count(
+            select(func.count()).where(
+                Prompt.couple_id == couple.id, Prompt.kind == "jar", Prompt.created_at >= since
+            )
+        ),
         gestures_done=await count(
             select(func.count()).where(
                 GestureAssignment.couple_id == couple.id, GestureAssignment.done_at >= since
@@ -92,7 +96,12 @@ def recap_text(week: Week, content: Content, seed: str) -> str:
                 week.questions,
             ),
         ),
-        (week.jar, ngettext("{n} jar question shared", "{n} jar questions shared", week.jar)),
+        (
+            week.jar,
+            ngettext(
+                "{n} question drawn from your jar", "{n} questions drawn from your jar", week.jar
+            ),
+        ),
         (
             week.gestures_done,
             ngettext(

@@ -104,9 +104,10 @@ async def depth_command(update: Update, context: Context) -> None:
             )
         elif args == ["down"]:
             if depth.step_down(couple):
-                text = _("🪜 One step lighter: level {level} ({name}). That's always fine.").format(
-                    level=couple.depth, name=depth.level_name(couple.depth)
-                )
+                text = _(
+                    "🪜 One step lighter: level {level} ({name}). That's always fine. "
+                    "Whenever you want to go deeper again: /depth up"
+                ).format(level=couple.depth, name=depth.level_name(couple.depth))
                 work.send(couple.id, [])
             else:
                 text = _("You're already at the lightest level.")

@@ -276,7 +276,7 @@ async def settings_button(update: Update, context: Context) -> None:
         else:
             alert = ""
             columns = {"q": "question", "g": "gesture", "j": "jar"}
-            if action[0] in columns and action[1:] in ("-30", "+30"):
+            if action[:1] in columns and action[1:] in ("-30", "+30"):
                 which = columns[action[0]]
                 current = getattr(couple, couples.TIME_COLUMNS[which])
                 couples.set_time(couple, which, _shift(current, int(action[1:])), work.now)
@@ -291,7 +291,10 @@ async def settings_button(update: Update, context: Context) -> None:
             elif action == "lv-1":
                 depth.step_down(couple)
             elif action == "lv+1":
-                work.send(couple.id, depth.ask_now(couple, user.id).messages)
+                raised = depth.ask_now(couple, user.id)
+                if raised.outcome == depth.Ready.STALE:
+                    alert = _("You're already at the deepest level.")
+                work.send(couple.id, raised.messages)
             elif (
                 action.startswith("z")
                 and action[1:].isdigit()

@@ -1,0 +1,479 @@
+"""End to end: /privacy, /export, /forget, retention after removal, and what logs may contain."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.__main__ import setup_logging
+from bot.fakebot import FAKE_TOKEN, FakeChat, FakeUser, Sent
+from bot.models import Answer, Base, Couple, Partner
+from bot.simulation import Simulation
+
+MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
+NUDGE = "A small idea for today"
+NOTICE_ASK = "has something kind come your way"
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` UTC, `days` after the simulation's first day (a Monday)."""
+    return MONDAY + timedelta(days=days, hours=hour, minutes=minute)
+
+
+async def command(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
+    await sim.feed(sim.fake.command(user, chat, text))
+
+
+async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
+    await sim.feed(sim.fake.send(user, chat, text))
+
+
+def only(messages: list[Sent], text: str) -> Sent:
+    (found,) = [s for s in messages if text in s.text]
+    return found
+
+
+# --- scanning every table ----------------------------------------------------------------------
+
+
+async def cells(sim: Simulation) -> list[tuple[str, str, Any]]:
+    """Every value in every table, as (table, column, value)."""
+    found = []
+    async with sim.hearth.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            for row in (await s.execute(select(table))).all():
+                for column, value in zip(table.columns, row, strict=True):
+                    found.append((table.name, column.name, value))
+    return found
+
+
+async def traces(
+    sim: Simulation,
+    ids: list[int],
+    texts: list[str],
+    names: Sequence[str] = (),
+) -> list[tuple[str, str, Any]]:
+    """Cells that contain one of the ids, texts or (whole-word) names."""
+    id_patterns = [re.compile(rf"(?<!\d){i}(?!\d)") for i in ids]
+    name_patterns = [re.compile(rf"\b{re.escape(n)}\b") for n in names]
+    hits = []
+    for table, column, value in await cells(sim):
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            if value in ids:
+                hits.append((table, column, value))
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+        if (
+            any(p.search(shown) for p in id_patterns)
+            or any(t in shown for t in texts)
+            or any(p.search(shown) for p in name_patterns)
+        ):
+            hits.append((table, column, value))
+    return hits
+
+
+async def count(sim: Simulation, model: type[Base]) -> int:
+    async with sim.hearth.sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# --- a couple with a bit of everything ---------------------------------------------------------
+
+
+@dataclass
+class Lived:
+    """A couple after a few days with Hearth, and the words each partner left."""
+
+    alex: FakeUser
+    sam: FakeUser
+    group: FakeChat
+    alex_texts: list[str]
+    sam_texts: list[str]
+
+
+async def live_a_little(
+    sim: Simulation, alex: str = "Alex", sam: str = "Sam", day: int = 0
+) -> Lived:
+    """Onboard, then from `day` on: preferences, gestures, jar questions, answers (one sealed)."""
+    couple = await sim.onboard(alex, sam)
+    a, s, group = couple.alex, couple.sam, couple.group
+    a_texts = [
+        f"{alex} jar: what was your first concert?",
+        f"{alex} open jar: where would you live for a year?",
+        f"{alex} says the sea at dawn",
+        f"{alex} sealed: the hospital night",
+    ]
+    s_texts = [f"{sam} jar: which smell takes you home?", f"{sam} says our kitchen dance"]
+    before = len(sim.fake.sent)
+
+    sim.clock.now = at(day, 8)
+    await command(sim, a, a, "/appreciation")
+    await sim.feed(sim.fake.press(a, sim.fake.last(a), "p:words"))
+
+    await sim.tick(at(day, 9))
+    nudge = only([m for m in sim.new_messages(before) if m.chat_id == a.id], NUDGE)
+    sim.clock.now = at(day, 9, 5)
+    await sim.feed(sim.fake.press(a, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.tick(at(day, 11, 6))
+    ask = only(sim.new_messages(before), NOTICE_ASK)
+    await sim.feed(sim.fake.press(s, ask, sim.fake.button_data(ask, "g:y:")))
+
+    sim.clock.now = at(day, 12)
+    await command(sim, a, a, f"/jar add {a_texts[0]}")
+    await command(sim, s, s, f"/jar add {s_texts[0]}")
+    await command(sim, a, group, f"/jar add {a_texts[1]}")
+
+    await sim.tick(at(day, 20))
+    question = only(sim.fake.inbox(group), "Tonight's question")
+    sim.clock.now = at(day, 20, 1)
+    await say(sim, a, a, a_texts[2])
+    sim.clock.now = at(day, 20, 2)
+    await sim.feed(sim.fake.send(s, group, s_texts[1], reply_to=question.message_id))
+
+    await sim.tick(at(day + 1, 20))
+    sim.clock.now = at(day + 1, 20, 1)
+    await say(sim, a, a, a_texts[3])  # sealed: Sam hasn't answered
+    return Lived(a, s, group, a_texts, s_texts)
+
+
+# --- /privacy ----------------------------------------------------------------------------------
+
+
+async def test_privacy_says_what_is_kept_and_for_how_long(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    for chat in (couple.alex, couple.group):
+        await command(sim, couple.alex, chat, "/privacy")
+        text = sim.fake.last(chat).text
+        for words in ("answers", "jar questions", "30 days", "/export", "/forget", "logs"):
+            assert words in text, (words, text)
+
+    sim.hearth.settings = replace(sim.settings, retention_days=45)
+    await command(sim, couple.sam, couple.sam, "/privacy")
+    assert "45 days" in sim.fake.last(couple.sam).text
+
+
+# --- /export -----------------------------------------------------------------------------------
+
+
+def exported(sim: Simulation, user: FakeUser, since: int) -> tuple[bytes, dict[str, Any]]:
+    documents = sim.fake.documents[since:]
+    assert [(chat, name) for chat, name, _data in documents] == [(user.id, "hearth-export.json")]
+    data = documents[0][2]
+    return data, json.loads(data)
+
+
+async def test_export_sends_the_couples_data_privately_without_the_partners_secrets(
+    sim: Simulation,
+) -> None:
+    lived = await live_a_little(sim)
+    alex, sam, group = lived.alex, lived.sam, lived.group
+    await command(sim, sam, group, "/together")
+    idea = sim.fake.last(group)
+    assert sim.fake.button_data(idea, "t:").endswith(":w")
+    await sim.feed(sim.fake.press(sam, idea, sim.fake.button_data(idea, "t:")))
+    # Sam answers Tuesday's question too: now Alex's answer is revealed, then Sam seals Wednesday's.
+    sim.clock.now = at(1, 20, 5)
+    await say(sim, sam, sam, "Sam on Tuesday")
+    await sim.tick(at(2, 20))
+    sim.clock.now = at(2, 20, 1)
+    sam_sealed = "Sam sealed: I was scared to tell you"
+    await say(sim, sam, sam, sam_sealed)
+
+    # Alex asks privately.
+    docs = len(sim.fake.documents)
+    await command(sim, alex, alex, "/export")
+    raw, data = exported(sim, alex, docs)
+    text = raw.decode()
+    assert data["exported_for"] == "Alex"
+    assert sam_sealed not in text, "Sam's sealed answer stays sealed"
+    assert lived.sam_texts[0] not in text, "Sam's secret jar question stays secret"
+    answers = {a["text"]: a["by"] for q in data["questions"] for a in q["answers"]}
+    assert answers[lived.alex_texts[2]] == "Alex" and answers[lived.sam_texts[1]] == "Sam"
+    assert answers[lived.alex_texts[3]] == "Alex" and answers["Sam on Tuesday"] == "Sam"
+    jar = [q["question"] for q in data["jar"]]
+    assert lived.alex_texts[0] in jar and lived.alex_texts[1] in jar
+    assert data["my_appreciation_preferences"] == ["words"]
+    assert any(g["done_at"] and g["noticed_at"] for g in data["gestures"])
+    assert [a["status"] for a in data["activities"]] == ["wish"]
+    assert len([q for q in data["questions"] if q["kind"] == "question"]) == 3
+
+    # Sam asks in the group: the file goes to Sam privately, the group only hears where it went.
+    docs, before = len(sim.fake.documents), len(sim.fake.sent)
+    await command(sim, sam, group, "/export")
+    raw, data = exported(sim, sam, docs)
+    text = raw.decode()
+    assert data["exported_for"] == "Sam"
+    assert sam_sealed in text and lived.sam_texts[0] in text
+    assert lived.alex_texts[0] not in text, "Alex's secret jar question stays secret"
+    assert data["my_appreciation_preferences"] == []
+    in_group = [s for s in sim.new_messages(before) if s.chat_id == group.id]
+    assert len(in_group) == 1 and "privately" in in_group[0].text
+    assert all(chat != group.id for chat, _name, _data in sim.fake.documents)
+
+
+# --- /forget -----------------------------------------------------------------------------------
+
+
+async def test_forget_in_private_deletes_the_partners_own_data_after_confirming(
+    sim: Simulation,
+) -> None:
+    lived = await live_a_little(sim)
+    alex, sam = lived.alex, lived.sam
+    alex_traces = ([alex.id], lived.alex_texts, ["Alex"])
+
+    sim.clock.now = at(2, 10)
+    await command(sim, alex, alex, "/forget")
+    confirm = sim.fake.last(alex)
+    assert "Sure?" in confirm.text
+    await sim.feed(sim.fake.press(alex, confirm, "f:no"))
+    assert "Nothing was deleted" in sim.fake.last(alex).text
+    found = {(t, c) for t, c, _v in await traces(sim, *alex_traces)}
+    for where in [("partners", "user_id"), ("answers", "text"), ("jar_questions", "text")]:
+        assert where in found, f"cancel deleted {where}"
+
+    await command(sim, alex, alex, "/forget")
+    confirm = sim.fake.last(alex)
+    await sim.feed(sim.fake.press(alex, confirm, "f:me"))
+    assert "Everything of yours is deleted" in confirm.text
+    assert await traces(sim, *alex_traces) == []
+
+    # Sam keeps Sam's own words and place; the couple waits for a new partner.
+    kept = {(t, c) for t, c, _v in await traces(sim, [sam.id], lived.sam_texts)}
+    assert {("partners", "user_id"), ("answers", "text"), ("jar_questions", "text")} <= kept
+    assert await count(sim, Partner) == 1
+    docs = len(sim.fake.documents)
+    await command(sim, alex, alex, "/export")
+    assert len(sim.fake.documents) == docs, "nothing of Alex's left to export"
+
+
+async def test_forget_in_the_group_deletes_the_couple_once_both_confirm(sim: Simulation) -> None:
+    lived = await live_a_little(sim)
+    alex, sam, group = lived.alex, lived.sam, lived.group
+    everyone = (
+        [alex.id, sam.id, group.id],
+        lived.alex_texts + lived.sam_texts,
+        ["Alex", "Sam"],
+    )
+
+    sim.clock.now = at(2, 10)
+    await command(sim, sam, group, "/forget")
+    await sim.feed(sim.fake.press(sam, sim.fake.last(group), "f:no"))
+    assert await count(sim, Couple) == 1 and await count(sim, Answer) == 3
+
+    await command(sim, sam, group, "/forget")
+    confirm = sim.fake.last(group)
+    data = sim.fake.button_data(confirm, "f:us:")
+    await sim.feed(sim.fake.press(alex, confirm, data))
+    assert "Waiting for your partner" in str(sim.fake.alerts[-1].get("text"))
+    await sim.feed(sim.fake.press(alex, confirm, data))  # twice by the same partner: still one
+    assert await count(sim, Couple) == 1 and await count(sim, Answer) == 3
+    found = {t for t, _c, _v in await traces(sim, *everyone)}
+    assert {"partners", "answers", "jar_questions", "couples"} <= found
+
+    await sim.feed(sim.fake.press(sam, confirm, data))
+    assert "Everything about you two is deleted" in confirm.text
+    assert await traces(sim, *everyone) == []
+    assert await count(sim, Couple) == 0
+
+
+async def test_forget_buttons_from_someone_else_delete_nothing(sim: Simulation) -> None:
+    lived = await live_a_little(sim)
+    robin = sim.fake.user("Robin")
+    sim.fake.join_group(lived.group, robin)
+    await command(sim, lived.sam, lived.group, "/forget")
+    confirm = sim.fake.last(lived.group)
+    data = sim.fake.button_data(confirm, "f:us:")
+    await sim.feed(sim.fake.press(robin, confirm, data))
+    await sim.feed(sim.fake.press(lived.alex, confirm, data))
+    await sim.feed(sim.fake.press(robin, confirm, data))
+    assert "Only the two partners" in str(sim.fake.alerts[-1].get("text"))
+    assert await count(sim, Couple) == 1 and await count(sim, Answer) == 3
+
+
+# --- retention after removal -------------------------------------------------------------------
+
+
+async def test_removed_couple_is_purged_after_the_retention_period_unless_added_back(
+    sim: Simulation,
+) -> None:
+    gone = await live_a_little(sim)
+    kept = await live_a_little(sim, "Robin", "Kim", day=2)
+    removed_at = at(4, 10)
+    sim.clock.now = removed_at
+    await sim.feed(sim.fake.remove_bot(gone.group, by=gone.alex))
+    await sim.feed(sim.fake.remove_bot(kept.group, by=kept.alex))
+    sim.clock.now = removed_at + timedelta(days=20)
+    await sim.feed(sim.fake.add_bot(kept.group, by=kept.sam))
+
+    gone_traces = ([gone.alex.id, gone.sam.id, gone.group.id], gone.alex_texts + gone.sam_texts)
+    before = len(sim.fake.sent)
+    await sim.tick(removed_at + timedelta(days=29, hours=23, minutes=59))
+    assert {t for t, _c, _v in await traces(sim, *gone_traces)} >= {"couples", "answers"}
+    gone_chats = {gone.alex.id, gone.sam.id, gone.group.id}
+    assert not [s for s in sim.new_messages(before) if s.chat_id in gone_chats], "nothing sent"
+
+    await sim.tick(removed_at + timedelta(days=30))
+    assert await traces(sim, *gone_traces) == []
+    assert await count(sim, Couple) == 1
+
+    await sim.tick(removed_at + timedelta(days=90))
+    kept_ids = [kept.alex.id, kept.sam.id, kept.group.id]
+    kept_traces = await traces(sim, kept_ids, kept.alex_texts + kept.sam_texts)
+    assert {t for t, _c, _v in kept_traces} >= {"couples", "partners", "answers", "jar_questions"}
+
+
+# --- logs --------------------------------------------------------------------------------------
+
+
+class Collect(logging.Handler):
+    """Keeps every record."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Collect]:
+    """Every record of every logger, DEBUG and up, for the whole test."""
+    caplog.set_level(logging.DEBUG)
+    root = logging.getLogger()
+    handler = Collect()
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+
+
+def shown(record: logging.LogRecord) -> str:
+    """The record as a handler would write it, traceback included."""
+    return logging.Formatter("%(name)s %(levelname)s %(message)s").format(record)
+
+
+async def test_logs_never_hold_message_text_answers_or_the_token(
+    sim: Simulation, all_logs: Collect, caplog: pytest.LogCaptureFixture
+) -> None:
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    secrets = [
+        "Alex jar: the bravest thing you did",
+        "Sam jar: the song of our summer",
+        "Alex answers the jar with a lighthouse",
+        "Sam answers the jar with a comet",
+        "Alex first: the lake trip",
+        "Alex edited: the lake trip at night",
+        "Sam answers: your laugh on Sunday",
+    ]
+    before = len(sim.fake.sent)
+
+    await sim.tick(at(0, 9))
+    nudge = only([m for m in sim.new_messages(before) if m.chat_id == alex.id], NUDGE)
+    sim.clock.now = at(0, 9, 5)
+    await sim.feed(sim.fake.press(alex, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.tick(at(0, 11, 6))
+    ask = only(sim.new_messages(before), NOTICE_ASK)
+    await sim.feed(sim.fake.press(sam, ask, sim.fake.button_data(ask, "g:y:")))
+
+    sim.clock.now = at(0, 12)
+    await command(sim, alex, alex, f"/jar add {secrets[0]}")
+    await command(sim, sam, group, f"/jar add {secrets[1]}")
+    mark = len(sim.fake.sent)
+    await command(sim, alex, group, "/jar")
+    draw = only(sim.new_messages(mark), "From the jar")
+    await sim.feed(sim.fake.send(alex, group, secrets[2], reply_to=draw.message_id))
+    await sim.feed(sim.fake.send(sam, group, secrets[3], reply_to=draw.message_id))
+
+    await sim.tick(at(0, 20))
+    question = only(sim.fake.inbox(group), "Tonight's question")
+    sim.clock.now = at(0, 20, 1)
+    turn = sim.fake.send(alex, group, secrets[4], reply_to=question.message_id)
+    assert turn is not None
+    await sim.feed(turn)
+    await sim.feed(sim.fake.edit(alex, group, turn["message"]["message_id"], secrets[5]))
+    sim.clock.now = at(0, 20, 3)
+    sim.fake.fail("sendMessage", "network", chat_id=alex.id)  # Sam's answer, mirrored to Alex
+    await sim.feed(sim.fake.send(sam, sam, secrets[6]))
+    assert not any(secrets[6] in s.text for s in sim.fake.inbox(alex)), "the first try failed"
+    await sim.tick(at(0, 20, 4))
+    assert any(secrets[6] in s.text for s in sim.fake.inbox(alex)), "and was retried"
+    assert any(secrets[5] in s.text for s in sim.fake.inbox(sam)), "the edit was used"
+    docs = len(sim.fake.documents)
+    await command(sim, alex, alex, "/export")
+    assert secrets[6] in sim.fake.documents[docs][2].decode()
+
+    records = all_logs.records
+    assert any(
+        r.levelno == logging.WARNING and "deferred: NetworkError" in r.getMessage() for r in records
+    ), "the retry was logged (and the capture works)"
+    assert any(r.levelno < logging.INFO for r in records), "DEBUG records were captured too"
+    forbidden = [*secrets, FAKE_TOKEN, FAKE_TOKEN.split(":", 1)[1]]
+    for source in (records, caplog.records):
+        leaks = [
+            (r.name, r.levelname, word)
+            for r in source
+            if r.levelno >= logging.INFO
+            for word in forbidden
+            if word in shown(r)
+        ]
+        assert leaks == []
+
+
+@contextmanager
+def bare_root_logger() -> Iterator[None]:
+    """Root without handlers (as in production); handlers and levels restored afterwards."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    names = ("httpx", "httpcore", "apscheduler")
+    saved_levels = {name: logging.getLogger(name).level for name in names}
+    root.handlers = []
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
+        for name, level in saved_levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def test_setup_logging_redacts_the_token_and_drops_http_request_lines() -> None:
+    with bare_root_logger():
+        setup_logging("INFO", FAKE_TOKEN)
+        (handler,) = logging.getLogger().handlers
+        assert isinstance(handler, logging.StreamHandler)
+        buffer = io.StringIO()
+        handler.setStream(buffer)
+
+        url = f"https://api.telegram.org/bot{FAKE_TOKEN}/getUpdates"
+        httpx = logging.getLogger("httpx")
+        httpx.warning('HTTP Request: POST %s "HTTP/1.1 502 Bad Gateway"', url)
+        httpx.info('HTTP Request: POST %s "HTTP/1.1 200 OK"', url)
+        logging.getLogger("httpcore").info("send_request_headers.started request=%s", url)
+        logging.getLogger("bot").info("plain line")
+        httpx_level = logging.getLogger("httpx").level
+        httpcore_level = logging.getLogger("httpcore").level
+
+    out = buffer.getvalue()
+    assert FAKE_TOKEN not in out and FAKE_TOKEN.split(":", 1)[1] not in out
+    assert "HTTP Request: POST https://api.telegram.org/bot<token>/getUpdates" in out
+    assert "502 Bad Gateway" in out
+    assert "200 OK" not in out and "send_request_headers" not in out
+    assert "plain line" in out
+    assert httpx_level == httpcore_level == logging.WARNING

@@ -1,0 +1,322 @@
+"""End to end: the Sunday recap, /memories and the kind "stuck" message."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.content import Content
+from bot.fakebot import FakeChat, FakeUser, Sent
+from bot.models import Prompt
+from bot.simulation import Couple, Simulation
+
+MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
+SUNDAY = 6  # days after MONDAY
+RECAP = "Your week together"
+NUDGE = "A small idea for today"
+NOTICE_ASK = "has something kind come your way"
+GUILT = re.compile(r"\b(missed|streak|failed|only)\b", re.IGNORECASE)
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime:
+    """`hour:minute` UTC, `days` after the simulation's first day (a Monday)."""
+    return MONDAY + timedelta(days=days, hours=hour, minutes=minute)
+
+
+def recaps(messages: list[Sent]) -> list[Sent]:
+    return [s for s in messages if RECAP in s.text]
+
+
+def bullets(sent: Sent) -> list[str]:
+    return [line[2:] for line in sent.text.splitlines() if line.startswith("• ")]
+
+
+def mood_lines(content: Content, mood: str) -> list[str]:
+    return [line.text for line in content.recap_lines if line.mood == mood]
+
+
+async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
+    await sim.feed(sim.fake.send(user, chat, text))
+
+
+async def command(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
+    await sim.feed(sim.fake.command(user, chat, text))
+
+
+async def question_day(sim: Simulation, couple: Couple, day: int, *who: FakeUser) -> None:
+    """Tick at 20:00 on `day`; each of `who` answers privately a few minutes later."""
+    await sim.tick(at(day, 20))
+    for n, user in enumerate(who, 1):
+        sim.clock.now = at(day, 20, n)
+        await say(sim, user, user, f"{user.first_name}'s answer on day {day}")
+
+
+# --- the weekly recap --------------------------------------------------------------------------
+
+
+async def test_quiet_week_gets_a_warm_line_and_no_counts(sim: Simulation, content: Content) -> None:
+    couple = await sim.onboard()
+    before = len(sim.fake.sent)
+    await sim.tick(at(SUNDAY, 19, 29))
+    assert recaps(sim.new_messages(before)) == [], "not before 19:30"
+
+    await sim.tick(at(SUNDAY, 19, 30))
+    (recap,) = recaps(sim.new_messages(before))
+    assert recap.chat_id == couple.group.id
+    assert any(line in recap.text for line in mood_lines(content, "quiet")), recap.text
+    assert bullets(recap) == [] and "•" not in recap.text
+    assert not re.search(r"\d", recap.text), "no numbers in a quiet week"
+    assert not GUILT.search(recap.text), recap.text
+
+    await sim.tick(at(SUNDAY, 19, 45))
+    await sim.tick(at(SUNDAY, 21))
+    assert len(recaps(sim.new_messages(before))) == 1, "one recap a week"
+
+
+async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Content) -> None:
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    before = len(sim.fake.sent)
+
+    # Monday: Alex does his gesture, Sam notices; the evening question is answered by both.
+    await sim.tick(at(0, 9))
+    (nudge,) = [s for s in sim.new_messages(before) if s.chat_id == alex.id and NUDGE in s.text]
+    sim.clock.now = at(0, 9, 5)
+    await sim.feed(sim.fake.press(alex, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.tick(at(0, 11, 6))
+    (ask,) = [s for s in sim.new_messages(before) if NOTICE_ASK in s.text]
+    await sim.feed(sim.fake.press(sam, ask, sim.fake.button_data(ask, "g:y:")))
+    await question_day(sim, couple, 0, alex, sam)
+
+    # Tuesday: Sam does his gesture (not noticed); a jar question drawn and answered by both.
+    mark = len(sim.fake.sent)
+    await sim.tick(at(1, 9))
+    (nudge,) = [s for s in sim.new_messages(mark) if s.chat_id == sam.id and NUDGE in s.text]
+    await sim.feed(sim.fake.press(sam, nudge, sim.fake.button_data(nudge, "g:d:")))
+    sim.clock.now = at(1, 21)
+    await command(sim, alex, alex, "/jar add What did you want to be at seven?")
+    mark = len(sim.fake.sent)
+    await command(sim, sam, group, "/jar")
+    (draw,) = [s for s in sim.new_messages(mark) if s.chat_id == group.id]
+    assert "What did you want to be at seven?" in draw.text
+    for user in (alex, sam):
+        await sim.feed(sim.fake.send(user, group, "A pilot!", reply_to=draw.message_id))
+
+    # Wednesday: the question, and something new done together.
+    await question_day(sim, couple, 2, alex, sam)
+    sim.clock.now = at(2, 21)
+    await command(sim, sam, group, "/together")
+    idea = sim.fake.last(group)
+    assert sim.fake.button_data(idea, "t:").endswith(":w")
+    await sim.feed(sim.fake.press(sam, idea, sim.fake.button_data(idea, "t:")))
+    await command(sim, alex, group, "/together list")
+    wishes = sim.fake.last(group)
+    await sim.feed(sim.fake.press(alex, wishes, sim.fake.button_data(wishes, "t:")))
+
+    # Thursday: only Alex answers; a sealed question is not "answered together".
+    await question_day(sim, couple, 3, alex)
+
+    mark = len(sim.fake.sent)
+    await sim.tick(at(SUNDAY, 19, 30))
+    (recap,) = recaps(sim.new_messages(mark))
+    assert recap.chat_id == group.id
+    assert any(line in recap.text for line in mood_lines(content, "full")), recap.text
+    assert bullets(recap) == [
+        "2 evening questions answered together",
+        "1 question drawn from your jar",
+        "2 small gestures of appreciation",
+        "1 of them noticed",
+        "1 new thing done together",
+    ]
+    assert not GUILT.search(recap.text), recap.text
+
+    # The next Sunday looks at its own week only: nothing was done, so it is quiet again.
+    mark = len(sim.fake.sent)
+    await sim.tick(at(SUNDAY + 7, 19, 30))
+    (quiet,) = recaps(sim.new_messages(mark))
+    assert bullets(quiet) == []
+    assert any(line in quiet.text for line in mood_lines(content, "quiet")), quiet.text
+
+
+async def test_a_few_things_get_a_some_line(sim: Simulation, content: Content) -> None:
+    couple = await sim.onboard()
+    await question_day(sim, couple, 4, couple.alex, couple.sam)
+    mark = len(sim.fake.sent)
+    await sim.tick(at(SUNDAY, 19, 30))
+    (recap,) = recaps(sim.new_messages(mark))
+    assert any(line in recap.text for line in mood_lines(content, "some")), recap.text
+    # Friday's tick also held jar night, so the jar drew one question.
+    assert bullets(recap) == [
+        "1 evening question answered together",
+        "1 question drawn from your jar",
+    ]
+
+
+async def test_recap_follows_the_couples_time_zone_and_question_time(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await command(sim, couple.alex, couple.group, "/timezone Europe/Berlin")
+    await command(sim, couple.alex, couple.group, "/time question 21:00")
+    before = len(sim.fake.sent)
+    # Berlin is UTC+2 in June: 20:30 local is 18:30 UTC.
+    await sim.tick(at(SUNDAY, 18, 29))
+    assert recaps(sim.new_messages(before)) == []
+    await sim.tick(at(SUNDAY, 18, 30))
+    (recap,) = recaps(sim.new_messages(before))
+    assert recap.chat_id == couple.group.id
+
+
+# --- /memories ---------------------------------------------------------------------------------
+
+
+async def _prompt_texts(sim: Simulation) -> dict[int, str]:
+    async with sim.hearth.sessions() as s:
+        rows = await s.execute(
+            select(Prompt.local_date, Prompt.text).where(Prompt.kind == "question")
+        )
+        return {(row.local_date - MONDAY.date()).days: row.text for row in rows}
+
+
+async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+
+    # Monday: Alex answers in words, Sam with a voice message; revealed at 20:02.
+    await sim.tick(at(0, 20))
+    sim.clock.now = at(0, 20, 1)
+    await say(sim, alex, alex, "The way you hum while cooking")
+    sim.clock.now = at(0, 20, 2)
+    voice = sim.fake.send(sam, sam, media="voice")
+    assert voice is not None
+    sam_voice = voice["message"]["message_id"]
+    await sim.feed(voice)
+    # Saturday: another question both answer, too recent to be a memory on Monday.
+    await question_day(sim, couple, 5, alex, sam)
+    texts = await _prompt_texts(sim)
+
+    sim.clock.now = at(7, 20, 1)  # a minute short of a week since Monday's reveal
+    before = len(sim.fake.sent)
+    await command(sim, alex, alex, "/memories")
+    (none_yet,) = sim.new_messages(before)
+    assert none_yet.chat_id == alex.id and "No memories yet" in none_yet.text
+
+    copies_before = len([c for c in sim.fake.calls if c[0] == "copyMessage"])
+    sim.clock.now = at(7, 20, 2)
+    before = len(sim.fake.sent)
+    await command(sim, alex, alex, "/memories")
+    new = sim.new_messages(before)
+    assert {s.chat_id for s in new} == {alex.id}, "only to the one who asked"
+    assert "memory" in new[0].text and texts[0] in new[0].text
+    assert texts[5] not in " ".join(s.text for s in new)
+    assert any("Alex" in s.text and "The way you hum while cooking" in s.text for s in new)
+    assert any("Sam" in s.text and "voice" in s.text for s in new)
+    copies = [p for m, p in sim.fake.calls if m == "copyMessage"][copies_before:]
+    assert [(p["chat_id"], p["from_chat_id"], p["message_id"]) for p in copies] == [
+        (alex.id, sam.id, sam_voice)
+    ], "the voice answer is mirrored again"
+    assert any(s.kind == "voice" for s in new)
+
+    # Asked in the group: the memory goes to the asker privately; the group gets a pointer.
+    for minute in range(3, 8):  # whatever is chosen, it is never the recent question
+        sim.clock.now = at(7, 20, minute)
+        before = len(sim.fake.sent)
+        await command(sim, sam, group, "/memories")
+        new = sim.new_messages(before)
+        in_group = [s for s in new if s.chat_id == group.id]
+        assert len(in_group) == 1 and "privately" in in_group[0].text
+        assert "The way you hum" not in in_group[0].text
+        private = [s for s in new if s.chat_id == sam.id]
+        assert private and texts[0] in private[0].text
+        assert texts[5] not in " ".join(s.text for s in new)
+        assert {s.chat_id for s in new} == {group.id, sam.id}
+
+
+async def test_memories_ignore_questions_only_one_partner_answered(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await question_day(sim, couple, 0, couple.alex)  # sealed, never revealed
+    sim.clock.now = at(14, 12)
+    before = len(sim.fake.sent)
+    await command(sim, couple.sam, couple.sam, "/memories")
+    (reply,) = sim.new_messages(before)
+    assert "No memories yet" in reply.text
+    assert "Alex's answer on day 0" not in reply.text
+
+
+# --- stuck -------------------------------------------------------------------------------------
+
+
+def stuck_received(sim: Simulation, content: Content, since: int = 0) -> list[Sent]:
+    lines = {line.text for line in content.stuck_messages}
+    return [s for s in sim.new_messages(since) if s.text in lines]
+
+
+async def test_seven_days_of_one_sided_answers_bring_one_kind_private_message(
+    sim: Simulation, content: Content
+) -> None:
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    for day in range(7):
+        await question_day(sim, couple, day, alex)
+    assert stuck_received(sim, content) == [], "not before the eighth day"
+
+    before = len(sim.fake.sent)
+    await sim.tick(at(7, 19, 59))
+    assert stuck_received(sim, content, before) == []
+    await sim.tick(at(7, 20))
+    got = stuck_received(sim, content, before)
+    assert sorted(s.chat_id for s in got) == sorted([alex.id, sam.id]), [s.chat_id for s in got]
+    assert not [
+        s for s in sim.fake.inbox(group) if s.text in {m.text for m in content.stuck_messages}
+    ]
+    assert not any("counsel" in s.text or "therapist" in s.text for s in sim.fake.inbox(group))
+    assert any("Tonight's question" in s.text for s in sim.new_messages(before)), "still asked"
+
+    # Seven more stuck days right after: nothing, the message comes at most once in 30 days.
+    sim.clock.now = at(7, 20, 1)
+    await say(sim, alex, alex, "Alex's answer on day 7")
+    for day in range(8, 37):
+        await question_day(sim, couple, day, alex)
+    assert len(stuck_received(sim, content, before)) == 2, "nothing more within 30 days"
+
+    # Thirty days after the first message: again, once to each.
+    mark = len(sim.fake.sent)
+    await sim.tick(at(37, 20))
+    again = stuck_received(sim, content, mark)
+    assert sorted(s.chat_id for s in again) == sorted([alex.id, sam.id])
+
+
+async def test_a_day_both_answered_breaks_the_run(sim: Simulation, content: Content) -> None:
+    couple = await sim.onboard()
+    alex, sam = couple.alex, couple.sam
+    for day in range(7):
+        await question_day(sim, couple, day, *((alex, sam) if day == 3 else (alex,)))
+    for day in range(7, 11):
+        await question_day(sim, couple, day, alex)
+    assert stuck_received(sim, content) == [], "day 3 broke the run"
+
+    # Days 4 to 10 are seven one-sided days in a row: the message comes on day 11.
+    await sim.tick(at(11, 20))
+    assert sorted(s.chat_id for s in stuck_received(sim, content)) == sorted([alex.id, sam.id])
+
+
+async def test_stuck_message_never_goes_to_the_group(sim: Simulation, content: Content) -> None:
+    couple = await sim.onboard(private=False)
+    link = sim.fake.url_buttons(sim.fake.last(couple.group))[0]
+    await sim.feed(sim.fake.start(couple.alex, link.split("start=", 1)[1]))
+    for day in range(7):
+        mark = len(sim.fake.sent)
+        await sim.tick(at(day, 20))
+        (question,) = [s for s in sim.new_messages(mark) if "Tonight's question" in s.text]
+        sim.clock.now = at(day, 20, 1)
+        await sim.feed(
+            sim.fake.send(couple.alex, couple.group, f"Day {day}", reply_to=question.message_id)
+        )
+    before = len(sim.fake.sent)
+    await sim.tick(at(7, 20))
+    got = stuck_received(sim, content, before)
+    assert [s.chat_id for s in got] == [couple.alex.id], "Sam has no private chat: nothing"
+    assert not [s for s in sim.new_messages(before) if s.chat_id == couple.sam.id]
+    group = [s.text for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert group and all(t not in {m.text for m in content.stuck_messages} for t in group)
+    assert not any("counsel" in t or "therapist" in t for t in group)
