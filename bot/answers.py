@@ -15,7 +15,7 @@ from bot.content import Content
 from bot.couples import other_partner
 from bot.i18n import _
 from bot.models import Answer, Couple, OutboxMessage, Partner, Prompt
-from bot.outbox import Outgoing
+from bot.outbox import Outgoing, button
 
 MAX_TEXT = 4096
 OPEN_HOURS = 24
@@ -122,7 +122,12 @@ def _describe(answer: Answer) -> str:
 
 
 def _mirror_to(
-    receiver: Partner, sharer: Partner, prompt: Prompt, answer: Answer, content: Content
+    receiver: Partner,
+    sharer: Partner,
+    prompt: Prompt,
+    answer: Answer,
+    content: Content,
+    waiting: Outgoing,
 ) -> list[Outgoing]:
     """The sharer's answer, privately to the receiver (media copied), with warm responses."""
     header = _("💌 <b>{name}</b> answered <i>{question}</i>").format(
@@ -147,11 +152,37 @@ def _mirror_to(
         )
 
     if answer.kind == "text":
-        return [to_receiver(fit(header, answer.text or ""), buttons=True)]
-    return [
-        to_receiver(header),
-        to_receiver(copy_from=(answer.chat_id, answer.message_id), buttons=True),
-    ]
+        messages = [to_receiver(fit(header, answer.text or ""), buttons=True)]
+    else:
+        messages = [
+            to_receiver(header),
+            to_receiver(copy_from=(answer.chat_id, answer.message_id), buttons=True),
+        ]
+    # If the private chat is closed, the answer is held for it and the group gets a pointer.
+    messages[0].fallback = waiting
+    return messages
+
+
+def _waiting_note(
+    couple: Couple, receiver: Partner, sharer: Partner, bot_username: str
+) -> Outgoing:
+    """Group note for a partner whose private chat is closed: an answer waits for them there."""
+    return Outgoing(
+        couple.chat_id,
+        _(
+            "🔒 {receiver}, {sharer}'s answer is waiting for you in our private chat. "
+            "Open it with the button and press Start."
+        ).format(receiver=escape(receiver.first_name), sharer=escape(sharer.first_name)),
+        buttons=[
+            [
+                button(
+                    _("🔓 Open my private chat"),
+                    url=f"https://t.me/{bot_username}?start={couple.link_token}",
+                )
+            ]
+        ],
+        purpose="reveal_waiting",
+    )
 
 
 def _group_reveal(couple: Couple, prompt: Prompt, pair: list[Answer]) -> list[Outgoing]:
@@ -195,12 +226,30 @@ def _group_reveal(couple: Couple, prompt: Prompt, pair: list[Answer]) -> list[Ou
 
 
 def reveal_messages(
-    couple: Couple, prompt: Prompt, answers: dict[int, Answer], content: Content
+    couple: Couple,
+    prompt: Prompt,
+    answers: dict[int, Answer],
+    content: Content,
+    bot_username: str,
 ) -> list[Outgoing]:
     """Both answers to each partner privately, to the group only if it is just the two."""
     first, second = couple.partners
-    messages = _mirror_to(first, second, prompt, answers[second.id], content)
-    messages += _mirror_to(second, first, prompt, answers[first.id], content)
+    messages = _mirror_to(
+        first,
+        second,
+        prompt,
+        answers[second.id],
+        content,
+        _waiting_note(couple, first, second, bot_username),
+    )
+    messages += _mirror_to(
+        second,
+        first,
+        prompt,
+        answers[first.id],
+        content,
+        _waiting_note(couple, second, first, bot_username),
+    )
     messages += _group_reveal(couple, prompt, [answers[first.id], answers[second.id]])
     messages.append(
         Outgoing(
@@ -224,6 +273,7 @@ async def record_answer(
     incoming: IncomingAnswer,
     now: datetime,
     content: Content,
+    bot_username: str,
 ) -> AnswerResult:
     """Store a partner's answer; when both have answered, reveal to both."""
     if await answer_of(session, prompt, partner) is not None:
@@ -262,7 +312,7 @@ async def record_answer(
         )
         return AnswerResult(Status.RECORDED, prompt, [message if other.private_open else fallback])
     prompt.revealed_at = now
-    messages = reveal_messages(couple, prompt, answers, content)
+    messages = reveal_messages(couple, prompt, answers, content, bot_username)
     if prompt.kind == "question":
         messages += await depth.after_reveal(session, couple, now)
     return AnswerResult(Status.REVEALED, prompt, messages)

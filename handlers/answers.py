@@ -89,7 +89,14 @@ async def group_reply(update: Update, context: Context) -> None:
         else:
             notice = ""
             result = await answers.record_answer(
-                work.session, couple, partner, prompt, answer, work.now, work.service.content
+                work.session,
+                couple,
+                partner,
+                prompt,
+                answer,
+                work.now,
+                work.service.content,
+                work.service.bot_username,
             )
             work.send(couple.id, result.messages)
     await respond(update, message, result, notice)
@@ -120,7 +127,14 @@ async def private_message(update: Update, context: Context) -> None:
             else:
                 text = ""
                 result = await answers.record_answer(
-                    work.session, couple, partner, prompt, answer, work.now, work.service.content
+                    work.session,
+                    couple,
+                    partner,
+                    prompt,
+                    answer,
+                    work.now,
+                    work.service.content,
+                    work.service.bot_username,
                 )
                 work.send(couple.id, result.messages)
     await respond(update, message, result, text)

@@ -289,7 +289,8 @@ async def settings_button(update: Update, context: Context) -> None:
             elif action in ("ion", "ioff"):
                 couples.set_together(couple, action == "ion", work.now)
             elif action == "lv-1":
-                depth.step_down(couple)
+                if not depth.step_down(couple):
+                    alert = _("You're already at the lightest level.")
             elif action == "lv+1":
                 raised = depth.ask_now(couple, user.id)
                 if raised.outcome == depth.Ready.STALE:
