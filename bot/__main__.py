@@ -7,34 +7,41 @@ import asyncio
 import logging
 import sys
 
-from bot.config import ConfigError, load_settings
+from bot.config import TOKEN_HELP, ConfigError, load_settings
 
 
-class _Redact(logging.Filter):
-    """Removes the token from every log record (httpx logs request URLs, which contain it)."""
+class RedactingFormatter(logging.Formatter):
+    """Removes the token from the whole formatted record, tracebacks included.
 
-    def __init__(self, secret: str) -> None:
-        super().__init__()
+    httpx logs request URLs and PTB's InvalidToken repeats the token, so redacting the
+    message alone is not enough.
+    """
+
+    def __init__(self, fmt: str, secret: str) -> None:
+        """Format with `fmt`; replace `secret` wherever it appears."""
+        super().__init__(fmt)
         self.secret = secret
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg, record.args = message.replace(self.secret, "<token>"), None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record with the secret replaced."""
+        text = super().format(record)
+        return text.replace(self.secret, "<token>") if self.secret else text
 
 
 def setup_logging(level: str, token: str = "") -> None:
-    """Log to stderr at `level`; HTTP request lines stay at WARNING (they carry the token)."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    """Log to stderr at `level`, token redacted; noisy or text-carrying loggers held back."""
+    logging.basicConfig(level=level, stream=sys.stderr)
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", token)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_Redact(token))
+        handler.setFormatter(formatter)
+    # httpx logs URLs (with the token) at INFO; PTB and aiosqlite log request parameters and
+    # SQL values (message text) at DEBUG: none of them goes below WARNING/INFO here.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 def run() -> int:
@@ -46,13 +53,19 @@ def run() -> int:
         print(error, file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.token)
+    from telegram.error import InvalidToken
+
     from bot.app import ALLOWED_UPDATES, build_application
 
     application = build_application(settings)
     logging.getLogger("bot").info(
         "Hearth starting (database: %s)", _safe_url(settings.database_url)
     )
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN.\n\n" + TOKEN_HELP, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import depth, safe_space
 from bot.content import Content
-from bot.couples import other_partner
+from bot.couples import other_partner, pair_since
 from bot.i18n import _
 from bot.models import Answer, Couple, OutboxMessage, Partner, Prompt
 from bot.outbox import Outgoing, button
@@ -78,12 +78,18 @@ async def prompt_for_reply(
             OutboxMessage.prompt_id.is_not(None),
         )
     )
+    since = pair_since(couple) or couple.created_at
     if prompt_id is not None:
-        return await session.get(Prompt, prompt_id)
+        prompt = await session.get(Prompt, prompt_id)
+        # Prompts from before the current pair formed belong to another pair's history.
+        return prompt if prompt is not None and prompt.created_at >= since else None
     if not reply_text:
         return None
     recent = await session.scalars(
-        select(Prompt).where(Prompt.couple_id == couple.id).order_by(Prompt.id.desc()).limit(14)
+        select(Prompt)
+        .where(Prompt.couple_id == couple.id, Prompt.created_at >= since)
+        .order_by(Prompt.id.desc())
+        .limit(14)
     )
     return next((p for p in recent if p.text in reply_text), None)
 
@@ -98,23 +104,36 @@ async def answer_of(session: AsyncSession, prompt: Prompt, partner: Partner) -> 
 async def open_prompt(
     session: AsyncSession, couple: Couple, partner: Partner, now: datetime
 ) -> Prompt | None:
-    """The prompt a private message answers: the one picked by button, else today's question."""
-    answered = select(Answer.prompt_id).where(Answer.partner_id == partner.id)
+    """The prompt a private message answers: the one picked by button, else today's question.
+
+    A jar question is answered privately only through its button, so a second message is
+    never silently filed under another question. An already answered question is still
+    returned, so the caller can say so.
+    """
+    pair = pair_since(couple) or couple.created_at
     if partner.pending_prompt_id is not None:
         prompt = await session.get(Prompt, partner.pending_prompt_id)
-        if prompt is not None and await answer_of(session, prompt, partner) is None:
+        if (
+            prompt is not None
+            and prompt.created_at >= pair
+            and await answer_of(session, prompt, partner) is None
+        ):
             return prompt
-    candidates = await session.scalars(
-        select(Prompt)
-        .where(
-            Prompt.couple_id == couple.id,
-            Prompt.created_at >= now - timedelta(hours=OPEN_HOURS),
-            Prompt.id.not_in(answered),
+    questions = list(
+        await session.scalars(
+            select(Prompt)
+            .where(
+                Prompt.couple_id == couple.id,
+                Prompt.kind == "question",
+                Prompt.created_at >= max(pair, now - timedelta(hours=OPEN_HOURS)),
+            )
+            .order_by(Prompt.id.desc())
         )
-        .order_by(Prompt.id.desc())
     )
-    found = list(candidates)
-    return next((p for p in found if p.kind == "question"), found[0] if found else None)
+    for prompt in questions:
+        if await answer_of(session, prompt, partner) is None:
+            return prompt
+    return questions[0] if questions else None
 
 
 def _describe(answer: Answer) -> str:

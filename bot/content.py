@@ -247,11 +247,12 @@ def pick_question(
     if history and history[-1] in content.by_id:
         last_theme = content.by_id[history[-1]].theme
     fresh_theme = [q for q in content.questions if q.theme != last_theme] or content.questions
-    for nearest in sorted((1, 2, 3), key=lambda d: (abs(d - depth), d)):
-        unused = [q.id for q in fresh_theme if q.depth == nearest and q.id not in used]
-        if unused:
-            chosen: Question = content.by_id[rng.choice(unused)]
-            return chosen
+    for pool in (fresh_theme, content.questions):  # a repeat is worse than a repeated theme
+        for nearest in sorted((1, 2, 3), key=lambda d: (abs(d - depth), d)):
+            unused = [q.id for q in pool if q.depth == nearest and q.id not in used]
+            if unused:
+                chosen: Question = content.by_id[rng.choice(unused)]
+                return chosen
     at_depth = [q.id for q in fresh_theme if q.depth == depth] or [q.id for q in fresh_theme]
     chosen = content.by_id[_pick(_least_recently_used(at_depth, history), history, rng)]
     return chosen

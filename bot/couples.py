@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +44,13 @@ def other_partner(couple: Couple, partner: Partner) -> Partner | None:
 def partner_in(couple: Couple, user_id: int) -> Partner | None:
     """The couple's partner with this Telegram user id, or None (a third person)."""
     return next((p for p in couple.partners if p.user_id == user_id), None)
+
+
+def pair_since(couple: Couple) -> datetime | None:
+    """When the current two partners became a couple: older prompts belong to another pair."""
+    if not couple.complete:
+        return None
+    return max(p.joined_at for p in couple.partners)
 
 
 def reschedule(couple: Couple, now: datetime) -> None:
@@ -115,8 +123,16 @@ async def bot_removed(session: AsyncSession, chat_id: int, now: datetime) -> Cou
 async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
     """Follow a group that became a supergroup (its chat id changes)."""
     couple = await couple_by_chat(session, old_chat_id)
-    if couple is None or await couple_by_chat(session, new_chat_id) is not None:
+    if couple is None:
         return False
+    placeholder = await couple_by_chat(session, new_chat_id)
+    if placeholder is not None:
+        if placeholder.partners:
+            return False
+        # Telegram may announce the bot in the new supergroup before the migration message:
+        # that empty couple gives way to the real one.
+        await session.delete(placeholder)
+        await session.flush()
     couple.chat_id = new_chat_id
     pending = await session.scalars(
         select(OutboxMessage).where(
@@ -195,26 +211,36 @@ class LinkResult:
     couple: Couple | None = None
 
 
-async def link_private(session: AsyncSession, payload: str, user_id: int) -> LinkResult:
+async def link_private(
+    session: AsyncSession, payload: str, user_id: int, now: datetime
+) -> LinkResult:
     """Link a partner's private chat from a deep-link payload (couple token or `a<prompt>`)."""
     prompt = None
-    if payload.startswith("a") and payload[1:].isdigit():
-        prompt = await session.get(Prompt, int(payload[1:]))
+    answer_link = re.fullmatch(r"a([0-9]{1,9})", payload)
+    if answer_link:
+        prompt = await session.get(Prompt, int(answer_link.group(1)))
         couple = None if prompt is None else await session.get(Couple, prompt.couple_id)
-    else:
+    elif re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload):
         couple = await session.scalar(select(Couple).where(Couple.link_token == payload))
+    else:
+        couple = None
     if couple is None:
         return LinkResult(Link.UNKNOWN)
     partner = partner_in(couple, user_id)
     if partner is None:
         return LinkResult(Link.NOT_PARTNER)
-    await open_private(session, partner)
+    await open_private(session, partner, now)
     if prompt is not None:
         partner.pending_prompt_id = prompt.id
     return LinkResult(Link.LINKED, partner, prompt, couple)
 
 
-async def open_private(session: AsyncSession, partner: Partner) -> None:
+# Held messages worth delivering late; the rest ("your turn", nudges) only while fresh.
+KEEP_HELD = ("reveal", "edit", "warm", "noticed", "memory")
+HELD_FRESH = timedelta(days=1)
+
+
+async def open_private(session: AsyncSession, partner: Partner, now: datetime) -> None:
     """The partner's private chat works (again): messages held while it was closed go out."""
     if partner.private_open:
         return
@@ -225,7 +251,9 @@ async def open_private(session: AsyncSession, partner: Partner) -> None:
         )
     )
     for row in held:
-        row.status = "pending"
+        fresh = row.created_at >= now - HELD_FRESH
+        row.status = "pending" if fresh or row.purpose.startswith(KEEP_HELD) else "dropped"
+        row.next_attempt_at = now
 
 
 def set_timezone(couple: Couple, name: str, now: datetime) -> None:

@@ -293,6 +293,18 @@ class FakeTelegram(BaseRequest):
             return self._json_error(400, "Bad Request: chat not found")
         return 200, len(chat.members) + (1 if chat.bot_member else 0)
 
+    def _api_getChatMember(self, params: JSONDict) -> tuple[int, Any]:
+        chat = self.chats.get(int(params["chat_id"]))
+        user = self.users.get(int(params["user_id"]))
+        if chat is None or user is None:
+            return self._json_error(400, "Bad Request: chat or user not found")
+        status = "member" if user.id in chat.members else "left"
+        return 200, {"user": user.json(), "status": status}
+
+    def leave_group(self, chat: FakeChat, user: FakeUser) -> None:
+        """`user` leaves the group."""
+        chat.members.remove(user.id)
+
     def _api_setMessageReaction(self, params: JSONDict) -> tuple[int, Any]:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         chat = self.chats.get(chat_id)

@@ -225,12 +225,15 @@ async def another_idea(
 
 async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tuple[int, Outgoing]]:
     """Ask each receiver whose partner did a gesture whether they noticed something kind."""
-    due = await session.scalars(
+    query = (
         select(GestureAssignment)
         .where(GestureAssignment.notice_at.is_not(None), GestureAssignment.notice_at <= now)
         .order_by(GestureAssignment.notice_at)
         .limit(500)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # several workers: each asks once
+    due = await session.scalars(query)
     messages: list[tuple[int, Outgoing]] = []
     for assignment in due:
         assignment.notice_at = None

@@ -10,7 +10,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
-from bot.couples import other_partner
+from bot.couples import other_partner, pair_since
 from bot.models import (
     Answer,
     Couple,
@@ -33,9 +33,13 @@ async def export(
     """The couple's data as JSON for `partner`; the other's sealed answers and secrets excluded."""
     other = other_partner(couple, partner)
     names = {p.id: p.first_name for p in couple.partners}
+    # Only this pair's history: after a /forget, a new partner never sees the old one's words.
+    since = pair_since(couple) or partner.joined_at
     prompts = list(
         await session.scalars(
-            select(Prompt).where(Prompt.couple_id == couple.id).order_by(Prompt.id)
+            select(Prompt)
+            .where(Prompt.couple_id == couple.id, Prompt.created_at >= since)
+            .order_by(Prompt.id)
         )
     )
     answers: dict[int, list[Answer]] = {}
@@ -55,10 +59,11 @@ async def export(
         select(GestureAssignment)
         .where(
             GestureAssignment.couple_id == couple.id,
+            # The partner's own ideas stay their surprise until the receiver has noticed.
             or_(
                 GestureAssignment.partner_id == partner.id,
                 GestureAssignment.shared.is_(True),
-                GestureAssignment.done_at.is_not(None),
+                GestureAssignment.noticed_at.is_not(None),
             ),
         )
         .order_by(GestureAssignment.id)
@@ -104,7 +109,7 @@ async def export(
         "gestures": [
             {
                 "date": g.local_date.isoformat(),
-                "for": "both" if g.shared else names.get(g.partner_id or 0, "?"),
+                "by": "both" if g.shared else names.get(g.partner_id or 0, "?"),
                 "idea": getattr(content.by_id.get(g.gesture_id), "text", g.gesture_id),
                 "done_at": _iso(g.done_at),
                 "noticed_at": _iso(g.noticed_at),
@@ -126,11 +131,17 @@ async def export(
 
 
 async def _scrub_outbox(session: AsyncSession, couple_id: int) -> None:
-    """Sent messages keep only what reply matching needs (chat, message id, prompt)."""
+    """Unsent messages may quote the forgotten partner: they go. Sent ones keep only what
+    reply matching needs (chat, message id, prompt), and can never be sent again."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.couple_id == couple_id, OutboxMessage.status != "sent"
+        )
+    )
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.couple_id == couple_id, OutboxMessage.status != "pending")
-        .values(payload={"text": ""}, fallback=None)
+        .where(OutboxMessage.couple_id == couple_id)
+        .values(payload={"text": ""}, fallback=None, method="message")
     )
 
 
@@ -160,6 +171,11 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
         "next_recap_at",
     ):
         setattr(couple, column, None)
+
+
+def cancel_forget_couple(couple: Couple) -> None:
+    """Someone tapped Cancel: confirmations start over."""
+    couple.forget_votes = ""
 
 
 def vote_forget_couple(couple: Couple, partner: Partner) -> bool:

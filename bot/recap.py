@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import schedule
 from bot.answers import MEDIA_LABELS, fit
 from bot.content import Content
+from bot.couples import pair_since
 from bot.i18n import _, ngettext
 from bot.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
 from bot.outbox import Outgoing
@@ -175,6 +176,7 @@ async def memory_messages(
                 Prompt.couple_id == couple.id,
                 Prompt.revealed_at.is_not(None),
                 Prompt.revealed_at <= now - MEMORY_AGE,
+                Prompt.created_at >= (pair_since(couple) or now),
             )
             .order_by(Prompt.id)
         )

@@ -35,27 +35,29 @@ async def on_error(update: object, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler to the application."""
     private = filters.ChatType.PRIVATE
+    # Commands act on new messages only: editing "/jar add …" must not add a second question.
+    new = filters.UpdateType.MESSAGE
     groups = filters.ChatType.GROUPS
     application.add_handlers(
         [
             ChatMemberHandler(onboarding.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, onboarding.migrated),
-            CommandHandler("start", onboarding.start),
-            CommandHandler("help", settings.help_command),
-            CommandHandler("jar", jar.jar_command),
-            CommandHandler("timezone", settings.timezone),
-            CommandHandler("time", settings.time_command),
-            CommandHandler("jarnight", settings.jarnight),
-            CommandHandler("settings", settings.settings),
-            CommandHandler("pause", settings.pause),
-            CommandHandler("resume", settings.resume),
-            CommandHandler("depth", practices.depth_command),
-            CommandHandler("appreciation", practices.appreciation),
-            CommandHandler("together", practices.together_command),
-            CommandHandler("memories", practices.memories),
-            CommandHandler("privacy", privacy.privacy_command),
-            CommandHandler("export", privacy.export),
-            CommandHandler("forget", privacy.forget),
+            CommandHandler("start", onboarding.start, filters=new),
+            CommandHandler("help", settings.help_command, filters=new),
+            CommandHandler("jar", jar.jar_command, filters=new),
+            CommandHandler("timezone", settings.timezone, filters=new),
+            CommandHandler("time", settings.time_command, filters=new),
+            CommandHandler("jarnight", settings.jarnight, filters=new),
+            CommandHandler("settings", settings.settings, filters=new),
+            CommandHandler("pause", settings.pause, filters=new),
+            CommandHandler("resume", settings.resume, filters=new),
+            CommandHandler("depth", practices.depth_command, filters=new),
+            CommandHandler("appreciation", practices.appreciation, filters=new),
+            CommandHandler("together", practices.together_command, filters=new),
+            CommandHandler("memories", practices.memories, filters=new),
+            CommandHandler("privacy", privacy.privacy_command, filters=new),
+            CommandHandler("export", privacy.export, filters=new),
+            CommandHandler("forget", privacy.forget, filters=new),
             CallbackQueryHandler(onboarding.join, pattern=f"^{onboarding.JOIN}$"),
             CallbackQueryHandler(gestures.gesture_button, pattern=r"^g:"),
             CallbackQueryHandler(settings.settings_button, pattern=r"^s:"),

@@ -114,7 +114,7 @@ async def private_message(update: Update, context: Context) -> None:
         if couple is None or partner is None or not couple.active:
             text = texts.not_set_up()
         else:
-            await couples.open_private(work.session, partner)
+            await couples.open_private(work.session, partner, work.now)
             prompt = await answers.open_prompt(work.session, couple, partner, work.now)
             if prompt is None:
                 text = _(

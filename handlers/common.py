@@ -48,10 +48,15 @@ async def unit_of_work(context: Context) -> AsyncIterator[Work]:
     async with service.sessions() as session, session.begin():
         work = Work(session, now, service)
         yield work
-        for couple_id, messages in work.queued:
-            enqueue(session, couple_id, messages, now)
-    if work.queued:
-        await service.sender.flush(now)
+        rows = [
+            row
+            for couple_id, messages in work.queued
+            for row in enqueue(session, couple_id, messages, now)
+        ]
+        await session.flush()
+    if rows:
+        # Only this update's messages: a backlog is the tick's job, not this reply's.
+        await service.sender.flush(now, ids=[row.id for row in rows])
 
 
 def is_private(update: Update) -> bool:

@@ -89,20 +89,18 @@ async def start(update: Update, context: Context) -> None:
                 chat = update.effective_chat
                 assert chat is not None
                 couple = await couples.bot_added(work.session, chat.id, chat.title or "", work.now)
-            complete, text = (
-                couple.complete,
-                (texts.status(couple) if couple.complete else texts.greeting()),
-            )
+            complete, token = couple.complete, couple.link_token
+            text = texts.status(couple) if complete else texts.greeting()
         message = update.effective_message
         if message is not None:
-            await message.reply_html(
-                text, reply_markup=None if complete else join_keyboard(), do_quote=False
-            )
+            # Set up: the status carries the private-chat link again, in case it was missed.
+            markup = link_keyboard(hearth_username(context), token) if complete else join_keyboard()
+            await message.reply_html(text, reply_markup=markup, do_quote=False)
         return
     payload = context.args[0] if context.args else ""
     async with unit_of_work(context) as work:
         if payload:
-            result = await couples.link_private(work.session, payload, user.id)
+            result = await couples.link_private(work.session, payload, user.id, work.now)
             if result.outcome == Link.LINKED and result.partner and result.couple:
                 other = couples.other_partner(result.couple, result.partner)
                 if result.prompt is not None:
@@ -129,7 +127,7 @@ async def start(update: Update, context: Context) -> None:
         else:
             couple, partner = await who(work, update)
             if partner is not None and couple is not None and couple.active:
-                await couples.open_private(work.session, partner)
+                await couples.open_private(work.session, partner, work.now)
                 text = _(
                     "🔓 Hi {name}, I can write to you here now. Send /help to see what I can do."
                 ).format(name=escape(partner.first_name))
@@ -161,7 +159,7 @@ async def join(update: Update, context: Context) -> None:
         Join.PAIRED_ELSEWHERE: _(
             "You're already part of a couple with Hearth in another chat ({title}). "
             "Remove me from that chat first."
-        ).format(title=elsewhere or "?"),
+        ).format(title=(elsewhere or "?")[:60]),
         Join.INACTIVE: _("I'm not active in this chat any more. Add me again to start."),
     }
     if result.outcome in alerts:

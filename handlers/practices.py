@@ -227,7 +227,9 @@ async def together_command(update: Update, context: Context) -> None:
                 text = _("Your wish list is empty. /together suggests something new.")
             else:
                 lines = [_("✨ <b>Your wish list</b>")] if wishes else []
-                lines += [f"{n}. {escape(w.activity.text)}" for n, w in enumerate(wishes, 1)]
+                lines += [f"{n}. {escape(w.activity.text)}" for n, w in enumerate(wishes[:10], 1)]
+                if len(wishes) > 10:
+                    lines.append(_("…and {n} more.").format(n=len(wishes) - 10))
                 if done:
                     lines.append("\n" + _("🎉 <b>Done together</b>"))
                     for item in done[:10]:

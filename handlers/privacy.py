@@ -117,6 +117,10 @@ async def forget_button(update: Update, context: Context) -> None:
     if query is None or user is None or chat is None or query.data is None:
         return
     if query.data == "f:no":
+        async with unit_of_work(context) as work:
+            couple = await couple_by_chat(work.session, chat.id)
+            if couple is not None:
+                privacy.cancel_forget_couple(couple)
         await query.answer(_("Nothing was deleted."))
         await _edit(query, _("Nothing was deleted."))
         return

@@ -6,11 +6,19 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+import httpx
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.models import Couple, OutboxMessage, Partner
 from bot.outbox import Button
@@ -18,8 +26,22 @@ from bot.outbox import Button
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
 STALE_CLAIM = timedelta(minutes=5)
+PROMPT_EXPIRY = timedelta(hours=12)
 # A group with the two partners and the bot; more members means someone else could read.
 PRIVATE_GROUP_SIZE = 3
+PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+# Prompts and nudges: after a timeout they have usually arrived, and a duplicate confuses.
+# Everything else (reveals, "your turn", passed-on words) is retried: a duplicate beats a loss.
+ASSUME_DELIVERED = (
+    "question",
+    "jar",
+    "gesture",
+    "notice_ask",
+    "depth_ask",
+    "together",
+    "recap",
+    "stuck",
+)
 
 
 def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
@@ -70,8 +92,11 @@ class Sender:
         self.bot = bot
         self.sessions = sessions
 
-    async def flush(self, now: datetime, limit: int = 500) -> int:
-        """Send every due message; returns how many went out."""
+    async def flush(self, now: datetime, limit: int = 500, ids: list[int] | None = None) -> int:
+        """Send due messages (only `ids`, when given); returns how many went out.
+
+        Messages of a couple whose group removed the bot wait: nothing is sent to them.
+        """
         async with self.sessions() as session, session.begin():
             # A claim older than STALE_CLAIM belongs to a process that died mid-send.
             await session.execute(
@@ -82,14 +107,30 @@ class Sender:
                 )
                 .values(status="pending")
             )
-            rows = list(
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-                    .order_by(OutboxMessage.id)
-                    .limit(limit)
+            # A prompt that could not go out for half a day has missed its moment.
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.created_at < now - PROMPT_EXPIRY,
+                    or_(*(OutboxMessage.purpose.startswith(p) for p in ASSUME_DELIVERED)),
                 )
+                .values(status="expired")
             )
+            query = (
+                select(OutboxMessage)
+                .outerjoin(Couple, Couple.id == OutboxMessage.couple_id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.couple_id.is_(None), Couple.active.is_(True)),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            if ids is not None:
+                query = query.where(OutboxMessage.id.in_(ids))
+            rows = list(await session.scalars(query))
         sent = 0
         blocked_chats: set[int] = set()
         for row in rows:
@@ -123,12 +164,22 @@ class Sender:
         """Send one claimed row; returns sent, skipped, deferred, held or failed."""
         chat_id = row.chat_id
         for _attempt in range(2):  # a second go only after following a migrated chat
+            if row.only_if_private_group:
+                try:
+                    private = await self._only_partners(row, chat_id)
+                except ChatMigrated as error:
+                    chat_id = int(error.new_chat_id)
+                    await self._follow_migration(row.chat_id, chat_id)
+                    continue
+                except Forbidden:
+                    return await self._forbidden(row, now)
+                except TelegramError as error:
+                    # Unsure who is in the group: never guess in favour of posting answers.
+                    return await self._defer(row, self._backoff(row, now), type(error).__name__)
+                if not private:
+                    await self._finish(row.id, status="skipped")
+                    return "skipped"
             try:
-                if row.only_if_private_group:
-                    count = await self.bot.get_chat_member_count(chat_id)
-                    if count > PRIVATE_GROUP_SIZE:
-                        await self._finish(row.id, status="skipped")
-                        return "skipped"
                 message_id = await _send(self.bot, chat_id, row.method, row.payload)
             except ChatMigrated as error:
                 chat_id = int(error.new_chat_id)
@@ -138,9 +189,13 @@ class Sender:
                 wait = error.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 return await self._defer(row, now + timedelta(seconds=seconds), "flood wait")
-            except TimedOut:
-                # The message may well have arrived: resending could duplicate a prompt.
-                log.warning("outbox %s timed out; assuming delivered", row.id)
+            except TimedOut as error:
+                never_sent = isinstance(error.__cause__, httpx.PoolTimeout | httpx.ConnectTimeout)
+                if never_sent or not row.purpose.startswith(ASSUME_DELIVERED):
+                    # Better a rare duplicate than a lost answer: retry.
+                    return await self._defer(row, self._backoff(row, now), "timed out")
+                # A prompt that timed out has usually arrived; a second copy would confuse.
+                log.warning("outbox %s (%s) timed out; assuming delivered", row.id, row.purpose)
                 await self._finish(row.id, status="sent", attempts=row.attempts + 1)
                 return "sent"
             except Forbidden:
@@ -150,8 +205,7 @@ class Sender:
                 await self._finish(row.id, status="failed", attempts=row.attempts + 1)
                 return "failed"
             except Exception as error:  # NetworkError and anything transient: retry later
-                backoff = min(timedelta(seconds=10 * 2**row.attempts), MAX_BACKOFF)
-                return await self._defer(row, now + backoff, type(error).__name__)
+                return await self._defer(row, self._backoff(row, now), type(error).__name__)
             await self._finish(
                 row.id,
                 status="sent",
@@ -161,6 +215,25 @@ class Sender:
             )
             return "sent"
         return await self._defer(row, now + timedelta(seconds=10), "migration loop")
+
+    @staticmethod
+    def _backoff(row: OutboxMessage, now: datetime) -> datetime:
+        return now + min(timedelta(seconds=10 * 2**row.attempts), MAX_BACKOFF)
+
+    async def _only_partners(self, row: OutboxMessage, chat_id: int) -> bool:
+        """The group holds just the two partners and the bot (a count alone could be fooled)."""
+        if await self.bot.get_chat_member_count(chat_id) > PRIVATE_GROUP_SIZE:
+            return False
+        async with self.sessions() as session:
+            couple = None if row.couple_id is None else await session.get(Couple, row.couple_id)
+            users = [p.user_id for p in couple.partners] if couple else []
+        if len(users) != 2:
+            return False
+        for user_id in users:
+            member = await self.bot.get_chat_member(chat_id, user_id)
+            if member.status not in PRESENT:
+                return False
+        return True
 
     async def _defer(self, row: OutboxMessage, when: datetime, why: str) -> str:
         log.warning("outbox %s (%s) deferred: %s", row.id, row.purpose, why)

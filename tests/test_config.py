@@ -142,3 +142,38 @@ def test_demo_runs_a_whole_day_without_a_token(tmp_path: Path) -> None:
     reveal = result.stdout.split("Both answers are in", 1)[1].split("Hearth →", 1)[0]
     assert "Alex:" in reveal and "Sam:" in reveal, reveal
     assert "Traceback" not in result.stderr
+
+
+def test_a_token_telegram_rejects_is_explained_and_never_logged(tmp_path: Path) -> None:
+    """A well-formed but revoked token: a Bot API server on loopback answers 401."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Unauthorized(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unauthorized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token = "123456789:AAEexampleexampleexampleexample12345"
+    try:
+        result = run_bot(
+            "run",
+            cwd=tmp_path,
+            TELEGRAM_BOT_TOKEN=token,
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/bot",
+        )
+    finally:
+        server.shutdown()
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output[-2000:]
+    assert "rejected" in output and "BotFather" in output
+    assert token not in output and token.split(":", 1)[1] not in output

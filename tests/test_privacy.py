@@ -477,3 +477,18 @@ def test_setup_logging_redacts_the_token_and_drops_http_request_lines() -> None:
     assert "200 OK" not in out and "send_request_headers" not in out
     assert "plain line" in out
     assert httpx_level == httpcore_level == logging.WARNING
+
+
+def test_tracebacks_are_redacted_too() -> None:
+    with bare_root_logger():
+        setup_logging("INFO", FAKE_TOKEN)
+        (handler,) = logging.getLogger().handlers
+        buffer = io.StringIO()
+        handler.setStream(buffer)  # type: ignore[attr-defined]
+        try:
+            raise RuntimeError(f"The token `{FAKE_TOKEN}` was rejected by the server.")
+        except RuntimeError:
+            logging.getLogger("telegram.ext.Application").exception("polling failed")
+    out = buffer.getvalue()
+    assert "polling failed" in out and "was rejected" in out
+    assert FAKE_TOKEN not in out and FAKE_TOKEN.split(":", 1)[1] not in out

@@ -1,0 +1,164 @@
+"""End-to-end: the edge cases a review found — timeouts, forgetting, removals, races."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.models import Answer, Couple, JarQuestion
+from bot.simulation import Simulation
+
+EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
+
+
+def seen(sim: Simulation, chat: object, words: str) -> bool:
+    return any(words in s.text for s in sim.fake.inbox(chat))  # type: ignore[arg-type]
+
+
+async def test_a_new_partner_never_sees_the_forgotten_partners_history(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    question = next(s for s in sim.fake.inbox(couple.group) if "Tonight's question" in s.text)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "ALEX WORDS FOR SAM"))
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "SAM WORDS"))
+    await sim.feed(sim.fake.command(couple.sam, couple.sam, "/forget"))
+    confirm = sim.fake.last(couple.sam)
+    await sim.feed(sim.fake.press(couple.sam, confirm, "f:me"))
+    sim.clock.now = EVENING + timedelta(hours=1)
+    chris = sim.fake.user("Chris")
+    sim.fake.join_group(couple.group, chris)
+    await sim.feed(sim.fake.command(chris, couple.group, "/start"))
+    greeting = sim.fake.last(couple.group)
+    await sim.feed(sim.fake.press(chris, greeting, "join"))
+    await sim.feed(sim.fake.start(chris))
+    # Chris replies to the old question: it belongs to another pair's history.
+    await sim.feed(sim.fake.send(chris, couple.group, "mine?", reply_to=question.message_id))
+    async with sim.hearth.sessions() as session:
+        texts = [a.text for a in await session.scalars(select(Answer))]
+    assert "mine?" not in texts
+    sim.clock.now = EVENING + timedelta(days=8)
+    await sim.feed(sim.fake.command(chris, chris, "/memories"))
+    await sim.feed(sim.fake.command(chris, chris, "/export"))
+    assert not seen(sim, chris, "ALEX WORDS")
+    (_chat, _name, data) = sim.fake.documents[-1]
+    assert b"ALEX WORDS" not in data
+
+
+async def test_forget_drops_queued_messages_that_quote_the_partner(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "ALEX SECRET"))
+    sim.fake.fail("getChatMemberCount", "network", times=5)
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "sam"))
+    assert not seen(sim, couple.group, "ALEX SECRET")  # the group reveal is still queued
+    await sim.feed(sim.fake.command(couple.alex, couple.alex, "/forget"))
+    await sim.feed(sim.fake.press(couple.alex, sim.fake.last(couple.alex), "f:me"))
+    for minutes in (1, 5, 20, 60):
+        await sim.tick(EVENING + timedelta(minutes=minutes))
+    assert not seen(sim, couple.group, "ALEX SECRET")
+
+
+async def test_a_timed_out_reveal_is_retried_not_lost(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "a"))
+    sim.fake.fail("sendMessage", "timeout", chat_id=couple.alex.id)
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "SAM FOR ALEX"))
+    assert not seen(sim, couple.alex, "SAM FOR ALEX")
+    await sim.tick(EVENING + timedelta(minutes=1))
+    assert seen(sim, couple.alex, "SAM FOR ALEX")
+
+
+async def test_a_timed_out_member_check_defers_the_group_reveal(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "ALEX A"))
+    sim.fake.fail("getChatMemberCount", "timeout")
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "SAM B"))
+    assert not seen(sim, couple.group, "ALEX A")
+    await sim.tick(EVENING + timedelta(minutes=1))
+    assert seen(sim, couple.group, "ALEX A") and seen(sim, couple.group, "SAM B")
+
+
+async def test_nothing_is_sent_to_a_removed_couple_until_it_is_back(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "a"))
+    sim.fake.fail("sendMessage", "network", chat_id=couple.alex.id)
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "SAM LATE"))
+    await sim.feed(sim.fake.remove_bot(couple.group, by=couple.alex))
+    await sim.tick(EVENING + timedelta(minutes=5))
+    assert not seen(sim, couple.alex, "SAM LATE")
+    await sim.feed(sim.fake.add_bot(couple.group, by=couple.alex))
+    await sim.tick(EVENING + timedelta(minutes=10))
+    assert seen(sim, couple.alex, "SAM LATE")
+
+
+async def test_no_group_reveal_when_a_partner_left_and_someone_else_joined(
+    sim: Simulation,
+) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "ALEX PRIVATE"))
+    sim.fake.leave_group(couple.group, couple.sam)
+    sim.fake.join_group(couple.group, sim.fake.user("Friend"))  # still three members
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "SAM PRIVATE"))
+    assert not seen(sim, couple.group, "ALEX PRIVATE")
+    assert seen(sim, couple.sam, "ALEX PRIVATE")
+
+
+async def test_editing_a_command_does_not_run_it_again(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.feed(sim.fake.command(couple.alex, couple.alex, "/jar add Wht makes you laugh?"))
+    message_id = max(mid for (chat, mid) in sim.fake.messages if chat == couple.alex.id)
+    before = len(sim.fake.sent)
+    # The bot's confirmation is the latest message; Alex's command is the one before it.
+    await sim.feed(
+        sim.fake.edit(couple.alex, couple.alex, message_id - 1, "/jar add What makes you laugh?")
+    )
+    async with sim.hearth.sessions() as session:
+        assert len(list(await session.scalars(select(JarQuestion)))) == 1
+    assert len(sim.fake.sent) == before
+
+
+async def test_a_second_private_message_is_not_filed_under_the_jar(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.command(couple.sam, couple.group, "/jar"))
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "first"))
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "second"))
+    async with sim.hearth.sessions() as session:
+        texts = [a.text for a in await session.scalars(select(Answer))]
+    assert texts == ["first"]
+    assert "already answered" in sim.fake.last(couple.alex).text
+
+
+async def test_migration_announced_before_the_service_message(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    new, migrate_update = sim.fake.migrate(couple.group)
+    # Telegram may first report the bot as a member of the new supergroup.
+    await sim.feed(sim.fake.add_bot(new, by=couple.alex))
+    await sim.feed(migrate_update)
+    async with sim.hearth.sessions() as session:
+        rows = list(await session.scalars(select(Couple)))
+    assert [r.chat_id for r in rows] == [new.id]
+    await sim.tick(EVENING)
+    assert any("Tonight's question" in s.text for s in sim.fake.inbox(new))
+
+
+async def test_stale_your_turn_is_dropped_but_a_held_reveal_arrives(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    question = next(s for s in sim.fake.inbox(couple.group) if "Tonight's question" in s.text)
+    couple.sam.blocked = True
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "ALEX FIRST"))  # "your turn" held
+    await sim.feed(  # a blocked user can still reply in the group; the reveal to Sam is held
+        sim.fake.send(couple.sam, couple.group, "sam", reply_to=question.message_id)
+    )
+    couple.sam.blocked = False
+    sim.clock.now = EVENING + timedelta(days=3)
+    await sim.feed(sim.fake.start(couple.sam))
+    await sim.tick(EVENING + timedelta(days=3, minutes=1))
+    assert seen(sim, couple.sam, "ALEX FIRST")
+    assert not seen(sim, couple.sam, "Your turn")
