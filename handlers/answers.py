@@ -11,8 +11,9 @@ from telegram.error import BadRequest, TelegramError
 from bot import answers, couples
 from bot.answers import AnswerResult, IncomingAnswer, Status
 from bot.i18n import _
+from bot.models import Couple, Partner, Prompt
 from handlers import texts
-from handlers.common import Context, reply, unit_of_work, who
+from handlers.common import Context, Work, reply, unit_of_work, who
 
 log = logging.getLogger(__name__)
 REACTION = "❤"
@@ -45,6 +46,24 @@ async def acknowledge(message: Message, fallback: str) -> None:
             log.info("acknowledgement failed: %s", error)
     except TelegramError as error:
         log.info("reaction failed: %s", error)  # the answer is saved; nothing else to do
+
+
+async def record(
+    work: Work, couple: Couple, partner: Partner, prompt: Prompt, answer: IncomingAnswer
+) -> AnswerResult:
+    """Record the answer in this update's unit of work and queue what it calls for."""
+    result = await answers.record_answer(
+        work.session,
+        couple,
+        partner,
+        prompt,
+        answer,
+        work.now,
+        work.service.content,
+        work.service.bot_username,
+    )
+    work.send(couple.id, result.messages)
+    return result
 
 
 async def respond(
@@ -88,17 +107,7 @@ async def group_reply(update: Update, context: Context) -> None:
             result = None
         else:
             notice = ""
-            result = await answers.record_answer(
-                work.session,
-                couple,
-                partner,
-                prompt,
-                answer,
-                work.now,
-                work.service.content,
-                work.service.bot_username,
-            )
-            work.send(couple.id, result.messages)
+            result = await record(work, couple, partner, prompt, answer)
     await respond(update, message, result, notice)
 
 
@@ -126,17 +135,7 @@ async def private_message(update: Update, context: Context) -> None:
                 text = _("I can keep text, voice, video notes, photos and videos as answers.")
             else:
                 text = ""
-                result = await answers.record_answer(
-                    work.session,
-                    couple,
-                    partner,
-                    prompt,
-                    answer,
-                    work.now,
-                    work.service.content,
-                    work.service.bot_username,
-                )
-                work.send(couple.id, result.messages)
+                result = await record(work, couple, partner, prompt, answer)
     await respond(update, message, result, text)
 
 

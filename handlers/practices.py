@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -24,14 +24,22 @@ log = logging.getLogger(__name__)
 INVALID = "That button is no longer valid."
 
 
-async def warm_button(update: Update, context: Context) -> None:
-    """w:<answer id>:<response index>: pass a warm response to the sharer."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
+async def _two_numbers(query: CallbackQuery | None) -> list[int] | None:
+    """The two numbers in callback data like "w:12:3"; a malformed button gets an alert."""
+    if query is None:
+        return None
     numbers = callback_numbers(query.data)
     if numbers is None or len(numbers) != 2:
         await query.answer(_(INVALID), show_alert=True)
+        return None
+    return numbers
+
+
+async def warm_button(update: Update, context: Context) -> None:
+    """w:<answer id>:<response index>: pass a warm response to the sharer."""
+    query, user = update.callback_query, update.effective_user
+    numbers = await _two_numbers(query)
+    if query is None or user is None or numbers is None:
         return
     async with unit_of_work(context) as work:
         result = await safe_space.respond(
@@ -56,11 +64,8 @@ async def warm_button(update: Update, context: Context) -> None:
 async def depth_button(update: Update, context: Context) -> None:
     """d:<couple id>:<level>: ready for a deeper level (0 = not yet)."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    numbers = callback_numbers(query.data)
-    if numbers is None or len(numbers) != 2:
-        await query.answer(_(INVALID), show_alert=True)
+    numbers = await _two_numbers(query)
+    if query is None or user is None or numbers is None:
         return
     async with unit_of_work(context) as work:
         result = await depth.tap_ready(work.session, numbers[0], numbers[1], user.id)
