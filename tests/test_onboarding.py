@@ -7,20 +7,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.models import Couple, Partner
+from bot.models import Partner
 from bot.simulation import Simulation
+from tests.helpers import couple_in
 
 JOIN_LABEL = "We're in"
 NOT_SET_UP = "create a group with your partner"
-
-
-async def couple_in(sim: Simulation, chat: FakeChat | int) -> Couple:
-    """The couple row of a group chat (by chat or chat id), partners loaded."""
-    chat_id = chat if isinstance(chat, int) else chat.id
-    async with sim.hearth.sessions() as session:
-        couple = await session.scalar(select(Couple).where(Couple.chat_id == chat_id))
-    assert couple is not None, f"no couple for chat {chat_id}"
-    return couple
 
 
 async def partner_count(sim: Simulation, couple_id: int) -> int:

@@ -15,6 +15,7 @@ from bot.models import Answer, Couple, CoupleActivity, GestureAssignment, Partne
 from bot.simulation import Couple as SimCouple
 from bot.simulation import Simulation
 from tests.conftest import START
+from tests.helpers import couple_in
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
 EVENING = MONDAY.replace(hour=20)
@@ -24,14 +25,6 @@ USAGE = "/together list"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def couple_in(sim: Simulation, chat: FakeChat) -> Couple:
-    """The couple row of a group chat (with its partners), freshly read."""
-    async with sim.hearth.sessions() as session:
-        couple = await session.scalar(select(Couple).where(Couple.chat_id == chat.id))
-    assert couple is not None
-    return couple
 
 
 async def partner_row(sim: Simulation, user: FakeUser) -> Partner:

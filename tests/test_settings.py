@@ -6,38 +6,13 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.models import Couple
 from bot.simulation import Couple as SimCouple
 from bot.simulation import Simulation
+from tests.helpers import couple_in, settings_state
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
-
-
-async def couple_in(sim: Simulation, chat: FakeChat) -> Couple:
-    """The couple row of a group chat, freshly read."""
-    async with sim.hearth.sessions() as session:
-        couple = await session.scalar(select(Couple).where(Couple.chat_id == chat.id))
-    assert couple is not None
-    return couple
-
-
-def schedule_of(couple: Couple) -> tuple[object, ...]:
-    """Everything a settings command may change."""
-    return (
-        couple.tz,
-        couple.question_time,
-        couple.gesture_time,
-        couple.jar_day,
-        couple.jar_time,
-        couple.paused,
-        couple.paused_until,
-        couple.next_question_at,
-        couple.next_gesture_at,
-        couple.next_jar_at,
-    )
 
 
 def questions(sim: Simulation, chat: FakeChat) -> list[Sent]:
@@ -87,11 +62,11 @@ async def test_timezone_in_private_chat(sim: Simulation) -> None:
 @pytest.mark.parametrize("command", ["/timezone Atlantis", "/timezone"])
 async def test_timezone_unknown_or_empty_gets_an_example(sim: Simulation, command: str) -> None:
     c = await sim.onboard()
-    before = schedule_of(await couple_in(sim, c.group))
+    before = settings_state(await couple_in(sim, c.group))
     text = await say(sim, c.alex, c.group, command)
     assert "/timezone Europe/Berlin" in text
     assert "set to" not in text
-    assert schedule_of(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
 
 
 async def test_question_follows_the_couples_time_zone(sim: Simulation) -> None:
@@ -139,11 +114,11 @@ async def test_time_moves_question_and_gesture(sim: Simulation) -> None:
 )
 async def test_time_with_wrong_arguments_shows_an_example(sim: Simulation, command: str) -> None:
     c = await sim.onboard()
-    before = schedule_of(await couple_in(sim, c.group))
+    before = settings_state(await couple_in(sim, c.group))
     text = await say(sim, c.alex, c.group, command)
     assert "/time question 21:30" in text
     assert "set to" not in text
-    assert schedule_of(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
 
 
 async def test_jarnight_sets_day_and_time(sim: Simulation) -> None:
@@ -173,11 +148,11 @@ async def test_jarnight_with_wrong_arguments_shows_an_example(
     sim: Simulation, command: str
 ) -> None:
     c = await sim.onboard()
-    before = schedule_of(await couple_in(sim, c.group))
+    before = settings_state(await couple_in(sim, c.group))
     text = await say(sim, c.alex, c.group, command)
     assert "/jarnight friday 19:00" in text
     assert "Jar night:" not in text
-    assert schedule_of(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
 
 
 # --- /pause and /resume --------------------------------------------------------------------
@@ -273,14 +248,14 @@ async def test_settings_button_of_another_couple_is_refused(sim: Simulation) -> 
     theirs = await sim.onboard("Robin", "Kai")
     panel = await show_settings(sim, ours)
     their_id = (await couple_in(sim, theirs.group)).id
-    before = schedule_of(await couple_in(sim, theirs.group))
+    before = settings_state(await couple_in(sim, theirs.group))
     # A stale or forged button under our panel that carries the other couple's id.
     forged = dataclasses.replace(panel, buttons=[[{"callback_data": f"s:{their_id}:q+30"}]])
     await sim.feed(sim.fake.press(ours.alex, forged, f"s:{their_id}:q+30"))
     alert = sim.fake.alerts[-1]
     assert alert.get("show_alert") is True
     assert "another couple" in str(alert.get("text"))
-    assert schedule_of(await couple_in(sim, theirs.group)) == before
+    assert settings_state(await couple_in(sim, theirs.group)) == before
     assert sim.fake.last(ours.group).text == panel.text
 
 
@@ -290,10 +265,10 @@ async def test_settings_button_pressed_by_a_non_partner_is_refused(sim: Simulati
     sim.fake.join_group(c.group, kim)
     panel = await show_settings(sim, c)
     couple = await couple_in(sim, c.group)
-    before = schedule_of(couple)
+    before = settings_state(couple)
     await sim.feed(sim.fake.press(kim, panel, f"s:{couple.id}:pause7"))
     assert sim.fake.alerts[-1].get("show_alert") is True
-    assert schedule_of(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
     assert sim.fake.last(c.group).text == panel.text
 
 
@@ -304,10 +279,10 @@ async def test_a_third_person_cant_change_settings(sim: Simulation, command: str
     c = await sim.onboard()
     kim = sim.fake.user("Kim")
     sim.fake.join_group(c.group, kim)
-    before = schedule_of(await couple_in(sim, c.group))
+    before = settings_state(await couple_in(sim, c.group))
     text = await say(sim, kim, c.group, command)
     assert "Only the two partners" in text
-    assert schedule_of(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
 
 
 # --- /help ---------------------------------------------------------------------------------

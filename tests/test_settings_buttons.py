@@ -12,19 +12,12 @@ from bot.fakebot import FakeChat, FakeUser, Sent
 from bot.models import Couple, Partner
 from bot.simulation import Couple as SimCouple
 from bot.simulation import Simulation
+from tests.helpers import couple_in, settings_state
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
 NOW = MONDAY.replace(hour=6)
 SATURDAY = datetime(2025, 6, 7, 10, tzinfo=UTC)
 INVALID = "no longer valid"
-
-
-async def couple_in(sim: Simulation, chat: FakeChat) -> Couple:
-    """The couple row of a group chat (with its partners), freshly read."""
-    async with sim.hearth.sessions() as session:
-        couple = await session.scalar(select(Couple).where(Couple.chat_id == chat.id))
-    assert couple is not None
-    return couple
 
 
 async def ready_depths(sim: Simulation, chat: FakeChat) -> list[int]:
@@ -34,26 +27,6 @@ async def ready_depths(sim: Simulation, chat: FakeChat) -> list[int]:
             select(Partner.ready_depth).where(Partner.couple_id == couple.id).order_by(Partner.id)
         )
         return list(rows)
-
-
-def state(couple: Couple) -> tuple[object, ...]:
-    """Everything a settings button may change."""
-    return (
-        couple.tz,
-        couple.question_time,
-        couple.gesture_time,
-        couple.jar_day,
-        couple.jar_time,
-        couple.together_day,
-        couple.together_enabled,
-        couple.depth,
-        couple.paused,
-        couple.paused_until,
-        couple.next_question_at,
-        couple.next_gesture_at,
-        couple.next_jar_at,
-        couple.next_together_at,
-    )
 
 
 def datas(sent: Sent) -> list[str]:
@@ -123,7 +96,9 @@ async def test_time_buttons_move_by_half_an_hour(
     assert getattr(couple, next_column) == expected
     assert value in panel.text
     changed = {
-        i for i, (a, b) in enumerate(zip(state(before), state(couple), strict=True)) if a != b
+        i
+        for i, (a, b) in enumerate(zip(settings_state(before), settings_state(couple), strict=True))
+        if a != b
     }
     assert len(changed) == 2  # the time and its next instant, nothing else
 
@@ -218,7 +193,9 @@ async def test_time_zone_button_lists_zones_and_picking_one_reschedules(sim: Sim
     zones = {str(b["text"]): str(b["callback_data"]) for row in panel.buttons for b in row}
     assert {"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"} <= set(zones)
     assert f"s:{cid}:q+30" not in datas(panel)
-    assert state(await couple_in(sim, c.group)) == state(before), "showing zones changes nothing"
+    assert settings_state(await couple_in(sim, c.group)) == settings_state(before), (
+        "showing zones changes nothing"
+    )
 
     await saved(sim, c.sam, panel, zones["Europe/Berlin"].split(":", 2)[2], cid)
     couple = await couple_in(sim, c.group)
@@ -239,7 +216,7 @@ async def test_time_zone_list_back_button(sim: Simulation) -> None:
     await saved(sim, c.alex, panel, "tz", cid)
     await saved(sim, c.alex, panel, "back", cid)
     assert f"s:{cid}:q+30" in datas(panel)
-    assert state(await couple_in(sim, c.group)) == state(before)
+    assert settings_state(await couple_in(sim, c.group)) == settings_state(before)
 
 
 # --- depth ---------------------------------------------------------------------------------
@@ -322,11 +299,11 @@ async def test_another_couples_id_is_refused(sim: Simulation, action: str) -> No
     theirs = await sim.onboard("Robin", "Kai")
     panel, _cid = await panel_of(sim, ours)
     their_id = (await couple_in(sim, theirs.group)).id
-    before = state(await couple_in(sim, theirs.group))
+    before = settings_state(await couple_in(sim, theirs.group))
     text, seen = panel.text, len(sim.fake.sent)
     answer = await tap(sim, ours.alex, panel, f"s:{their_id}:{action}", forged=True)
     assert is_alert(answer) and "another couple" in str(answer.get("text"))
-    assert state(await couple_in(sim, theirs.group)) == before
+    assert settings_state(await couple_in(sim, theirs.group)) == before
     assert await ready_depths(sim, theirs.group) == [0, 0]
     assert panel.text == text and len(sim.fake.sent) == seen
 
@@ -337,11 +314,11 @@ async def test_a_non_partner_is_refused(sim: Simulation, action: str) -> None:
     kim = sim.fake.user("Kim")
     sim.fake.join_group(c.group, kim)
     panel, cid = await panel_of(sim, c)
-    before = state(await couple_in(sim, c.group))
+    before = settings_state(await couple_in(sim, c.group))
     buttons, seen = datas(panel), len(sim.fake.sent)
     answer = await tap(sim, kim, panel, f"s:{cid}:{action}")
     assert is_alert(answer) and "Only the two partners" in str(answer.get("text"))
-    assert state(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
     assert await ready_depths(sim, c.group) == [0, 0]
     assert datas(panel) == buttons and len(sim.fake.sent) == seen
 
@@ -363,9 +340,9 @@ async def test_a_non_partner_is_refused(sim: Simulation, action: str) -> None:
 async def test_malformed_callback_data_is_no_longer_valid(sim: Simulation, data: str) -> None:
     c = await sim.onboard()
     panel, cid = await panel_of(sim, c)
-    before = state(await couple_in(sim, c.group))
+    before = settings_state(await couple_in(sim, c.group))
     text, seen = panel.text, len(sim.fake.sent)
     answer = await tap(sim, c.alex, panel, data.format(cid=cid), forged=True)
     assert is_alert(answer) and INVALID in str(answer.get("text"))
-    assert state(await couple_in(sim, c.group)) == before
+    assert settings_state(await couple_in(sim, c.group)) == before
     assert panel.text == text and len(sim.fake.sent) == seen

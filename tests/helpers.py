@@ -1,0 +1,38 @@
+"""Helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.fakebot import FakeChat
+from bot.models import Couple
+from bot.simulation import Simulation
+
+
+async def couple_in(sim: Simulation, chat: FakeChat | int) -> Couple:
+    """The couple row of a group chat (by chat or chat id), partners loaded, freshly read."""
+    chat_id = chat if isinstance(chat, int) else chat.id
+    async with sim.hearth.sessions() as session:
+        couple = await session.scalar(select(Couple).where(Couple.chat_id == chat_id))
+    assert couple is not None, f"no couple for chat {chat_id}"
+    return couple
+
+
+def settings_state(couple: Couple) -> tuple[object, ...]:
+    """Everything a settings command or button may change."""
+    return (
+        couple.tz,
+        couple.question_time,
+        couple.gesture_time,
+        couple.jar_day,
+        couple.jar_time,
+        couple.together_day,
+        couple.together_enabled,
+        couple.depth,
+        couple.paused,
+        couple.paused_until,
+        couple.next_question_at,
+        couple.next_gesture_at,
+        couple.next_jar_at,
+        couple.next_together_at,
+    )
