@@ -29,7 +29,7 @@ Hearth needs a Telegram bot token to run.
 No token yet? Try the demo, which plays a couple's whole day against a
 simulated Telegram, with no token and no network:
 
-    python -m bot demo
+    sh scripts/run.sh demo      (or, inside the virtual environment: python -m bot demo)
 """
 
 
