@@ -24,6 +24,7 @@ class Narrator:
         self.sim = sim
         self.seen = 0
         self.reacted = 0
+        self.called = 0
         self.width = width
         self.names: dict[int, str] = {}
 
@@ -49,18 +50,28 @@ class Narrator:
         print(f"\n  👤 {who}: {what}")
 
     def show(self) -> None:
-        """Print the bot's messages sent since the last call."""
+        """Print the bot's messages, edits, reactions and pop-ups since the last call."""
+        for method, params in self.sim.fake.calls[self.called :]:
+            if method == "editMessageText":
+                text = self.sim.fake.messages[(params["chat_id"], params["message_id"])]["text"]
+                last_line = text.strip().splitlines()[-1]
+                print(
+                    f"\n  ✏️  Hearth updates its message in {self.name(params['chat_id'])}: "
+                    f"“{last_line}”"
+                )
+            elif method == "answerCallbackQuery" and params.get("text"):
+                print(f"\n  💬 pop-up: “{params['text']}”")
         for sent in self.sim.fake.sent[self.seen :]:
             self._print(sent)
-        self.seen = len(self.sim.fake.sent)
         for chat_id, _message_id, emoji in self.sim.fake.reactions[self.reacted :]:
             print(f"\n  {emoji} Hearth reacts to the message in {self.name(chat_id)}")
-        self.reacted = len(self.sim.fake.reactions)
+        self.skip()
 
     def skip(self) -> None:
-        """Pass over what was sent since the last call without printing it."""
+        """Pass over what happened since the last call without printing it."""
         self.seen = len(self.sim.fake.sent)
         self.reacted = len(self.sim.fake.reactions)
+        self.called = len(self.sim.fake.calls)
 
     def _print(self, sent: Sent) -> None:
         print(f"\n  🤖 Hearth → {self.name(sent.chat_id)}:")
