@@ -18,6 +18,7 @@ from bot.models import Answer, Couple, OutboxMessage, Partner, Prompt
 from bot.outbox import Outgoing, button
 
 MAX_TEXT = 4096
+PROMPT_PURPOSES = ("question", "jar", "jar_night")
 OPEN_HOURS = 24
 MEDIA_LABELS = {
     "voice": "a voice message",
@@ -71,16 +72,20 @@ async def prompt_for_reply(
 
     The text fallback covers a prompt whose send timed out (delivered, id unknown).
     """
-    prompt_id = await session.scalar(
-        select(OutboxMessage.prompt_id).where(
-            OutboxMessage.chat_id == couple.chat_id,
-            OutboxMessage.sent_message_id == reply_to_id,
-            OutboxMessage.prompt_id.is_not(None),
+    known = (
+        await session.execute(
+            select(OutboxMessage.purpose, OutboxMessage.prompt_id).where(
+                OutboxMessage.chat_id == couple.chat_id,
+                OutboxMessage.sent_message_id == reply_to_id,
+            )
         )
-    )
+    ).first()
     since = pair_since(couple) or couple.created_at
-    if prompt_id is not None:
-        prompt = await session.get(Prompt, prompt_id)
+    if known is not None:
+        # Only the question itself counts, not the reveal or the invitation after it.
+        if known.purpose not in PROMPT_PURPOSES or known.prompt_id is None:
+            return None
+        prompt = await session.get(Prompt, known.prompt_id)
         # Prompts from before the current pair formed belong to another pair's history.
         return prompt if prompt is not None and prompt.created_at >= since else None
     if not reply_text:
@@ -119,6 +124,7 @@ async def open_prompt(
             and await answer_of(session, prompt, partner) is None
         ):
             return prompt
+        partner.pending_prompt_id = None
     questions = list(
         await session.scalars(
             select(Prompt)
@@ -155,7 +161,7 @@ def _mirror_to(
     tip = safe_space.listening_tip(content, prompt)
     if tip is not None:
         header = _("💡 {tip}").format(tip=escape(tip.text)) + "\n\n" + header
-    warm = safe_space.warm_buttons(content, answer)
+    warm = safe_space.warm_buttons(content, answer, prompt)
 
     def to_receiver(
         text: str = "", copy_from: tuple[int, int] | None = None, buttons: bool = False
@@ -325,10 +331,17 @@ async def record_answer(
         group_nudge = _("✨ {name} has answered. {other}, your turn!").format(
             name=escape(partner.first_name), other=escape(other.first_name)
         )
-        fallback = Outgoing(couple.chat_id, group_nudge, purpose="your_turn")
+        fallback = Outgoing(couple.chat_id, group_nudge, purpose="your_turn", prompt_id=prompt.id)
         message = Outgoing(
-            other.user_id, nudge, purpose="your_turn", partner_id=other.id, fallback=fallback
+            other.user_id,
+            nudge,
+            purpose="your_turn",
+            partner_id=other.id,
+            prompt_id=prompt.id,
+            fallback=fallback,
         )
+        # Their next private message answers the prompt they were last nudged about.
+        other.pending_prompt_id = prompt.id
         return AnswerResult(Status.RECORDED, prompt, [message if other.private_open else fallback])
     prompt.revealed_at = now
     messages = reveal_messages(couple, prompt, answers, content, bot_username)

@@ -27,6 +27,7 @@ COSTS = ("free", "low", "high")
 PLACES = ("home", "outdoors", "out")
 ENERGIES = ("low", "medium", "high")
 MOODS = ("full", "some", "quiet")
+TONES = ("light", "deep", "any")
 QUESTION_MAX = 200
 GESTURE_MAX = 200
 ACTIVITY_MAX = 200
@@ -84,7 +85,8 @@ class Line:
 
     id: str
     text: str
-    mood: str = ""
+    mood: str = ""  # recap lines: the week they fit
+    tone: str = ""  # warm responses: the answers they fit
 
 
 @dataclass
@@ -186,12 +188,14 @@ def load_content(lang: str = "en", base: Path = DATA_DIR) -> Content:
     if not isinstance(support, dict):
         raise ContentError("support.json: expected a JSON object")
 
-    def lines(key: str, moods: Sequence[str] = ()) -> list[Line]:
+    def lines(key: str, tag: str = "", allowed: Sequence[str] = ()) -> list[Line]:
         out = []
         for n, item in enumerate(_items(support.get(key), f"support.json {key}")):
             where = f"support.json {key}[{n}]"
-            mood = _field(item, "mood", str, where, moods) if moods else ""
-            out.append(Line(_field(item, "id", str, where), _field(item, "text", str, where), mood))
+            tags = {tag: _field(item, tag, str, where, allowed)} if tag else {}
+            out.append(
+                Line(_field(item, "id", str, where), _field(item, "text", str, where), **tags)
+            )
         if not out:
             raise ContentError(f"support.json: {key} is empty")
         return out
@@ -201,9 +205,9 @@ def load_content(lang: str = "en", base: Path = DATA_DIR) -> Content:
         jar=jar,
         gestures=gestures,
         activities=activities,
-        warm_responses=lines("warm_responses"),
+        warm_responses=lines("warm_responses", "tone", TONES),
         listening_tips=lines("listening_tips"),
-        recap_lines=lines("recap_lines", MOODS),
+        recap_lines=lines("recap_lines", "mood", MOODS),
         stuck_messages=lines("stuck_messages"),
     )
     ids = [i.id for bank in (questions, jar, gestures, activities) for i in bank]

@@ -300,6 +300,12 @@ def _check_counts(content: Content, report: Report) -> None:
     counts += [
         (f"recap lines for mood {mood!r}", moods[mood], MIN_RECAP_LINES_PER_MOOD) for mood in MOODS
     ]
+    # Three buttons go under each answer: each tone needs at least three that fit it.
+    tones = Counter(line.tone for line in content.warm_responses)
+    counts += [
+        (f"warm responses fitting {tone!r} answers", tones[tone] + tones["any"], 3)
+        for tone in ("light", "deep")
+    ]
     for what, count, minimum in counts:
         if count < minimum:
             report.add("too-few", f"{count} {what}, need at least {minimum}")

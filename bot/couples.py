@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -209,6 +209,7 @@ class LinkResult:
     partner: Partner | None = None
     prompt: Prompt | None = None
     couple: Couple | None = None
+    released: list[int] = field(default_factory=list)
 
 
 async def link_private(
@@ -229,10 +230,10 @@ async def link_private(
     partner = partner_in(couple, user_id)
     if partner is None:
         return LinkResult(Link.NOT_PARTNER)
-    await open_private(session, partner, now)
+    result_ids = await open_private(session, partner, now)
     if prompt is not None:
         partner.pending_prompt_id = prompt.id
-    return LinkResult(Link.LINKED, partner, prompt, couple)
+    return LinkResult(Link.LINKED, partner, prompt, couple, result_ids)
 
 
 # Held messages worth delivering late; the rest ("your turn", nudges) only while fresh.
@@ -240,20 +241,30 @@ KEEP_HELD = ("reveal", "edit", "warm", "noticed", "memory")
 HELD_FRESH = timedelta(days=1)
 
 
-async def open_private(session: AsyncSession, partner: Partner, now: datetime) -> None:
-    """The partner's private chat works (again): messages held while it was closed go out."""
+async def open_private(session: AsyncSession, partner: Partner, now: datetime) -> list[int]:
+    """The partner's private chat works (again): messages held while it was closed go out.
+
+    Returns the outbox ids released, so the caller can send them right away.
+    """
     if partner.private_open:
-        return
+        return []
     partner.private_open = True
     held = await session.scalars(
         select(OutboxMessage).where(
             OutboxMessage.partner_id == partner.id, OutboxMessage.status == "held"
         )
     )
+    released = []
     for row in held:
-        fresh = row.created_at >= now - HELD_FRESH
-        row.status = "pending" if fresh or row.purpose.startswith(KEEP_HELD) else "dropped"
+        keep = row.created_at >= now - HELD_FRESH or row.purpose.startswith(KEEP_HELD)
+        if keep and row.purpose == "your_turn" and row.prompt_id is not None:
+            prompt = await session.get(Prompt, row.prompt_id)
+            keep = prompt is not None and prompt.revealed_at is None  # no nudge after the fact
+        row.status = "pending" if keep else "dropped"
         row.next_attempt_at = now
+        if keep:
+            released.append(row.id)
+    return released
 
 
 def set_timezone(couple: Couple, name: str, now: datetime) -> None:

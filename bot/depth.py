@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.couples import partner_in
 from bot.i18n import _
-from bot.models import Couple, Prompt
+from bot.models import Couple, Partner, Prompt
 from bot.outbox import Outgoing, button
 
 MAX_LEVEL = 3
@@ -26,7 +26,7 @@ def level_name(level: int) -> str:
     return _(LEVEL_NAMES.get(level, "light"))
 
 
-def ask_messages(couple: Couple, level: int) -> list[Outgoing]:
+def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> list[Outgoing]:
     """Ask each partner (privately when possible) whether they're ready for `level`."""
     buttons = [
         [
@@ -34,10 +34,16 @@ def ask_messages(couple: Couple, level: int) -> list[Outgoing]:
             button(_("Not yet"), f"d:{couple.id}:0"),
         ]
     ]
-    text = _(
-        "🪜 You two have been answering for a couple of weeks now. Ready for questions that "
-        "go a little deeper ({level})? Nothing changes unless you both tap Ready."
-    ).format(level=level_name(level))
+    if asker is None:
+        text = _(
+            "🪜 You two have been answering for a couple of weeks now. Ready for questions "
+            "that go a little deeper ({level})? Nothing changes unless you both tap Ready."
+        ).format(level=level_name(level))
+    else:
+        text = _(
+            "🪜 {name} would like to try questions that go a little deeper ({level}). "
+            "Nothing changes unless you tap Ready too."
+        ).format(name=escape(asker.first_name), level=level_name(level))
     messages = []
     for partner in couple.partners:
         group = Outgoing(
@@ -140,7 +146,9 @@ def ask_now(couple: Couple, user_id: int) -> ReadyResult:
     if result.outcome == Ready.WAITING:
         couple.depth_asked_level = level
         others = [p for p in couple.partners if p.id != partner.id]
-        result.messages = [m for m in ask_messages(couple, level) if m.partner_id != partner.id]
+        result.messages = [
+            m for m in ask_messages(couple, level, partner) if m.partner_id != partner.id
+        ]
         if not others:
             result.messages = []
     return result

@@ -261,8 +261,8 @@ async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tup
         private = Outgoing(
             receiver.user_id,
             _(
-                "💛 A little question for this evening: has something kind come your way "
-                "from {giver} today? Small things count."
+                "💛 A little question before the day is over: has something kind come your "
+                "way from {giver} today? Small things count."
             ).format(giver=escape(giver.first_name)),
             buttons=buttons,
             purpose="notice_ask",

@@ -17,7 +17,7 @@ from bot import schedule
 from bot.content import Content, pick_jar_item
 from bot.i18n import _
 from bot.models import Couple, JarQuestion, Partner, Prompt
-from bot.outbox import Outgoing
+from bot.outbox import Outgoing, button
 
 JAR_MAX = 300
 
@@ -85,7 +85,12 @@ class Draw:
 
 
 async def draw(
-    session: AsyncSession, couple: Couple, content: Content, now: datetime, purpose: str = "jar"
+    session: AsyncSession,
+    couple: Couple,
+    content: Content,
+    now: datetime,
+    bot_username: str,
+    purpose: str = "jar",
 ) -> Draw:
     """Draw the next jar question and post it in the group."""
     rng = random.Random(f"{couple.id}:{now.isoformat()}")
@@ -117,12 +122,15 @@ async def draw(
     session.add(prompt)
     await session.flush()
     text = _(
-        "{intro}\n\n<b>{question}</b>\n\nReply to this message to answer; "
-        "you'll both see the answers once you've both replied."
+        "{intro}\n\n<b>{question}</b>\n\nReply to this message to answer, or answer "
+        "privately with the button. I'll bring both answers together once you've both replied."
     ).format(intro=intro, question=escape(prompt.text))
+    buttons = [
+        [button(_("🔒 Answer privately"), url=f"https://t.me/{bot_username}?start=a{prompt.id}")]
+    ]
     return Draw(
         prompt,
-        [Outgoing(couple.chat_id, text, purpose=purpose, prompt_id=prompt.id)],
+        [Outgoing(couple.chat_id, text, buttons=buttons, purpose=purpose, prompt_id=prompt.id)],
     )
 
 

@@ -33,12 +33,17 @@ async def export(
     """The couple's data as JSON for `partner`; the other's sealed answers and secrets excluded."""
     other = other_partner(couple, partner)
     names = {p.id: p.first_name for p in couple.partners}
-    # Only this pair's history: after a /forget, a new partner never sees the old one's words.
+    # Everything this partner answered; of the rest, only this pair's history, so that after
+    # a /forget a new partner never sees the previous partner's words.
     since = pair_since(couple) or partner.joined_at
+    own = select(Answer.prompt_id).where(Answer.partner_id == partner.id)
     prompts = list(
         await session.scalars(
             select(Prompt)
-            .where(Prompt.couple_id == couple.id, Prompt.created_at >= since)
+            .where(
+                Prompt.couple_id == couple.id,
+                or_(Prompt.created_at >= since, Prompt.id.in_(own)),
+            )
             .order_by(Prompt.id)
         )
     )
@@ -49,8 +54,10 @@ async def export(
         answers.setdefault(answer.prompt_id, []).append(answer)
 
     def visible(answer: Answer, prompt: Prompt) -> bool:
-        # The partner's answer is theirs to reveal: only once both have answered.
-        return answer.partner_id == partner.id or prompt.revealed_at is not None
+        # The partner's answer is theirs to reveal: only once both have answered, this pair.
+        if answer.partner_id == partner.id:
+            return True
+        return prompt.revealed_at is not None and prompt.created_at >= since
 
     jar = await session.scalars(
         select(JarQuestion).where(JarQuestion.couple_id == couple.id).order_by(JarQuestion.id)
@@ -69,7 +76,9 @@ async def export(
         .order_by(GestureAssignment.id)
     )
     activities = await session.scalars(
-        select(CoupleActivity).where(CoupleActivity.couple_id == couple.id)
+        select(CoupleActivity).where(
+            CoupleActivity.couple_id == couple.id, CoupleActivity.updated_at >= since
+        )
     )
     data: dict[str, Any] = {
         "exported_for": partner.first_name,

@@ -17,11 +17,15 @@ from bot.outbox import Button, Outgoing, button
 CHOICES = 3  # buttons under one answer; the bank rotates so they don't always read the same
 
 
-def warm_buttons(content: Content, answer: Answer) -> list[list[Button]]:
-    """Three warm responses the receiver can send back, one per row."""
+def warm_buttons(content: Content, answer: Answer, prompt: Prompt) -> list[list[Button]]:
+    """Three warm responses that fit the answer (light or deep), one per row."""
     bank = content.warm_responses
-    start = (answer.id * CHOICES) % len(bank)
-    picks = [(start + k) % len(bank) for k in range(min(CHOICES, len(bank)))]
+    tone = "deep" if prompt.kind == "question" and (prompt.depth or 1) >= 2 else "light"
+    fitting = [i for i, line in enumerate(bank) if line.tone in (tone, "any")] or list(
+        range(len(bank))
+    )
+    start = (answer.id * CHOICES) % len(fitting)
+    picks = [fitting[(start + k) % len(fitting)] for k in range(min(CHOICES, len(fitting)))]
     return [[button(bank[i].text, f"w:{answer.id}:{i}")] for i in picks]
 
 

@@ -65,6 +65,8 @@ async def question_messages(
     )
     session.add(prompt)
     await session.flush()
+    for partner in couple.partners:
+        partner.pending_prompt_id = None  # a new evening: private answers go to this question
     names = " & ".join(escape(p.first_name) for p in couple.partners)
     text = _(
         "🕯 Tonight's question for {names}:\n\n<b>{question}</b>\n\n"
@@ -98,7 +100,7 @@ async def _deliver(
     if kind == "gesture":
         return await gestures.deliver(session, couple, content, day, now)
     if kind == "jar":
-        draw = await jar.draw(session, couple, content, now, purpose="jar_night")
+        draw = await jar.draw(session, couple, content, now, bot_username, purpose="jar_night")
         draw.messages[0].text = _("🌙 It's jar night!") + "\n\n" + draw.messages[0].text
         return draw.messages
     return jar.reminder_messages(couple)

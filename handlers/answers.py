@@ -73,11 +73,20 @@ async def respond(
     if result is None:
         await reply(update, notice)
     elif result.status == Status.ALREADY:
-        await reply(update, _("You've already answered this one. Edit your answer to change it."))
+        await reply(
+            update,
+            _(
+                "You've already answered this one 💛 To change it, edit the message you sent. "
+                "Meanwhile you can put a question in your jar with <code>/jar add …</code>, "
+                "or see /help."
+            ),
+        )
     elif result.status == Status.REVEALED:
         await acknowledge(message, _("Got it 💞 You've both answered."))
-    else:
+    elif message.chat.type == "private":
         await acknowledge(message, _("Got it 💛 Sealed until your partner answers."))
+    else:
+        await acknowledge(message, _("Got it 💛 Now it's your partner's turn."))
 
 
 async def group_reply(update: Update, context: Context) -> None:
@@ -123,14 +132,21 @@ async def private_message(update: Update, context: Context) -> None:
         if couple is None or partner is None or not couple.active:
             text = texts.not_set_up()
         else:
-            await couples.open_private(work.session, partner, work.now)
+            work.released += await couples.open_private(work.session, partner, work.now)
             prompt = await answers.open_prompt(work.session, couple, partner, work.now)
-            if prompt is None:
+            if prompt is None and not couple.complete:
+                text = _(
+                    "Hearth starts again once you're both in: tap <b>We're in</b> in your "
+                    "group (/start there shows the button)."
+                )
+            elif prompt is None and couple.paused:
+                text = _("Hearth is paused. Send /resume in your group when you're ready.")
+            elif prompt is None:
                 text = _(
                     "Nothing is waiting for an answer right now. Your next question comes at "
-                    "{time}. Meanwhile you can put a question in your jar with "
+                    "{time} ({tz}). Meanwhile you can put a question in your jar with "
                     "<code>/jar add …</code>, or see /help."
-                ).format(time=couple.question_time)
+                ).format(time=couple.question_time, tz=couple.tz)
             elif answer is None:
                 text = _("I can keep text, voice, video notes, photos and videos as answers.")
             else:

@@ -33,6 +33,7 @@ class Work:
     now: datetime
     service: Hearth
     queued: list[tuple[int | None, list[Outgoing]]] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)  # held outbox rows to send now
 
     def send(self, couple_id: int | None, messages: list[Outgoing]) -> None:
         """Queue messages that must arrive; stored with this update's changes."""
@@ -54,9 +55,10 @@ async def unit_of_work(context: Context) -> AsyncIterator[Work]:
             for row in enqueue(session, couple_id, messages, now)
         ]
         await session.flush()
-    if rows:
+    ids = [row.id for row in rows] + work.released
+    if ids:
         # Only this update's messages: a backlog is the tick's job, not this reply's.
-        await service.sender.flush(now, ids=[row.id for row in rows])
+        await service.sender.flush(now, ids=ids)
 
 
 def is_private(update: Update) -> bool:

@@ -68,7 +68,7 @@ async def gesture_button(update: Update, context: Context) -> None:
             await query.edit_message_text(
                 new_text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
             )
-        else:
+        elif action != "x":  # "Not yet" keeps "I noticed" for later in the day
             await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError as error:
         log.info("could not update gesture message: %s", error)

@@ -61,7 +61,9 @@ async def jar_command(update: Update, context: Context) -> None:
             ]
             text = _("🫙 In your jar right now:") + "\n" + "\n".join(lines) + "\n\n" + USAGE
         else:
-            draw = await jar.draw(work.session, couple, work.service.content, work.now)
+            draw = await jar.draw(
+                work.session, couple, work.service.content, work.now, work.service.bot_username
+            )
             work.send(couple.id, draw.messages)
             text = ""
     if text:

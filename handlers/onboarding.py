@@ -15,7 +15,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import couples
+from bot import answers, couples
 from bot.couples import Join, Link
 from bot.i18n import _
 from handlers import texts
@@ -101,9 +101,18 @@ async def start(update: Update, context: Context) -> None:
     async with unit_of_work(context) as work:
         if payload:
             result = await couples.link_private(work.session, payload, user.id, work.now)
+            work.released += result.released
             if result.outcome == Link.LINKED and result.partner and result.couple:
                 other = couples.other_partner(result.couple, result.partner)
-                if result.prompt is not None:
+                if result.prompt is not None and await answers.answer_of(
+                    work.session, result.prompt, result.partner
+                ):
+                    result.partner.pending_prompt_id = None
+                    text = _(
+                        "You've already answered <i>{question}</i> 💛 To change your answer, "
+                        "edit the message you sent."
+                    ).format(question=escape(result.prompt.text))
+                elif result.prompt is not None:
                     text = _(
                         "🔒 Write your answer to:\n\n<b>{question}</b>\n\n"
                         "Send it here as text, voice, a video note, a photo or a video. "
@@ -127,7 +136,7 @@ async def start(update: Update, context: Context) -> None:
         else:
             couple, partner = await who(work, update)
             if partner is not None and couple is not None and couple.active:
-                await couples.open_private(work.session, partner, work.now)
+                work.released += await couples.open_private(work.session, partner, work.now)
                 text = _(
                     "🔓 Hi {name}, I can write to you here now. Send /help to see what I can do."
                 ).format(name=escape(partner.first_name))
@@ -168,7 +177,7 @@ async def join(update: Update, context: Context) -> None:
     await query.answer(_("Welcome in 💞"))
     try:
         await query.edit_message_text(
-            texts.greeting() + "\n\n" + line,
+            texts.greeting(complete) + "\n\n" + line,
             parse_mode=ParseMode.HTML,
             reply_markup=None if complete else join_keyboard(),
         )

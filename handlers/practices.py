@@ -74,7 +74,7 @@ async def depth_button(update: Update, context: Context) -> None:
     toasts = {
         Ready.WAITING: _("Noted. I'll go deeper once you're both ready."),
         Ready.RAISED: _("You're both ready 🌊"),
-        Ready.NOT_YET: _("No rush. The light questions are good too."),
+        Ready.NOT_YET: _("No rush. The questions you have now are good too."),
         Ready.STALE: _(INVALID),
         Ready.NOT_YOURS: _("This is for the two partners of this couple."),
     }
@@ -246,7 +246,7 @@ async def together_command(update: Update, context: Context) -> None:
                         [
                             [
                                 InlineKeyboardButton(
-                                    _("🎉 We did {n}").format(n=n),
+                                    _("🎉 We did #{n}").format(n=n),
                                     callback_data=f"t:{couple.id}:{w.activity.id}:d",
                                 )
                             ]

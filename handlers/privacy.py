@@ -11,6 +11,7 @@ from telegram.error import Forbidden, TelegramError
 from bot import privacy
 from bot.couples import couple_by_chat, partner_in
 from bot.i18n import _
+from bot.outbox import Outgoing, button
 from handlers import texts
 from handlers.common import Context, hearth, is_private, reply, unit_of_work, who
 
@@ -65,6 +66,22 @@ async def export(update: Update, context: Context) -> None:
         return
     if not is_private(update):
         await reply(update, _("📦 Sent to you privately."))
+
+
+def stepped_out(chat_id: int) -> Outgoing:
+    """Told to the group when a partner deletes their data: Hearth waits for two again.
+
+    It names nobody: the stored message must not keep the forgotten partner's name.
+    """
+    return Outgoing(
+        chat_id,
+        _(
+            "🕯 One of you has stepped out of Hearth, and their data is deleted. Questions "
+            "and ideas pause until there are two of you again: tap <b>We're in</b> to join."
+        ),
+        buttons=[[button(_("💞 We're in"), "join")]],
+        purpose="stepped_out",
+    )
 
 
 def confirm_keyboard(data: str) -> InlineKeyboardMarkup:
@@ -132,6 +149,7 @@ async def forget_button(update: Update, context: Context) -> None:
                 alert = _("There's nothing of yours to delete.")
             else:
                 await privacy.forget_partner(work.session, _couple, partner)
+                work.send(_couple.id, [stepped_out(_couple.chat_id)])
                 done_text = _("🗑 Done. Everything of yours is deleted. Take care 💛")
         else:
             couple = await couple_by_chat(work.session, chat.id)

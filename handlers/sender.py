@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, or_, select, update
@@ -20,13 +21,15 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.models import Couple, OutboxMessage, Partner
+from bot.models import Couple, OutboxMessage, Partner, Prompt
 from bot.outbox import Button
+from bot.schedule import local_date
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
 STALE_CLAIM = timedelta(minutes=5)
 PROMPT_EXPIRY = timedelta(hours=12)
+DAY_BOUND = ("question", "jar_night")  # worded for tonight: expire when the local day ends
 # A group with the two partners and the bot; more members means someone else could read.
 PRIVATE_GROUP_SIZE = 3
 PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
@@ -132,17 +135,21 @@ class Sender:
                 query = query.where(OutboxMessage.id.in_(ids))
             rows = list(await session.scalars(query))
         sent = 0
+        fresh: list[int] = []  # fallbacks created during this pass
         blocked_chats: set[int] = set()
         for row in rows:
             if row.chat_id in blocked_chats:
                 continue  # keep each chat's messages in order behind a deferred one
             if not await self._claim(row.id, now):
                 continue
-            outcome = await self._deliver(row, now)
+            outcome = await self._deliver(row, now, fresh)
             if outcome == "sent":
                 sent += 1
             elif outcome == "deferred":
                 blocked_chats.add(row.chat_id)
+        if fresh:
+            # Fallbacks created just now (a closed private chat) go out in the same pass.
+            sent += await self.flush(now, ids=fresh)
         return sent
 
     async def _claim(self, row_id: int, now: datetime) -> bool:
@@ -160,8 +167,11 @@ class Sender:
                 update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
             )
 
-    async def _deliver(self, row: OutboxMessage, now: datetime) -> str:
-        """Send one claimed row; returns sent, skipped, deferred, held or failed."""
+    async def _deliver(self, row: OutboxMessage, now: datetime, fresh: list[int]) -> str:
+        """Send one claimed row; returns sent, skipped, deferred, held, expired or failed."""
+        if row.purpose in DAY_BOUND and await self._day_over(row, now):
+            await self._finish(row.id, status="expired")
+            return "expired"
         chat_id = row.chat_id
         for _attempt in range(2):  # a second go only after following a migrated chat
             if row.only_if_private_group:
@@ -172,7 +182,7 @@ class Sender:
                     await self._follow_migration(row.chat_id, chat_id)
                     continue
                 except Forbidden:
-                    return await self._forbidden(row, now)
+                    return await self._forbidden(row, now, fresh)
                 except TelegramError as error:
                     # Unsure who is in the group: never guess in favour of posting answers.
                     return await self._defer(row, self._backoff(row, now), type(error).__name__)
@@ -199,7 +209,7 @@ class Sender:
                 await self._finish(row.id, status="sent", attempts=row.attempts + 1)
                 return "sent"
             except Forbidden:
-                return await self._forbidden(row, now)
+                return await self._forbidden(row, now, fresh)
             except BadRequest as error:
                 log.error("outbox %s (%s) rejected: %s", row.id, row.purpose, error.message)
                 await self._finish(row.id, status="failed", attempts=row.attempts + 1)
@@ -215,6 +225,15 @@ class Sender:
             )
             return "sent"
         return await self._defer(row, now + timedelta(seconds=10), "migration loop")
+
+    async def _day_over(self, row: OutboxMessage, now: datetime) -> bool:
+        """Tonight's question is not sent tomorrow: its local day has ended."""
+        async with self.sessions() as session:
+            prompt = None if row.prompt_id is None else await session.get(Prompt, row.prompt_id)
+            couple = None if row.couple_id is None else await session.get(Couple, row.couple_id)
+        if prompt is None or couple is None:
+            return False
+        return local_date(now, ZoneInfo(couple.tz)) > prompt.local_date
 
     @staticmethod
     def _backoff(row: OutboxMessage, now: datetime) -> datetime:
@@ -242,7 +261,7 @@ class Sender:
         )
         return "deferred"
 
-    async def _forbidden(self, row: OutboxMessage, now: datetime) -> str:
+    async def _forbidden(self, row: OutboxMessage, now: datetime, fresh: list[int]) -> str:
         """403: a private chat is closed (fallback to the group); a group means we were kicked."""
         async with self.sessions() as session, session.begin():
             stored = await session.get(OutboxMessage, row.id)
@@ -254,7 +273,7 @@ class Sender:
                 stored.status = "held"  # sent again if the partner opens the chat
                 log.info("outbox %s: private chat closed; using fallback", row.id)
                 if row.fallback is not None:
-                    await self._enqueue_fallback(session, row, now)
+                    await self._enqueue_fallback(session, row, now, fresh)
                 return "held"
             couple = await session.scalar(select(Couple).where(Couple.chat_id == row.chat_id))
             if couple is not None:
@@ -265,7 +284,7 @@ class Sender:
             return "dropped"
 
     async def _enqueue_fallback(
-        self, session: AsyncSession, row: OutboxMessage, now: datetime
+        self, session: AsyncSession, row: OutboxMessage, now: datetime, fresh: list[int]
     ) -> None:
         fallback = dict(row.fallback or {})
         purpose = str(fallback.pop("purpose", row.purpose))
@@ -279,20 +298,21 @@ class Sender:
             )
             if exists:
                 return
-        session.add(
-            OutboxMessage(
-                couple_id=row.couple_id,
-                chat_id=chat_id,
-                method="message",
-                payload=fallback,
-                purpose=purpose,
-                prompt_id=row.prompt_id,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        added = OutboxMessage(
+            couple_id=row.couple_id,
+            chat_id=chat_id,
+            method="message",
+            payload=fallback,
+            purpose=purpose,
+            prompt_id=row.prompt_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
+        session.add(added)
+        await session.flush()
+        fresh.append(added.id)
 
     async def _follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
         from bot.couples import migrate_chat

@@ -182,9 +182,9 @@ def settings_keyboard(couple: Couple) -> InlineKeyboardMarkup:
             [b(_("Jar time −30 min"), "j-30"), b(_("Jar time +30 min"), "j+30")],
             [b(_("Ideas ◀ day"), "i-1"), b(_("Ideas day ▶"), "i+1")],
             [
-                b(_("Weekly ideas: off"), "ioff")
+                b(_("Turn weekly ideas off"), "ioff")
                 if couple.together_enabled
-                else b(_("Weekly ideas: on"), "ion"),
+                else b(_("Turn weekly ideas on"), "ion"),
                 b(_("🌍 Time zone"), "tz"),
             ],
             [b(_("🪜 Lighter"), "lv-1"), b(_("🪜 Deeper"), "lv+1")],
@@ -264,6 +264,7 @@ async def settings_button(update: Update, context: Context) -> None:
         await query.answer(_("That button is no longer valid."), show_alert=True)
         return
     couple_id, action = int(parts[1]), parts[2]
+    toast = _("Saved.")
     async with unit_of_work(context) as work:
         couple = await work.session.get(Couple, couple_id)
         partner = couples.partner_in(couple, user.id) if couple else None
@@ -295,6 +296,8 @@ async def settings_button(update: Update, context: Context) -> None:
                 raised = depth.ask_now(couple, user.id)
                 if raised.outcome == depth.Ready.STALE:
                     alert = _("You're already at the deepest level.")
+                elif raised.outcome == depth.Ready.WAITING:
+                    toast = _("Noted. I've asked your partner.")
                 work.send(couple.id, raised.messages)
             elif (
                 action.startswith("z")
@@ -313,7 +316,7 @@ async def settings_button(update: Update, context: Context) -> None:
     if alert:
         await query.answer(alert, show_alert=True)
         return
-    await query.answer(_("Saved."))
+    await query.answer(toast)
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except TelegramError as error:

@@ -9,14 +9,15 @@ from bot.i18n import _
 from bot.models import Couple
 
 
-def greeting() -> str:
-    """What the bot says when it joins a group."""
-    return _(
+def greeting(complete: bool = False) -> str:
+    """What the bot says when it joins a group (without the call to join once both are in)."""
+    intro = _(
         "Hi, I'm Hearth 🕯 I help the two of you stay close with small daily rituals: "
         "an evening question you both answer (kept sealed until you've both replied), "
         "a small private idea each morning for showing appreciation, and a question jar "
-        "you fill together. Both of you, tap <b>We're in</b> to start."
+        "you fill together."
     )
+    return intro if complete else intro + " " + _("Both of you, tap <b>We're in</b> to start.")
 
 
 def joined_line(couple: Couple) -> str:

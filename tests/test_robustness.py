@@ -162,3 +162,93 @@ async def test_stale_your_turn_is_dropped_but_a_held_reveal_arrives(sim: Simulat
     await sim.tick(EVENING + timedelta(days=3, minutes=1))
     assert seen(sim, couple.sam, "ALEX FIRST")
     assert not seen(sim, couple.sam, "Your turn")
+
+
+async def test_private_answer_after_a_jar_nudge_answers_the_jar_question(
+    sim: Simulation,
+) -> None:
+    from bot.models import Prompt
+
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "alex evening"))  # Sam's turn
+    sim.clock.now = EVENING + timedelta(hours=2)
+    await sim.feed(sim.fake.command(couple.alex, couple.group, "/jar"))
+    drawn = sim.fake.last(couple.group)
+    assert sim.fake.url_buttons(drawn), "a jar draw can be answered privately too"
+    await sim.feed(sim.fake.send(couple.alex, couple.group, "alex jar", reply_to=drawn.message_id))
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "SAM JAR"))
+    async with sim.hearth.sessions() as session:
+        kind = (
+            await session.execute(
+                select(Prompt.kind)
+                .join(Answer, Answer.prompt_id == Prompt.id)
+                .where(Answer.text == "SAM JAR")
+            )
+        ).scalar_one()
+    assert kind == "jar"
+
+
+async def test_an_answered_questions_link_says_so(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    monday = next(s for s in sim.fake.inbox(couple.group) if "Tonight's question" in s.text)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "done"))
+    link = sim.fake.url_buttons(monday)[0].split("start=", 1)[1]
+    await sim.feed(sim.fake.start(couple.alex, link))
+    assert "already answered" in sim.fake.last(couple.alex).text
+
+
+async def test_replying_to_the_reveal_is_not_a_second_answer(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "a"))
+    await sim.feed(sim.fake.send(couple.sam, couple.sam, "b"))
+    reveal = next(s for s in sim.fake.inbox(couple.group) if "Both answers are in" in s.text)
+    before = len(sim.fake.sent)
+    await sim.feed(sim.fake.send(couple.sam, couple.group, "aww", reply_to=reveal.message_id))
+    assert sim.fake.sent[before:] == []
+
+
+async def test_the_group_hears_when_a_partner_steps_out(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.feed(sim.fake.command(couple.sam, couple.sam, "/forget"))
+    await sim.feed(sim.fake.press(couple.sam, sim.fake.last(couple.sam), "f:me"))
+    note = sim.fake.last(couple.group)
+    assert "stepped out" in note.text and "Sam" not in note.text
+    assert sim.fake.button_data(note, "join") == "join"
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "hello?"))
+    assert "once you're both in" in sim.fake.last(couple.alex).text
+
+
+async def test_a_blocked_partners_fallback_goes_out_at_once(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    couple.sam.blocked = True
+    await sim.feed(sim.fake.send(couple.alex, couple.alex, "a"))
+    # No tick needed: the group hears "Sam, your turn" in the same update.
+    assert "Sam, your turn" in sim.fake.last(couple.group).text
+
+
+async def test_not_yet_keeps_the_i_noticed_button(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    await sim.tick(datetime(2025, 6, 2, 9, tzinfo=UTC))
+    nudge = sim.fake.last(couple.alex)
+    await sim.feed(sim.fake.press(couple.alex, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.tick(datetime(2025, 6, 2, 11, 1, tzinfo=UTC))
+    ask = sim.fake.last(couple.sam)
+    await sim.feed(sim.fake.press(couple.sam, ask, sim.fake.button_data(ask, "g:x:")))
+    await sim.feed(sim.fake.press(couple.sam, ask, sim.fake.button_data(ask, "g:y:")))
+    assert "noticed your kindness" in sim.fake.last(couple.alex).text
+
+
+async def test_a_question_stuck_past_midnight_is_not_sent_the_next_day(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    sim.fake.fail("sendMessage", "network", times=50, chat_id=couple.group.id)
+    await sim.tick(EVENING)
+    await sim.tick(EVENING + timedelta(hours=3))  # still failing
+    sim.fake.failures.clear()
+    await sim.tick(EVENING + timedelta(hours=5))  # 01:00 the next day
+    assert not any("Tonight's question" in s.text for s in sim.fake.inbox(couple.group))
+    await sim.tick(EVENING + timedelta(days=1))
+    assert sum("Tonight's question" in s.text for s in sim.fake.inbox(couple.group)) == 1
