@@ -22,7 +22,7 @@ from telegram.error import (
 )
 
 from bot.models import Couple, OutboxMessage, Partner, Prompt
-from bot.outbox import Button
+from bot.outbox import Button, Outgoing, enqueue
 from bot.schedule import local_date
 
 log = logging.getLogger(__name__)
@@ -298,19 +298,14 @@ class Sender:
             )
             if exists:
                 return
-        added = OutboxMessage(
-            couple_id=row.couple_id,
-            chat_id=chat_id,
-            method="message",
-            payload=fallback,
+        message = Outgoing(
+            chat_id,
+            str(fallback.get("text", "")),
+            buttons=fallback.get("buttons", []),
             purpose=purpose,
             prompt_id=row.prompt_id,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
         )
-        session.add(added)
+        (added,) = enqueue(session, row.couple_id, [message], now)
         await session.flush()
         fresh.append(added.id)
 
