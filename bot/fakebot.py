@@ -247,14 +247,11 @@ class FakeTelegram(BaseRequest):
     def _timeout_after_delivery(self, method: str, params: JSONDict) -> bool:
         return self._take(method, params, after_delivery=True) is not None
 
-    @staticmethod
     def _error(
-        code: int, description: str, parameters: JSONDict | None = None
+        self, code: int, description: str, parameters: JSONDict | None = None
     ) -> tuple[int, bytes]:
-        body: JSONDict = {"ok": False, "error_code": code, "description": description}
-        if parameters:
-            body["parameters"] = parameters
-        return code, json.dumps(body).encode()
+        status, body = self._json_error(code, description, parameters)
+        return status, json.dumps(body).encode()
 
     def fail(
         self,
