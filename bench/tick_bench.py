@@ -102,8 +102,8 @@ def make_due(path: Path, couples: int, run: int) -> None:
 async def measure(couples: int) -> dict[str, float]:
     """Fill a database, then time ticks that each find DUE due couples."""
     from bot import db as database
-    from bot.content import load_content
-    from bot.scheduler import tick
+    from bot.core.content import load_content
+    from bot.core.scheduler import tick
 
     base_rss = rss_mb()
     content = load_content()

@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":
-        from bot.demo import main as demo_main
+        from bot.simulation.demo import main as demo_main
 
         return int(demo_main(rest))
     if args.command == "check-content":
-        from bot.content_check import main as check_main
+        from bot.tools.content_check import main as check_main
 
         return int(check_main(rest))
     if args.command == "migrate":

@@ -12,11 +12,11 @@ from telegram.request import BaseRequest
 
 from bot import db
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.core.content import Content, load_content
+from bot.core.scheduler import tick
 from bot.i18n import _
-from bot.scheduler import tick
-from bot.services import Clock, Hearth, utc_now
 from handlers import register
+from handlers.context import Clock, Hearth, utc_now
 from handlers.sender import Sender
 
 log = logging.getLogger(__name__)

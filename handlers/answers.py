@@ -8,10 +8,10 @@ from html import escape
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import answers, couples
-from bot.answers import AnswerResult, IncomingAnswer, Status
+from bot.core import answers, couples
+from bot.core.answers import AnswerResult, IncomingAnswer, Status
+from bot.core.models import Couple, Partner, Prompt
 from bot.i18n import _
-from bot.models import Couple, Partner, Prompt
 from handlers import texts
 from handlers.common import Context, Work, reply, unit_of_work, who
 

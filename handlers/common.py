@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, Update
 from telegram.ext import ContextTypes
 
-from bot import couples
-from bot.models import Couple, Partner
-from bot.outbox import Outgoing, enqueue
-from bot.services import Hearth
+from bot.core import couples
+from bot.core.models import Couple, Partner
+from bot.core.outbox import Outgoing, enqueue
+from handlers.context import Hearth
 
 Context = ContextTypes.DEFAULT_TYPE
 

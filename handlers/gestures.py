@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import gestures
-from bot.gestures import Tap
+from bot.core import gestures
+from bot.core.gestures import Tap
 from bot.i18n import _
 from handlers.common import Context, unit_of_work
 from handlers.sender import keyboard

@@ -6,9 +6,9 @@ from html import escape
 
 from telegram import Update
 
-from bot import jar
+from bot.core import jar
+from bot.core.jar import Added
 from bot.i18n import _, ngettext
-from bot.jar import Added
 from handlers import texts
 from handlers.common import Context, is_private, reply, unit_of_work, who
 

@@ -15,8 +15,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import answers, couples
-from bot.couples import Join, Link
+from bot.core import answers, couples
+from bot.core.couples import Join, Link
 from bot.i18n import _
 from handlers import texts
 from handlers.common import Context, is_private, reply, unit_of_work, who

@@ -9,13 +9,13 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import depth, recap, safe_space, schedule, together
-from bot.content import GESTURE_KINDS
-from bot.couples import set_together, set_together_day
-from bot.depth import Ready
+from bot.core import depth, recap, safe_space, schedule, together
+from bot.core.content import GESTURE_KINDS
+from bot.core.couples import set_together, set_together_day
+from bot.core.depth import Ready
+from bot.core.models import Couple
+from bot.core.safe_space import Warm
 from bot.i18n import _
-from bot.models import Couple
-from bot.safe_space import Warm
 from handlers import texts
 from handlers.common import Context, callback_numbers, is_private, reply, unit_of_work, who
 from handlers.sender import keyboard

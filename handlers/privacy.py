@@ -8,10 +8,10 @@ from io import BytesIO
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot import privacy
-from bot.couples import couple_by_chat, partner_in
+from bot.core import privacy
+from bot.core.couples import couple_by_chat, partner_in
+from bot.core.outbox import Outgoing, button
 from bot.i18n import _
-from bot.outbox import Outgoing, button
 from handlers import texts
 from handlers.common import Context, hearth, is_private, reply, unit_of_work, who
 

@@ -21,9 +21,9 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.models import Couple, OutboxMessage, Partner, Prompt
-from bot.outbox import Button, Outgoing, enqueue
-from bot.schedule import local_date
+from bot.core.models import Couple, OutboxMessage, Partner, Prompt
+from bot.core.outbox import Button, Outgoing, enqueue
+from bot.core.schedule import local_date
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
@@ -310,7 +310,7 @@ class Sender:
         fresh.append(added.id)
 
     async def _follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
-        from bot.couples import migrate_chat
+        from bot.core.couples import migrate_chat
 
         async with self.sessions() as session, session.begin():
             await migrate_chat(session, old_chat_id, new_chat_id)

@@ -10,11 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import couples, depth, schedule
-from bot.couples import MAX_PAUSE_DAYS
+from bot.core import couples, depth, schedule
+from bot.core.couples import MAX_PAUSE_DAYS
+from bot.core.models import Couple
+from bot.core.timezones import resolve_timezone
 from bot.i18n import _
-from bot.models import Couple
-from bot.timezones import resolve_timezone
 from handlers import texts
 from handlers.common import Context, Work, reply, unit_of_work, who
 

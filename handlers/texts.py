@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from bot import schedule
+from bot.core import schedule
+from bot.core.models import Couple
 from bot.i18n import _
-from bot.models import Couple
 
 
 def greeting(complete: bool = False) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Content, load_content
-from bot.simulation import Simulation
+from bot.core.content import Content, load_content
+from bot.simulation.world import Simulation
 
 POSTGRES_URL = os.environ.get(
     "HEARTH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.fakebot import FakeChat
-from bot.models import Couple
-from bot.simulation import Simulation
+from bot.core.models import Couple
+from bot.simulation.fake_api import FakeChat
+from bot.simulation.world import Simulation
 
 
 async def couple_in(sim: Simulation, chat: FakeChat | int) -> Couple:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.content import (
+from bot.core.content import (
     DATA_DIR,
     GESTURE_KINDS,
     THEMES,
@@ -22,7 +22,7 @@ from bot.content import (
     Question,
     load_content,
 )
-from bot.content_check import (
+from bot.tools.content_check import (
     MAX_QUESTION,
     MAX_WARM_RESPONSE,
     MIN_STUCK_MESSAGES,

@@ -6,19 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import Answer, Couple, OutboxMessage, Partner
-from bot.simulation import Simulation
+from bot.core.models import Answer, Couple, OutboxMessage, Partner
+from bot.simulation.world import Simulation
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 
 
 def questions(sim: Simulation, chat: object) -> list[str]:
-    return [s.text for s in sim.fake.inbox(chat) if "Tonight's question" in s.text]  # type: ignore[arg-type]
+    return [s.text for s in sim.tg.inbox(chat) if "Tonight's question" in s.text]  # type: ignore[arg-type]
 
 
 async def test_network_error_delays_the_question_and_it_is_retried(sim: Simulation) -> None:
     couple = await sim.onboard()
-    sim.fake.fail("sendMessage", "network", times=2, chat_id=couple.group.id)
+    sim.api.fail("sendMessage", "network", times=2, chat_id=couple.group.id)
     await sim.tick(EVENING)
     assert questions(sim, couple.group) == []
     await sim.tick(EVENING + timedelta(seconds=5))  # backoff not over yet: no call
@@ -30,13 +30,13 @@ async def test_network_error_delays_the_question_and_it_is_retried(sim: Simulati
 
 async def test_retry_after_is_honoured(sim: Simulation) -> None:
     couple = await sim.onboard()
-    sim.fake.fail("sendMessage", "retry_after", chat_id=couple.group.id, retry_after=40)
+    sim.api.fail("sendMessage", "retry_after", chat_id=couple.group.id, retry_after=40)
     await sim.tick(EVENING)
-    calls_before = len(sim.fake.calls)
+    calls_before = len(sim.api.calls)
     await sim.tick(EVENING + timedelta(seconds=39))
     group_sends = [
         c
-        for c in sim.fake.calls[calls_before:]
+        for c in sim.api.calls[calls_before:]
         if c[0] == "sendMessage" and c[1]["chat_id"] == couple.group.id
     ]
     assert group_sends == []  # no retry inside the flood wait
@@ -48,13 +48,13 @@ async def test_timeout_after_delivery_is_not_resent_and_replies_still_count(
     sim: Simulation,
 ) -> None:
     couple = await sim.onboard()
-    sim.fake.fail("sendMessage", "timeout_delivered", chat_id=couple.group.id)
+    sim.api.fail("sendMessage", "timeout_delivered", chat_id=couple.group.id)
     await sim.tick(EVENING)
     await sim.tick(EVENING + timedelta(minutes=30))
     assert len(questions(sim, couple.group)) == 1  # delivered once, never duplicated
-    question = sim.fake.last(couple.group)
+    question = sim.tg.last(couple.group)
     await sim.feed(
-        sim.fake.send(couple.alex, couple.group, "Still mine", reply_to=question.message_id)
+        sim.tg.send(couple.alex, couple.group, "Still mine", reply_to=question.message_id)
     )
     async with sim.hearth.sessions() as session:
         (answer,) = list(await session.scalars(select(Answer)))
@@ -64,34 +64,34 @@ async def test_timeout_after_delivery_is_not_resent_and_replies_still_count(
 async def test_answer_survives_a_network_error_on_the_acknowledgement(sim: Simulation) -> None:
     couple = await sim.onboard()
     await sim.tick(EVENING)
-    sim.fake.fail("setMessageReaction", "network")
-    sim.fake.fail("sendMessage", "network", chat_id=couple.sam.id)  # "Alex answered" notice
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "Kept safe"))
+    sim.api.fail("setMessageReaction", "network")
+    sim.api.fail("sendMessage", "network", chat_id=couple.sam.id)  # "Alex answered" notice
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Kept safe"))
     async with sim.hearth.sessions() as session:
         (answer,) = list(await session.scalars(select(Answer)))
     assert answer.text == "Kept safe"
     await sim.tick(EVENING + timedelta(minutes=1))
-    assert "Alex has answered" in sim.fake.last(couple.sam).text
+    assert "Alex has answered" in sim.tg.last(couple.sam).text
 
 
 async def test_reveal_is_retried_after_network_errors(sim: Simulation) -> None:
     couple = await sim.onboard()
     await sim.tick(EVENING)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "A"))
-    sim.fake.fail("sendMessage", "network", times=3, chat_id=couple.alex.id)
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "Sam's words"))
-    assert not any("Sam's words" in s.text for s in sim.fake.inbox(couple.alex))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "A"))
+    sim.api.fail("sendMessage", "network", times=3, chat_id=couple.alex.id)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam's words"))
+    assert not any("Sam's words" in s.text for s in sim.tg.inbox(couple.alex))
     for minutes in (1, 2, 4, 8):
         await sim.tick(EVENING + timedelta(minutes=minutes))
-    assert any("Sam's words" in s.text for s in sim.fake.inbox(couple.alex))
+    assert any("Sam's words" in s.text for s in sim.tg.inbox(couple.alex))
 
 
 async def test_blocked_partner_gets_the_reveal_after_unblocking(sim: Simulation) -> None:
     couple = await sim.onboard()
     await sim.tick(EVENING)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "A"))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "A"))
     couple.alex.blocked = True
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "For Alex"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "For Alex"))
     async with sim.hearth.sessions() as session:
         alex = await session.scalar(select(Partner).where(Partner.user_id == couple.alex.id))
         held = list(
@@ -100,18 +100,18 @@ async def test_blocked_partner_gets_the_reveal_after_unblocking(sim: Simulation)
     assert alex is not None and not alex.private_open
     assert held
     couple.alex.blocked = False
-    await sim.feed(sim.fake.start(couple.alex))
+    await sim.feed(sim.tg.start(couple.alex))
     await sim.tick(EVENING + timedelta(minutes=1))
-    assert any("For Alex" in s.text for s in sim.fake.inbox(couple.alex))
+    assert any("For Alex" in s.text for s in sim.tg.inbox(couple.alex))
 
 
 async def test_cant_initiate_falls_back_to_the_group(sim: Simulation) -> None:
     couple = await sim.onboard(private=False)
     await sim.tick(EVENING)
-    (question,) = [s for s in sim.fake.inbox(couple.group) if "Tonight's question" in s.text]
-    await sim.feed(sim.fake.send(couple.alex, couple.group, "Here", reply_to=question.message_id))
+    (question,) = [s for s in sim.tg.inbox(couple.group) if "Tonight's question" in s.text]
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "Here", reply_to=question.message_id))
     # Sam never started the bot: the "your turn" note goes to the group instead.
-    assert "Sam, your turn" in sim.fake.last(couple.group).text
+    assert "Sam, your turn" in sim.tg.last(couple.group).text
 
 
 async def test_kicked_from_group_deactivates_the_couple(sim: Simulation) -> None:
@@ -127,13 +127,13 @@ async def test_kicked_from_group_deactivates_the_couple(sim: Simulation) -> None
 
 async def test_migrated_chat_is_followed_when_sending(sim: Simulation) -> None:
     couple = await sim.onboard()
-    new, _update = sim.fake.migrate(couple.group)  # the service message is never delivered
+    new, _update = sim.tg.migrate(couple.group)  # the service message is never delivered
     await sim.tick(EVENING)
     assert len(questions(sim, new)) == 1
     async with sim.hearth.sessions() as session:
         row = await session.scalar(select(Couple))
     assert row is not None and row.chat_id == new.id
-    question = sim.fake.last(new)
-    await sim.feed(sim.fake.send(couple.alex, new, "Still here", reply_to=question.message_id))
+    question = sim.tg.last(new)
+    await sim.feed(sim.tg.send(couple.alex, new, "Still here", reply_to=question.message_id))
     async with sim.hearth.sessions() as session:
         assert len(list(await session.scalars(select(Answer)))) == 1

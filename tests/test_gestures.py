@@ -9,9 +9,9 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
-from bot.fakebot import FakeUser, Sent
-from bot.models import GestureAssignment, OutboxMessage, Partner
-from bot.simulation import Couple, Simulation
+from bot.core.models import GestureAssignment, OutboxMessage, Partner
+from bot.simulation.fake_api import FakeUser, Sent
+from bot.simulation.world import Couple, Simulation
 
 NUDGE = "A small idea for today"
 CHALLENGE = "gesture challenge for you both"
@@ -45,13 +45,10 @@ def button_labels(sent: Sent) -> list[str]:
 async def open_private_chat(sim: Simulation, couple: Couple, user: FakeUser) -> None:
     """`user` opens the private chat through the deep link the group was given."""
     links = [
-        url
-        for s in sim.fake.inbox(couple.group)
-        for url in sim.fake.url_buttons(s)
-        if "start=" in url
+        url for s in sim.tg.inbox(couple.group) for url in sim.tg.url_buttons(s) if "start=" in url
     ]
     assert links, "the group never got the private-chat link"
-    await sim.feed(sim.fake.start(user, links[-1].split("start=", 1)[1]))
+    await sim.feed(sim.tg.start(user, links[-1].split("start=", 1)[1]))
 
 
 async def assignments(sim: Simulation) -> list[GestureAssignment]:
@@ -69,7 +66,7 @@ async def morning_nudges(sim: Simulation, couple: Couple) -> tuple[Sent, Sent]:
 
 async def test_each_partner_gets_one_private_nudge_at_gesture_time(sim: Simulation) -> None:
     couple = await sim.onboard()
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(8, 59))
     assert sim.new_messages(before) == [], "nothing is due before 09:00"
 
@@ -83,7 +80,7 @@ async def test_each_partner_gets_one_private_nudge_at_gesture_time(sim: Simulati
         assert button_labels(nudge) == ["✅ Done", "🔄 Another idea"]
     assert [s for s in new if s.chat_id == couple.group.id] == [], "the group hears nothing"
 
-    again = len(sim.fake.sent)
+    again = len(sim.api.sent)
     await sim.tick(at(9, 30))
     assert sim.new_messages(again) == [], "one nudge a day"
     rows = await assignments(sim)
@@ -95,7 +92,7 @@ async def test_partner_without_private_chat_gets_a_shared_group_challenge(
 ) -> None:
     couple = await sim.onboard(private=False)
     await open_private_chat(sim, couple, couple.alex)
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
     await sim.tick(at(9))
 
@@ -118,25 +115,21 @@ async def test_another_idea_edits_the_nudge_to_a_different_idea(sim: Simulation)
     alex_id = (await _partner_rows(sim))[couple.alex.id].id
     (row,) = [r for r in await assignments(sim) if r.partner_id == alex_id]
     first_gesture = row.gesture_id
-    sent_before = len(sim.fake.sent)
+    sent_before = len(sim.api.sent)
 
-    await sim.feed(
-        sim.fake.press(couple.alex, alex_nudge, sim.fake.button_data(alex_nudge, "g:n:"))
-    )
+    await sim.feed(sim.tg.press(couple.alex, alex_nudge, sim.tg.button_data(alex_nudge, "g:n:")))
 
     assert sim.new_messages(sent_before) == [], "the message is edited, not resent"
     second = idea(alex_nudge)  # Sent objects follow edits
     assert second != first
     assert "show Sam you appreciate" in alex_nudge.text
     assert button_labels(alex_nudge) == ["✅ Done", "🔄 Another idea"]
-    assert any(c[0] == "editMessageText" for c in sim.fake.calls)
+    assert any(c[0] == "editMessageText" for c in sim.api.calls)
     async with sim.hearth.sessions() as s:
         stored = await s.get(GestureAssignment, row.id)
         assert stored is not None and stored.gesture_id != first_gesture
 
-    await sim.feed(
-        sim.fake.press(couple.alex, alex_nudge, sim.fake.button_data(alex_nudge, "g:n:"))
-    )
+    await sim.feed(sim.tg.press(couple.alex, alex_nudge, sim.tg.button_data(alex_nudge, "g:n:")))
     assert idea(alex_nudge) not in (first, second)
 
 
@@ -147,12 +140,10 @@ async def test_done_asks_the_other_partner_later_and_i_noticed_is_passed_back(
     alex_nudge, _ = await morning_nudges(sim, couple)
 
     sim.clock.now = at(9, 5)
-    before = len(sim.fake.sent)
-    await sim.feed(
-        sim.fake.press(couple.alex, alex_nudge, sim.fake.button_data(alex_nudge, "g:d:"))
-    )
+    before = len(sim.api.sent)
+    await sim.feed(sim.tg.press(couple.alex, alex_nudge, sim.tg.button_data(alex_nudge, "g:d:")))
     assert alex_nudge.buttons == [], "Done removes the buttons"
-    assert sim.fake.alerts[-1].get("text") == "Lovely. 💛"
+    assert sim.api.alerts[-1].get("text") == "Lovely. 💛"
 
     await sim.tick(at(9, 6))
     await sim.tick(at(10, 30))
@@ -169,8 +160,8 @@ async def test_done_asks_the_other_partner_later_and_i_noticed_is_passed_back(
     await sim.tick(at(12))
     assert len([s for s in sim.new_messages(before) if NOTICE_ASK in s.text]) == 1, "asked once"
 
-    told = len(sim.fake.sent)
-    await sim.feed(sim.fake.press(couple.sam, ask, sim.fake.button_data(ask, "g:y:")))
+    told = len(sim.api.sent)
+    await sim.feed(sim.tg.press(couple.sam, ask, sim.tg.button_data(ask, "g:y:")))
     new = sim.new_messages(told)
     assert [s.chat_id for s in new] == [couple.alex.id], [s.text for s in new]
     assert "Sam noticed your kindness" in new[0].text
@@ -185,11 +176,11 @@ async def test_receiver_pressing_the_givers_done_gets_an_alert_and_nothing_chang
     couple = await sim.onboard()
     alex_nudge, _ = await morning_nudges(sim, couple)
     buttons = [list(row) for row in alex_nudge.buttons]
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
-    await sim.feed(sim.fake.press(couple.sam, alex_nudge, sim.fake.button_data(alex_nudge, "g:d:")))
+    await sim.feed(sim.tg.press(couple.sam, alex_nudge, sim.tg.button_data(alex_nudge, "g:d:")))
 
-    alert = sim.fake.alerts[-1]
+    alert = sim.api.alerts[-1]
     assert alert.get("show_alert") is True
     assert "someone else" in str(alert.get("text"))
     assert alex_nudge.buttons == buttons
@@ -208,7 +199,7 @@ async def test_blocked_partner_is_marked_closed_and_the_group_gets_the_challenge
 ) -> None:
     couple = await sim.onboard()
     couple.sam.blocked = True
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
     await sim.tick(at(9))
     await sim.tick(at(9, 1))  # a later tick must not add a second challenge
@@ -224,7 +215,7 @@ async def test_blocked_partner_is_marked_closed_and_the_group_gets_the_challenge
 async def test_both_blocked_gives_only_one_group_challenge(sim: Simulation) -> None:
     couple = await sim.onboard()
     couple.alex.blocked = couple.sam.blocked = True
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
     await sim.tick(at(9))
     await sim.tick(at(9, 1))
@@ -236,7 +227,7 @@ async def test_both_blocked_gives_only_one_group_challenge(sim: Simulation) -> N
     assert len(group) == 1 and CHALLENGE in group[0].text, [s.text for s in group]
 
     # The next day both are known to be closed: one shared challenge straight away.
-    later = len(sim.fake.sent)
+    later = len(sim.api.sent)
     await sim.tick(at(9, days=1))
     group = [s for s in sim.new_messages(later) if s.chat_id == couple.group.id]
     assert len(group) == 1 and CHALLENGE in group[0].text
@@ -248,7 +239,7 @@ async def test_blocked_fallback_challenge_never_mentions_a_button_it_lacks(
 ) -> None:
     couple = await sim.onboard()
     couple.sam.blocked = True
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(9))
     await sim.tick(at(9, 1))
     (challenge,) = [s for s in sim.new_messages(before) if CHALLENGE in s.text]
@@ -258,7 +249,7 @@ async def test_blocked_fallback_challenge_never_mentions_a_button_it_lacks(
 
 async def test_no_gesture_repeats_for_thirty_days_and_kinds_alternate(sim: Simulation) -> None:
     couple = await sim.onboard()
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     for day in range(30):
         await sim.tick(at(9, days=day))
 

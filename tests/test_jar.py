@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.jar import JAR_MAX
-from bot.models import JarQuestion, Prompt
-from bot.simulation import Simulation
+from bot.core.jar import JAR_MAX
+from bot.core.models import JarQuestion, Prompt
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Simulation
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
 DRAW = "Reply to this message to answer"
@@ -22,8 +22,8 @@ def at(days: int, hour: int, minute: int = 0) -> datetime:
 
 async def jar(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> list[Sent]:
     """`user` sends a /jar command; returns what the bot sent in response."""
-    before = len(sim.fake.sent)
-    await sim.feed(sim.fake.command(user, chat, text))
+    before = len(sim.api.sent)
+    await sim.feed(sim.tg.command(user, chat, text))
     return sim.new_messages(before)
 
 
@@ -47,8 +47,8 @@ async def test_jar_add_in_private_is_secret_and_confirmed(sim: Simulation) -> No
 
     assert [s.chat_id for s in new] == [couple.alex.id]
     assert "In the jar" in new[0].text and "secret" in new[0].text
-    assert not any("earliest memory" in s.text for s in sim.fake.inbox(couple.group))
-    assert not any("earliest memory" in s.text for s in sim.fake.inbox(couple.sam))
+    assert not any("earliest memory" in s.text for s in sim.tg.inbox(couple.group))
+    assert not any("earliest memory" in s.text for s in sim.tg.inbox(couple.sam))
     (question,) = await stored(sim)
     assert question.text == "What is your earliest memory?"
     assert question.secret is True and question.author_name == "Alex"
@@ -100,7 +100,7 @@ async def test_unknown_subcommand_gets_usage(sim: Simulation) -> None:
         assert "didn't understand" in usage.text and "foo" in usage.text
         assert "/jar add" in usage.text
     assert await stored(sim) == []
-    assert not any(DRAW in s.text for s in sim.fake.inbox(couple.group))
+    assert not any(DRAW in s.text for s in sim.tg.inbox(couple.group))
 
 
 async def test_jar_in_private_shows_counts_per_partner(sim: Simulation) -> None:
@@ -165,17 +165,17 @@ async def test_replies_to_a_drawn_question_are_mirrored_privately(sim: Simulatio
     sim.clock.now = at(0, 12)
     (draw,) = draws(await jar(sim, couple.sam, couple.group, "/jar"), couple.group)
 
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.feed(
-        sim.fake.send(couple.alex, couple.group, "Risotto, badly.", reply_to=draw.message_id)
+        sim.tg.send(couple.alex, couple.group, "Risotto, badly.", reply_to=draw.message_id)
     )
     assert not any("Risotto" in s.text for s in sim.new_messages(before) if s.chat_id > 0)
 
     await sim.feed(
-        sim.fake.send(couple.sam, couple.group, "Pancakes at midnight.", reply_to=draw.message_id)
+        sim.tg.send(couple.sam, couple.group, "Pancakes at midnight.", reply_to=draw.message_id)
     )
-    to_alex = [s.text for s in sim.fake.inbox(couple.alex)[-3:]]
-    to_sam = [s.text for s in sim.fake.inbox(couple.sam)[-3:]]
+    to_alex = [s.text for s in sim.tg.inbox(couple.alex)[-3:]]
+    to_sam = [s.text for s in sim.tg.inbox(couple.sam)[-3:]]
     assert any("Sam" in t and "Pancakes at midnight." in t and question in t for t in to_alex)
     assert any("Alex" in t and "Risotto, badly." in t and question in t for t in to_sam)
     assert not any("Risotto" in t for t in to_alex) and not any("Pancakes" in t for t in to_sam)
@@ -186,12 +186,12 @@ async def test_replies_to_a_drawn_question_are_mirrored_privately(sim: Simulatio
 
 async def test_a_third_person_cannot_add(sim: Simulation) -> None:
     couple = await sim.onboard()
-    jo = sim.fake.user("Jo")
-    sim.fake.join_group(couple.group, jo)
+    jo = sim.tg.user("Jo")
+    sim.tg.join_group(couple.group, jo)
 
     (refused,) = await jar(sim, jo, couple.group, "/jar add Who is your favourite partner?")
     assert "belongs to Alex & Sam" in refused.text
-    await sim.feed(sim.fake.start(jo))
+    await sim.feed(sim.tg.start(jo))
     (private,) = await jar(sim, jo, jo, "/jar add What about me?")
     assert "In the jar" not in private.text and "group" in private.text
     assert await stored(sim) == []
@@ -200,7 +200,7 @@ async def test_a_third_person_cannot_add(sim: Simulation) -> None:
 async def test_jar_night_draws_in_the_group_on_friday_evening(sim: Simulation) -> None:
     couple = await sim.onboard()
     await jar(sim, couple.alex, couple.alex, "/jar add What are you proud of this month?")
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(4, 18, 59))
     assert draws(sim.new_messages(before), couple.group) == []
 
@@ -209,14 +209,14 @@ async def test_jar_night_draws_in_the_group_on_friday_evening(sim: Simulation) -
     assert "jar night" in night.text.lower()
     assert "What are you proud of this month?" in night.text and "written by Alex" in night.text
 
-    again = len(sim.fake.sent)
+    again = len(sim.api.sent)
     await sim.tick(at(4, 19, 30))
     assert draws(sim.new_messages(again), couple.group) == [], "once a week"
 
 
 async def test_jar_night_reminder_on_wednesday_privately(sim: Simulation) -> None:
     couple = await sim.onboard()
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(2, 18, 59))
     assert not any("Jar night is on" in s.text for s in sim.new_messages(before))
 
@@ -229,26 +229,26 @@ async def test_jar_night_reminder_on_wednesday_privately(sim: Simulation) -> Non
 
 async def test_jarnight_command_moves_jar_night(sim: Simulation) -> None:
     couple = await sim.onboard()
-    before = len(sim.fake.sent)
-    await sim.feed(sim.fake.command(couple.sam, couple.group, "/jarnight sunday 18:00"))
+    before = len(sim.api.sent)
+    await sim.feed(sim.tg.command(couple.sam, couple.group, "/jarnight sunday 18:00"))
     (confirm,) = sim.new_messages(before)
     assert "Sunday" in confirm.text and "18:00" in confirm.text
 
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(2, 19))  # Wednesday 19:00: no longer two days before jar night
     assert not any("Jar night is on" in s.text for s in sim.new_messages(mark))
 
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(4, 18))  # Friday 18:00: two days before Sunday 18:00
     reminders = [s for s in sim.new_messages(mark) if "Jar night is on" in s.text]
     assert sorted(s.chat_id for s in reminders) == sorted([couple.alex.id, couple.sam.id])
     assert all("Sunday at 18:00" in s.text for s in reminders)
 
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(4, 19))  # the old jar night passes quietly
     assert draws(sim.new_messages(mark), couple.group) == []
 
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(6, 18))
     (night,) = draws(sim.new_messages(mark), couple.group)
     assert "jar night" in night.text.lower()

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from bot import db
-from bot.models import Base
+from bot.core.models import Base
 
 
 def _tables(connection: Connection) -> set[str]:

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.models import Partner
-from bot.simulation import Simulation
+from bot.core.models import Partner
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Simulation
 from tests.helpers import couple_in
 
 JOIN_LABEL = "We're in"
@@ -28,16 +28,16 @@ def labels(sent: Sent) -> list[str]:
 
 
 def questions(sim: Simulation, chat: FakeChat) -> list[Sent]:
-    return [s for s in sim.fake.inbox(chat) if "Tonight's question" in s.text]
+    return [s for s in sim.tg.inbox(chat) if "Tonight's question" in s.text]
 
 
 async def add_bot_to_new_group(
     sim: Simulation, *names: str
 ) -> tuple[list[FakeUser], FakeChat, Sent]:
-    users = [sim.fake.user(name) for name in names]
-    group = sim.fake.group(" & ".join(names), users)
-    await sim.feed(sim.fake.add_bot(group, by=users[0]))
-    return users, group, sim.fake.last(group)
+    users = [sim.tg.user(name) for name in names]
+    group = sim.tg.group(" & ".join(names), users)
+    await sim.feed(sim.tg.add_bot(group, by=users[0]))
+    return users, group, sim.tg.last(group)
 
 
 # --- greeting and /start in the group ------------------------------------------------------
@@ -45,10 +45,10 @@ async def add_bot_to_new_group(
 
 async def test_adding_the_bot_greets_with_a_join_button(sim: Simulation) -> None:
     _users, group, greeting = await add_bot_to_new_group(sim, "Alex", "Sam")
-    assert len(sim.fake.inbox(group)) == 1
+    assert len(sim.tg.inbox(group)) == 1
     assert "Hearth" in greeting.text
     assert any(JOIN_LABEL in label for label in labels(greeting))
-    assert sim.fake.button_data(greeting, "join") == "join"
+    assert sim.tg.button_data(greeting, "join") == "join"
     couple = await couple_in(sim, group)
     assert couple.active
     assert await partner_count(sim, couple.id) == 0
@@ -56,8 +56,8 @@ async def test_adding_the_bot_greets_with_a_join_button(sim: Simulation) -> None
 
 async def test_start_in_group_before_setup_shows_the_greeting(sim: Simulation) -> None:
     (alex, _sam), group, greeting = await add_bot_to_new_group(sim, "Alex", "Sam")
-    await sim.feed(sim.fake.command(alex, group, "/start"))
-    again = sim.fake.last(group)
+    await sim.feed(sim.tg.command(alex, group, "/start"))
+    again = sim.tg.last(group)
     assert again.message_id != greeting.message_id
     assert again.text == greeting.text
     assert any(JOIN_LABEL in label for label in labels(again))
@@ -65,8 +65,8 @@ async def test_start_in_group_before_setup_shows_the_greeting(sim: Simulation) -
 
 async def test_start_in_group_after_setup_shows_status(sim: Simulation) -> None:
     couple = await sim.onboard()
-    await sim.feed(sim.fake.command(couple.sam, couple.group, "/start"))
-    status = sim.fake.last(couple.group)
+    await sim.feed(sim.tg.command(couple.sam, couple.group, "/start"))
+    status = sim.tg.last(couple.group)
     assert "Alex" in status.text and "Sam" in status.text
     assert "20:00" in status.text and "09:00" in status.text
     assert "UTC" in status.text
@@ -78,30 +78,30 @@ async def test_start_in_group_after_setup_shows_status(sim: Simulation) -> None:
 
 async def test_first_join_edits_greeting_to_show_who_joined(sim: Simulation) -> None:
     (alex, _sam), group, greeting = await add_bot_to_new_group(sim, "Alex", "Sam")
-    await sim.feed(sim.fake.press(alex, greeting, "join"))
-    edited = sim.fake.inbox(group)[0]
+    await sim.feed(sim.tg.press(alex, greeting, "join"))
+    edited = sim.tg.inbox(group)[0]
     assert edited.message_id == greeting.message_id
     assert "Alex is in" in edited.text
-    assert sim.fake.button_data(edited, "join") == "join"  # still waiting for Sam
-    assert len(sim.fake.inbox(group)) == 1  # no confirmation yet
-    assert sim.fake.alerts[-1].get("show_alert") is not True
+    assert sim.tg.button_data(edited, "join") == "join"  # still waiting for Sam
+    assert len(sim.tg.inbox(group)) == 1  # no confirmation yet
+    assert sim.api.alerts[-1].get("show_alert") is not True
     assert await partner_count(sim, (await couple_in(sim, group)).id) == 1
 
 
 async def test_second_join_confirms_schedule_with_private_link(sim: Simulation) -> None:
     (alex, sam), group, greeting = await add_bot_to_new_group(sim, "Alex", "Sam")
-    await sim.feed(sim.fake.press(alex, greeting, "join"))
-    await sim.feed(sim.fake.press(sam, greeting, "join"))
-    edited = sim.fake.inbox(group)[0]
+    await sim.feed(sim.tg.press(alex, greeting, "join"))
+    await sim.feed(sim.tg.press(sam, greeting, "join"))
+    edited = sim.tg.inbox(group)[0]
     assert "Alex and Sam are in" in edited.text
     assert edited.buttons == []  # the join button is gone
-    confirmation = sim.fake.last(group)
+    confirmation = sim.tg.last(group)
     assert confirmation.message_id != greeting.message_id
     assert "20:00" in confirmation.text
     assert "09:00" in confirmation.text
     assert "UTC" in confirmation.text
     couple = await couple_in(sim, group)
-    assert sim.fake.url_buttons(confirmation) == [
+    assert sim.tg.url_buttons(confirmation) == [
         f"https://t.me/hearth_bot?start={couple.link_token}"
     ]
     assert couple.question_time == "20:00" and couple.gesture_time == "09:00"
@@ -113,16 +113,16 @@ async def test_second_join_confirms_schedule_with_private_link(sim: Simulation) 
 async def test_third_person_gets_an_alert_and_is_not_added(sim: Simulation) -> None:
     (alex, sam, kim), group, first = await add_bot_to_new_group(sim, "Alex", "Sam", "Kim")
     # A second greeting (from /start) still carries a join button after the couple is full.
-    await sim.feed(sim.fake.command(kim, group, "/start"))
-    second = sim.fake.last(group)
-    await sim.feed(sim.fake.press(alex, first, "join"))
-    await sim.feed(sim.fake.press(sam, first, "join"))
-    before = len(sim.fake.inbox(group))
-    await sim.feed(sim.fake.press(kim, second, "join"))
-    alert = sim.fake.alerts[-1]
+    await sim.feed(sim.tg.command(kim, group, "/start"))
+    second = sim.tg.last(group)
+    await sim.feed(sim.tg.press(alex, first, "join"))
+    await sim.feed(sim.tg.press(sam, first, "join"))
+    before = len(sim.tg.inbox(group))
+    await sim.feed(sim.tg.press(kim, second, "join"))
+    alert = sim.api.alerts[-1]
     assert alert.get("show_alert") is True
     assert "two" in str(alert.get("text"))
-    assert len(sim.fake.inbox(group)) == before
+    assert len(sim.tg.inbox(group)) == before
     couple = await couple_in(sim, group)
     assert await partner_count(sim, couple.id) == 2
     assert {p.first_name for p in couple.partners} == {"Alex", "Sam"}
@@ -130,24 +130,24 @@ async def test_third_person_gets_an_alert_and_is_not_added(sim: Simulation) -> N
 
 async def test_someone_paired_in_another_group_is_told_so(sim: Simulation) -> None:
     first = await sim.onboard()
-    carol = sim.fake.user("Carol")
-    other = sim.fake.group("Alex & Carol", [first.alex, carol])
-    await sim.feed(sim.fake.add_bot(other, by=carol))
-    greeting = sim.fake.last(other)
-    await sim.feed(sim.fake.press(first.alex, greeting, "join"))
-    alert = sim.fake.alerts[-1]
+    carol = sim.tg.user("Carol")
+    other = sim.tg.group("Alex & Carol", [first.alex, carol])
+    await sim.feed(sim.tg.add_bot(other, by=carol))
+    greeting = sim.tg.last(other)
+    await sim.feed(sim.tg.press(first.alex, greeting, "join"))
+    alert = sim.api.alerts[-1]
     assert alert.get("show_alert") is True
     assert "another chat" in str(alert.get("text"))
     assert "Alex & Sam" in str(alert.get("text"))
     assert await partner_count(sim, (await couple_in(sim, other)).id) == 0
-    assert "Alex is in" not in sim.fake.inbox(other)[0].text
+    assert "Alex is in" not in sim.tg.inbox(other)[0].text
 
 
 async def test_pressing_join_twice_says_already_in(sim: Simulation) -> None:
     (alex, _sam), group, greeting = await add_bot_to_new_group(sim, "Alex", "Sam")
-    await sim.feed(sim.fake.press(alex, greeting, "join"))
-    await sim.feed(sim.fake.press(alex, sim.fake.inbox(group)[0], "join"))
-    alert = sim.fake.alerts[-1]
+    await sim.feed(sim.tg.press(alex, greeting, "join"))
+    await sim.feed(sim.tg.press(alex, sim.tg.inbox(group)[0], "join"))
+    alert = sim.api.alerts[-1]
     assert alert.get("show_alert") is True
     assert "already in" in str(alert.get("text"))
     assert await partner_count(sim, (await couple_in(sim, group)).id) == 1
@@ -159,9 +159,9 @@ async def test_pressing_join_twice_says_already_in(sim: Simulation) -> None:
 async def test_start_with_token_links_the_private_chat(sim: Simulation) -> None:
     couple = await sim.onboard(private=False)
     token = (await couple_in(sim, couple.group)).link_token
-    await sim.feed(sim.fake.start(couple.alex, token))
-    assert "connected" in sim.fake.last(couple.alex).text
-    assert "Sam" in sim.fake.last(couple.alex).text
+    await sim.feed(sim.tg.start(couple.alex, token))
+    assert "connected" in sim.tg.last(couple.alex).text
+    assert "Sam" in sim.tg.last(couple.alex).text
     partners = {p.first_name: p for p in (await couple_in(sim, couple.group)).partners}
     assert partners["Alex"].private_open is True
     assert partners["Sam"].private_open is False
@@ -170,9 +170,9 @@ async def test_start_with_token_links_the_private_chat(sim: Simulation) -> None:
 async def test_start_with_token_by_a_stranger_is_refused(sim: Simulation) -> None:
     couple = await sim.onboard(private=False)
     token = (await couple_in(sim, couple.group)).link_token
-    stranger = sim.fake.user("Eve")
-    await sim.feed(sim.fake.start(stranger, token))
-    assert "not part of" in sim.fake.last(stranger).text
+    stranger = sim.tg.user("Eve")
+    await sim.feed(sim.tg.start(stranger, token))
+    assert "not part of" in sim.tg.last(stranger).text
     row = await couple_in(sim, couple.group)
     assert await partner_count(sim, row.id) == 2
     assert not any(p.private_open for p in row.partners)
@@ -180,17 +180,17 @@ async def test_start_with_token_by_a_stranger_is_refused(sim: Simulation) -> Non
 
 async def test_start_with_garbage_token_explains_setup(sim: Simulation) -> None:
     await sim.onboard(private=False)
-    stranger = sim.fake.user("Eve")
-    await sim.feed(sim.fake.start(stranger, "not-a-real-token"))
-    text = sim.fake.last(stranger).text
+    stranger = sim.tg.user("Eve")
+    await sim.feed(sim.tg.start(stranger, "not-a-real-token"))
+    text = sim.tg.last(stranger).text
     assert "expired" in text
     assert NOT_SET_UP in text
 
 
 async def test_plain_start_by_a_stranger_explains_setup(sim: Simulation) -> None:
-    stranger = sim.fake.user("Eve")
-    await sim.feed(sim.fake.start(stranger))
-    text = sim.fake.last(stranger).text
+    stranger = sim.tg.user("Eve")
+    await sim.feed(sim.tg.start(stranger))
+    text = sim.tg.last(stranger).text
     assert NOT_SET_UP in text
     assert "We're in" in text
 
@@ -201,25 +201,25 @@ async def test_plain_start_by_a_stranger_explains_setup(sim: Simulation) -> None
 async def test_removed_bot_deactivates_and_readding_reactivates(sim: Simulation) -> None:
     couple = await sim.onboard()
     monday_question = sim.clock.now.replace(hour=20, minute=0)
-    await sim.feed(sim.fake.remove_bot(couple.group, by=couple.alex))
+    await sim.feed(sim.tg.remove_bot(couple.group, by=couple.alex))
     assert (await couple_in(sim, couple.group)).active is False
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     await sim.tick(monday_question)
     assert sim.new_messages(seen) == []  # nothing to the group, nothing privately
 
     sim.clock.now = monday_question + timedelta(hours=14)  # Tuesday 10:00
-    await sim.feed(sim.fake.add_bot(couple.group, by=couple.sam))
+    await sim.feed(sim.tg.add_bot(couple.group, by=couple.sam))
     row = await couple_in(sim, couple.group)
     assert row.active is True
     assert row.next_question_at == monday_question + timedelta(days=1)
-    assert "Alex" in sim.fake.last(couple.group).text  # a status, not a new greeting
+    assert "Alex" in sim.tg.last(couple.group).text  # a status, not a new greeting
     await sim.tick(monday_question + timedelta(days=1))
     assert len(questions(sim, couple.group)) == 1
 
 
 async def test_migrated_group_keeps_its_couple(sim: Simulation) -> None:
     couple = await sim.onboard()
-    new, update = sim.fake.migrate(couple.group)
+    new, update = sim.tg.migrate(couple.group)
     await sim.feed(update)
     row = await couple_in(sim, new.id)
     assert row.active
@@ -228,14 +228,14 @@ async def test_migrated_group_keeps_its_couple(sim: Simulation) -> None:
     assert len(questions(sim, new)) == 1
     assert questions(sim, couple.group) == []
     # Commands in the new supergroup reach the same couple.
-    await sim.feed(sim.fake.command(couple.alex, new, "/start"))
-    assert "Alex & Sam" in sim.fake.last(new).text
+    await sim.feed(sim.tg.command(couple.alex, new, "/start"))
+    assert "Alex & Sam" in sim.tg.last(new).text
 
 
 async def test_command_menus_registered_at_start_up(sim: Simulation) -> None:
     scopes = {
         str(params["scope"]["type"]): [c["command"] for c in params["commands"]]
-        for method, params in sim.fake.calls
+        for method, params in sim.api.calls
         if method == "setMyCommands"
     }
     assert set(scopes) == {"all_group_chats", "all_private_chats"}

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.content import DEPTH_ROTATION, GESTURE_KINDS, Content
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
-from bot.simulation import Couple as SimCouple
-from bot.simulation import Simulation
+from bot.core.content import DEPTH_ROTATION, GESTURE_KINDS, Content
+from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Couple as SimCouple
+from bot.simulation.world import Simulation
 from tests.conftest import START
 from tests.helpers import couple_in
 
@@ -36,19 +36,19 @@ async def partner_row(sim: Simulation, user: FakeUser) -> Partner:
 
 async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> Sent:
     """Send a command and return the bot's one reply in that chat."""
-    before = len(sim.fake.inbox(chat))
-    await sim.feed(sim.fake.command(user, chat, text))
-    replies = sim.fake.inbox(chat)[before:]
+    before = len(sim.tg.inbox(chat))
+    await sim.feed(sim.tg.command(user, chat, text))
+    replies = sim.tg.inbox(chat)[before:]
     assert len(replies) == 1, [r.text for r in replies]
     return replies[0]
 
 
 async def press(sim: Simulation, user: FakeUser, sent: Sent, data: str) -> dict[str, object]:
     """Tap a button and return what answerCallbackQuery said."""
-    answered = len(sim.fake.alerts)
-    await sim.feed(sim.fake.press(user, sent, data))
-    assert len(sim.fake.alerts) == answered + 1, "the callback query was not answered"
-    return sim.fake.alerts[-1]
+    answered = len(sim.api.alerts)
+    await sim.feed(sim.tg.press(user, sent, data))
+    assert len(sim.api.alerts) == answered + 1, "the callback query was not answered"
+    return sim.api.alerts[-1]
 
 
 async def press_forged(sim: Simulation, user: FakeUser, sent: Sent, data: str) -> dict[str, object]:
@@ -134,7 +134,7 @@ async def test_done_this_before_is_never_suggested_again(small_sim: Simulation) 
     assert not is_alert(toast)
     assert (await activities(sim, cid))[done_before].status == "done_before"
     # The same message now offers something else.
-    edited = sim.fake.last(c.group)
+    edited = sim.tg.last(c.group)
     assert edited.message_id == message.message_id
     seen = [shown_activity(edited)]
     assert seen[0] != done_before
@@ -159,11 +159,11 @@ async def test_another_edits_to_a_different_activity(sim: Simulation) -> None:
     cid = (await couple_in(sim, c.group)).id
     message = await say(sim, c.alex, c.group, "/together")
     first = shown_activity(message)
-    sent_before = len(sim.fake.sent)
+    sent_before = len(sim.api.sent)
     toast = await press(sim, c.alex, message, f"t:{cid}:{first}:n")
     assert not is_alert(toast)
-    assert len(sim.fake.sent) == sent_before, "Another edits, it doesn't post"
-    edited = sim.fake.last(c.group)
+    assert len(sim.api.sent) == sent_before, "Another edits, it doesn't post"
+    edited = sim.tg.last(c.group)
     assert edited.message_id == message.message_id
     second = shown_activity(edited)
     assert second != first
@@ -236,7 +236,7 @@ async def test_weekly_idea_on_saturday_off_on_and_another_day(sim: Simulation) -
     off = await say(sim, c.alex, c.group, "/together off")
     assert "off" in off.text
     assert (await couple_in(sim, c.group)).next_together_at is None
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     await sim.tick(SATURDAY + timedelta(days=7))
     assert weekly_ideas(sim, c.group, seen) == []
 
@@ -251,7 +251,7 @@ async def test_weekly_idea_on_saturday_off_on_and_another_day(sim: Simulation) -
     couple = await couple_in(sim, c.group)
     assert couple.together_day == 6
     assert couple.next_together_at == SATURDAY + timedelta(days=15)
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     await sim.tick(SATURDAY + timedelta(days=21))  # a Saturday: nothing any more
     assert weekly_ideas(sim, c.group, seen) == []
     await sim.tick(SATURDAY + timedelta(days=22))  # the Sunday after
@@ -291,13 +291,13 @@ async def test_together_with_wrong_arguments_shows_usage(sim: Simulation, comman
 async def test_together_buttons_refuse_strangers_and_other_couples(sim: Simulation) -> None:
     ours = await sim.onboard()
     theirs = await sim.onboard("Robin", "Kai")
-    kim = sim.fake.user("Kim")
-    sim.fake.join_group(ours.group, kim)
+    kim = sim.tg.user("Kim")
+    sim.tg.join_group(ours.group, kim)
     cid = (await couple_in(sim, ours.group)).id
     their_id = (await couple_in(sim, theirs.group)).id
     message = await say(sim, ours.alex, ours.group, "/together")
     activity_id = shown_activity(message)
-    text_before, sent_before = message.text, len(sim.fake.sent)
+    text_before, sent_before = message.text, len(sim.api.sent)
 
     for action in ("w", "b", "n"):
         answer = await press(sim, kim, message, f"t:{cid}:{activity_id}:{action}")
@@ -308,7 +308,7 @@ async def test_together_buttons_refuse_strangers_and_other_couples(sim: Simulati
     assert (await activities(sim, cid))[activity_id].status == "suggested"
     assert await activities(sim, their_id) == {}
     assert message.text == text_before and len(datas(message)) == 3
-    assert len(sim.fake.sent) == sent_before
+    assert len(sim.api.sent) == sent_before
 
 
 # --- safe space ----------------------------------------------------------------------------
@@ -319,13 +319,13 @@ SAM_SAYS = "I loved our walk by the river"
 
 async def both_answer(sim: Simulation, c: SimCouple, at: datetime = EVENING) -> None:
     await sim.tick(at)
-    await sim.feed(sim.fake.send(c.alex, c.alex, ALEX_SAYS))
-    await sim.feed(sim.fake.send(c.sam, c.sam, SAM_SAYS))
+    await sim.feed(sim.tg.send(c.alex, c.alex, ALEX_SAYS))
+    await sim.feed(sim.tg.send(c.sam, c.sam, SAM_SAYS))
 
 
 def reveal_to(sim: Simulation, user: FakeUser, words: str) -> Sent:
     """The private mirror message `user` received that carries `words`."""
-    (message,) = [s for s in sim.fake.inbox(user) if "💌" in s.text and words in s.text]
+    (message,) = [s for s in sim.tg.inbox(user) if "💌" in s.text and words in s.text]
     return message
 
 
@@ -362,19 +362,19 @@ async def test_warm_response_reaches_the_sharer_privately_once(sim: Simulation) 
     stale = dataclasses.replace(reveal)  # what a slow client still shows after the tap
     first, second = datas(reveal)[:2]
     words = sim.hearth.content.warm_responses[int(first.rsplit(":", 1)[1])]
-    group_before = len(sim.fake.inbox(c.group))
-    seen = len(sim.fake.sent)
+    group_before = len(sim.tg.inbox(c.group))
+    seen = len(sim.api.sent)
 
     toast = await press(sim, c.sam, reveal, first)
     assert not is_alert(toast)
     (passed,) = sim.new_messages(seen)
     assert passed.chat_id == c.alex.id
     assert "Sam" in passed.text and words.text in passed.text
-    assert len(sim.fake.inbox(c.group)) == group_before
+    assert len(sim.tg.inbox(c.group)) == group_before
     assert reveal.buttons == []  # the choice is made: the buttons are gone
     assert (await answer_of(sim, c.alex)).warm_response == words.id
 
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     again = await press(sim, c.sam, stale, second)
     assert is_alert(again) and "already" in str(again.get("text"))
     assert sim.new_messages(seen) == []
@@ -386,7 +386,7 @@ async def test_the_sharer_cannot_use_the_receivers_buttons(sim: Simulation) -> N
     await both_answer(sim, c)
     alex_answer = await answer_of(sim, c.alex)
     own = reveal_to(sim, c.alex, SAM_SAYS)  # a message in Alex's own chat
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     answer = await press_forged(sim, c.alex, own, f"w:{alex_answer.id}:0")
     assert is_alert(answer)
     assert sim.new_messages(seen) == []
@@ -400,12 +400,12 @@ async def test_the_sharer_cannot_use_the_receivers_buttons(sim: Simulation) -> N
 async def test_warm_buttons_under_a_mirrored_voice_answer(sim: Simulation) -> None:
     c = await sim.onboard()
     await sim.tick(EVENING)
-    await sim.feed(sim.fake.send(c.alex, c.alex, media="voice"))
-    await sim.feed(sim.fake.send(c.sam, c.sam, SAM_SAYS))
+    await sim.feed(sim.tg.send(c.alex, c.alex, media="voice"))
+    await sim.feed(sim.tg.send(c.sam, c.sam, SAM_SAYS))
     alex_answer = await answer_of(sim, c.alex)
-    (copy,) = [s for s in sim.fake.inbox(c.sam) if s.kind == "voice"]
+    (copy,) = [s for s in sim.tg.inbox(c.sam) if s.kind == "voice"]
     assert datas(copy) and all(d.startswith(f"w:{alex_answer.id}:") for d in datas(copy))
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     assert not is_alert(await press(sim, c.sam, copy, datas(copy)[0]))
     (passed,) = sim.new_messages(seen)
     assert passed.chat_id == c.alex.id and "Sam" in passed.text
@@ -422,7 +422,7 @@ async def test_deep_question_reveal_includes_a_listening_tip(sim: Simulation) ->
         reveal = reveal_to(sim, receiver, words)
         assert any(t in reveal.text for t in tips), reveal.text
         assert datas(reveal), "the warm responses are still offered"
-    assert not any(t in s.text for s in sim.fake.inbox(c.group) for t in tips)
+    assert not any(t in s.text for s in sim.tg.inbox(c.group) for t in tips)
 
 
 # --- depth ladder --------------------------------------------------------------------------
@@ -440,9 +440,9 @@ async def test_depth_ladder_rises_only_when_both_are_ready(sim: Simulation) -> N
     asked_on: dict[int, list[Sent]] = {}
     for day in range(14):
         await sim.tick(EVENING + timedelta(days=day))
-        seen = len(sim.fake.sent)
-        await sim.feed(sim.fake.send(c.alex, c.alex, f"Alex, day {day}"))
-        await sim.feed(sim.fake.send(c.sam, c.sam, f"Sam, day {day}"))
+        seen = len(sim.api.sent)
+        await sim.feed(sim.tg.send(c.alex, c.alex, f"Alex, day {day}"))
+        await sim.feed(sim.tg.send(c.sam, c.sam, f"Sam, day {day}"))
         new = sim.new_messages(seen)
         assert any(f"Alex, day {day}" in m.text for m in new if m.chat_id == c.sam.id)
         if depth_asks(new):
@@ -458,8 +458,8 @@ async def test_depth_ladder_rises_only_when_both_are_ready(sim: Simulation) -> N
     assert sorted(m.chat_id for m in asks) == sorted([c.alex.id, c.sam.id])
     for ask in asks:
         assert sorted(datas(ask)) == sorted([f"d:{cid}:2", f"d:{cid}:0"])
-    alex_ask = next(m for m in sim.fake.inbox(c.alex) if f"d:{cid}:2" in datas(m))
-    sam_ask = next(m for m in sim.fake.inbox(c.sam) if f"d:{cid}:2" in datas(m))
+    alex_ask = next(m for m in sim.tg.inbox(c.alex) if f"d:{cid}:2" in datas(m))
+    sam_ask = next(m for m in sim.tg.inbox(c.sam) if f"d:{cid}:2" in datas(m))
 
     sim.clock.now = EVENING + timedelta(days=14, hours=-2)
     toast = await press(sim, c.alex, alex_ask, f"d:{cid}:2")
@@ -470,11 +470,11 @@ async def test_depth_ladder_rises_only_when_both_are_ready(sim: Simulation) -> N
     assert (await prompts(sim))[-1].depth == 1, "one tap is not enough"
 
     sim.clock.now = EVENING + timedelta(days=15, hours=-2)
-    group_seen = len(sim.fake.inbox(c.group))
+    group_seen = len(sim.tg.inbox(c.group))
     toast = await press(sim, c.sam, sam_ask, f"d:{cid}:2")
     assert not is_alert(toast)
     assert (await couple_in(sim, c.group)).depth == 2
-    assert any("both ready" in s.text for s in sim.fake.inbox(c.group)[group_seen:])
+    assert any("both ready" in s.text for s in sim.tg.inbox(c.group)[group_seen:])
 
     for day in (15, 16, 17):
         await sim.tick(EVENING + timedelta(days=day))
@@ -545,7 +545,7 @@ async def test_appreciation_in_the_group_is_refused(sim: Simulation) -> None:
         assert refusal.buttons == []
         assert "✅" not in refusal.text and "touch" not in refusal.text.lower()
     # A toggle pressed in the group (a forged button) changes nothing.
-    answer = await press_forged(sim, c.alex, sim.fake.last(c.group), "p:time")
+    answer = await press_forged(sim, c.alex, sim.tg.last(c.group), "p:time")
     assert is_alert(answer)
     assert (await partner_row(sim, c.alex)).appreciation == ""
     assert (await partner_row(sim, c.sam)).appreciation == "touch"
@@ -555,7 +555,7 @@ async def test_nudges_lean_towards_the_partners_preference(sim: Simulation) -> N
     c = await sim.onboard()
     panel = await say(sim, c.sam, c.sam, "/appreciation")
     await press(sim, c.sam, panel, "p:touch")
-    group_seen = len(sim.fake.inbox(c.group))
+    group_seen = len(sim.tg.inbox(c.group))
     for day in range(30):
         await sim.tick(MONDAY + timedelta(days=day, hours=9))
     alex = await partner_row(sim, c.alex)
@@ -567,6 +567,6 @@ async def test_nudges_lean_towards_the_partners_preference(sim: Simulation) -> N
         )
     assert len(kinds) == 30
     assert kinds.count("touch") > len(kinds) / 5, kinds
-    for message in sim.fake.inbox(c.group)[group_seen:]:
+    for message in sim.tg.inbox(c.group)[group_seen:]:
         lowered = message.text.lower()
         assert not any(w in lowered for w in ("touch", "appreciat", "prefer", "🤗")), message.text

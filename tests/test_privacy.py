@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.__main__ import setup_logging
-from bot.fakebot import FAKE_TOKEN, FakeChat, FakeUser, Sent
-from bot.models import Answer, Base, Couple, Partner
-from bot.simulation import Simulation
+from bot.core.models import Answer, Base, Couple, Partner
+from bot.simulation.fake_api import FAKE_TOKEN, FakeChat, FakeUser, Sent
+from bot.simulation.world import Simulation
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
 NUDGE = "A small idea for today"
@@ -31,11 +31,11 @@ def at(days: int, hour: int, minute: int = 0) -> datetime:
 
 
 async def command(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
-    await sim.feed(sim.fake.command(user, chat, text))
+    await sim.feed(sim.tg.command(user, chat, text))
 
 
 async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
-    await sim.feed(sim.fake.send(user, chat, text))
+    await sim.feed(sim.tg.send(user, chat, text))
 
 
 def only(messages: list[Sent], text: str) -> Sent:
@@ -116,19 +116,19 @@ async def live_a_little(
         f"{alex} sealed: the hospital night",
     ]
     s_texts = [f"{sam} jar: which smell takes you home?", f"{sam} says our kitchen dance"]
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
     sim.clock.now = at(day, 8)
     await command(sim, a, a, "/appreciation")
-    await sim.feed(sim.fake.press(a, sim.fake.last(a), "p:words"))
+    await sim.feed(sim.tg.press(a, sim.tg.last(a), "p:words"))
 
     await sim.tick(at(day, 9))
     nudge = only([m for m in sim.new_messages(before) if m.chat_id == a.id], NUDGE)
     sim.clock.now = at(day, 9, 5)
-    await sim.feed(sim.fake.press(a, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.feed(sim.tg.press(a, nudge, sim.tg.button_data(nudge, "g:d:")))
     await sim.tick(at(day, 11, 6))
     ask = only(sim.new_messages(before), NOTICE_ASK)
-    await sim.feed(sim.fake.press(s, ask, sim.fake.button_data(ask, "g:y:")))
+    await sim.feed(sim.tg.press(s, ask, sim.tg.button_data(ask, "g:y:")))
 
     sim.clock.now = at(day, 12)
     await command(sim, a, a, f"/jar add {a_texts[0]}")
@@ -136,11 +136,11 @@ async def live_a_little(
     await command(sim, a, group, f"/jar add {a_texts[1]}")
 
     await sim.tick(at(day, 20))
-    question = only(sim.fake.inbox(group), "Tonight's question")
+    question = only(sim.tg.inbox(group), "Tonight's question")
     sim.clock.now = at(day, 20, 1)
     await say(sim, a, a, a_texts[2])
     sim.clock.now = at(day, 20, 2)
-    await sim.feed(sim.fake.send(s, group, s_texts[1], reply_to=question.message_id))
+    await sim.feed(sim.tg.send(s, group, s_texts[1], reply_to=question.message_id))
 
     await sim.tick(at(day + 1, 20))
     sim.clock.now = at(day + 1, 20, 1)
@@ -155,20 +155,20 @@ async def test_privacy_says_what_is_kept_and_for_how_long(sim: Simulation) -> No
     couple = await sim.onboard()
     for chat in (couple.alex, couple.group):
         await command(sim, couple.alex, chat, "/privacy")
-        text = sim.fake.last(chat).text
+        text = sim.tg.last(chat).text
         for words in ("answers", "jar questions", "30 days", "/export", "/forget", "logs"):
             assert words in text, (words, text)
 
     sim.hearth.settings = replace(sim.settings, retention_days=45)
     await command(sim, couple.sam, couple.sam, "/privacy")
-    assert "45 days" in sim.fake.last(couple.sam).text
+    assert "45 days" in sim.tg.last(couple.sam).text
 
 
 # --- /export -----------------------------------------------------------------------------------
 
 
 def exported(sim: Simulation, user: FakeUser, since: int) -> tuple[bytes, dict[str, Any]]:
-    documents = sim.fake.documents[since:]
+    documents = sim.api.documents[since:]
     assert [(chat, name) for chat, name, _data in documents] == [(user.id, "hearth-export.json")]
     data = documents[0][2]
     return data, json.loads(data)
@@ -180,9 +180,9 @@ async def test_export_sends_the_couples_data_privately_without_the_partners_secr
     lived = await live_a_little(sim)
     alex, sam, group = lived.alex, lived.sam, lived.group
     await command(sim, sam, group, "/together")
-    idea = sim.fake.last(group)
-    assert sim.fake.button_data(idea, "t:").endswith(":w")
-    await sim.feed(sim.fake.press(sam, idea, sim.fake.button_data(idea, "t:")))
+    idea = sim.tg.last(group)
+    assert sim.tg.button_data(idea, "t:").endswith(":w")
+    await sim.feed(sim.tg.press(sam, idea, sim.tg.button_data(idea, "t:")))
     # Sam answers Tuesday's question too: now Alex's answer is revealed, then Sam seals Wednesday's.
     sim.clock.now = at(1, 20, 5)
     await say(sim, sam, sam, "Sam on Tuesday")
@@ -192,7 +192,7 @@ async def test_export_sends_the_couples_data_privately_without_the_partners_secr
     await say(sim, sam, sam, sam_sealed)
 
     # Alex asks privately.
-    docs = len(sim.fake.documents)
+    docs = len(sim.api.documents)
     await command(sim, alex, alex, "/export")
     raw, data = exported(sim, alex, docs)
     text = raw.decode()
@@ -210,7 +210,7 @@ async def test_export_sends_the_couples_data_privately_without_the_partners_secr
     assert len([q for q in data["questions"] if q["kind"] == "question"]) == 3
 
     # Sam asks in the group: the file goes to Sam privately, the group only hears where it went.
-    docs, before = len(sim.fake.documents), len(sim.fake.sent)
+    docs, before = len(sim.api.documents), len(sim.api.sent)
     await command(sim, sam, group, "/export")
     raw, data = exported(sim, sam, docs)
     text = raw.decode()
@@ -220,7 +220,7 @@ async def test_export_sends_the_couples_data_privately_without_the_partners_secr
     assert data["my_appreciation_preferences"] == []
     in_group = [s for s in sim.new_messages(before) if s.chat_id == group.id]
     assert len(in_group) == 1 and "privately" in in_group[0].text
-    assert all(chat != group.id for chat, _name, _data in sim.fake.documents)
+    assert all(chat != group.id for chat, _name, _data in sim.api.documents)
 
 
 # --- /forget -----------------------------------------------------------------------------------
@@ -235,17 +235,17 @@ async def test_forget_in_private_deletes_the_partners_own_data_after_confirming(
 
     sim.clock.now = at(2, 10)
     await command(sim, alex, alex, "/forget")
-    confirm = sim.fake.last(alex)
+    confirm = sim.tg.last(alex)
     assert "Sure?" in confirm.text
-    await sim.feed(sim.fake.press(alex, confirm, "f:no"))
-    assert "Nothing was deleted" in sim.fake.last(alex).text
+    await sim.feed(sim.tg.press(alex, confirm, "f:no"))
+    assert "Nothing was deleted" in sim.tg.last(alex).text
     found = {(t, c) for t, c, _v in await traces(sim, *alex_traces)}
     for where in [("partners", "user_id"), ("answers", "text"), ("jar_questions", "text")]:
         assert where in found, f"cancel deleted {where}"
 
     await command(sim, alex, alex, "/forget")
-    confirm = sim.fake.last(alex)
-    await sim.feed(sim.fake.press(alex, confirm, "f:me"))
+    confirm = sim.tg.last(alex)
+    await sim.feed(sim.tg.press(alex, confirm, "f:me"))
     assert "Everything of yours is deleted" in confirm.text
     assert await traces(sim, *alex_traces) == []
 
@@ -253,9 +253,9 @@ async def test_forget_in_private_deletes_the_partners_own_data_after_confirming(
     kept = {(t, c) for t, c, _v in await traces(sim, [sam.id], lived.sam_texts)}
     assert {("partners", "user_id"), ("answers", "text"), ("jar_questions", "text")} <= kept
     assert await count(sim, Partner) == 1
-    docs = len(sim.fake.documents)
+    docs = len(sim.api.documents)
     await command(sim, alex, alex, "/export")
-    assert len(sim.fake.documents) == docs, "nothing of Alex's left to export"
+    assert len(sim.api.documents) == docs, "nothing of Alex's left to export"
 
 
 async def test_forget_in_the_group_deletes_the_couple_once_both_confirm(sim: Simulation) -> None:
@@ -269,20 +269,20 @@ async def test_forget_in_the_group_deletes_the_couple_once_both_confirm(sim: Sim
 
     sim.clock.now = at(2, 10)
     await command(sim, sam, group, "/forget")
-    await sim.feed(sim.fake.press(sam, sim.fake.last(group), "f:no"))
+    await sim.feed(sim.tg.press(sam, sim.tg.last(group), "f:no"))
     assert await count(sim, Couple) == 1 and await count(sim, Answer) == 3
 
     await command(sim, sam, group, "/forget")
-    confirm = sim.fake.last(group)
-    data = sim.fake.button_data(confirm, "f:us:")
-    await sim.feed(sim.fake.press(alex, confirm, data))
-    assert "Waiting for your partner" in str(sim.fake.alerts[-1].get("text"))
-    await sim.feed(sim.fake.press(alex, confirm, data))  # twice by the same partner: still one
+    confirm = sim.tg.last(group)
+    data = sim.tg.button_data(confirm, "f:us:")
+    await sim.feed(sim.tg.press(alex, confirm, data))
+    assert "Waiting for your partner" in str(sim.api.alerts[-1].get("text"))
+    await sim.feed(sim.tg.press(alex, confirm, data))  # twice by the same partner: still one
     assert await count(sim, Couple) == 1 and await count(sim, Answer) == 3
     found = {t for t, _c, _v in await traces(sim, *everyone)}
     assert {"partners", "answers", "jar_questions", "couples"} <= found
 
-    await sim.feed(sim.fake.press(sam, confirm, data))
+    await sim.feed(sim.tg.press(sam, confirm, data))
     assert "Everything about you two is deleted" in confirm.text
     assert await traces(sim, *everyone) == []
     assert await count(sim, Couple) == 0
@@ -290,15 +290,15 @@ async def test_forget_in_the_group_deletes_the_couple_once_both_confirm(sim: Sim
 
 async def test_forget_buttons_from_someone_else_delete_nothing(sim: Simulation) -> None:
     lived = await live_a_little(sim)
-    robin = sim.fake.user("Robin")
-    sim.fake.join_group(lived.group, robin)
+    robin = sim.tg.user("Robin")
+    sim.tg.join_group(lived.group, robin)
     await command(sim, lived.sam, lived.group, "/forget")
-    confirm = sim.fake.last(lived.group)
-    data = sim.fake.button_data(confirm, "f:us:")
-    await sim.feed(sim.fake.press(robin, confirm, data))
-    await sim.feed(sim.fake.press(lived.alex, confirm, data))
-    await sim.feed(sim.fake.press(robin, confirm, data))
-    assert "Only the two partners" in str(sim.fake.alerts[-1].get("text"))
+    confirm = sim.tg.last(lived.group)
+    data = sim.tg.button_data(confirm, "f:us:")
+    await sim.feed(sim.tg.press(robin, confirm, data))
+    await sim.feed(sim.tg.press(lived.alex, confirm, data))
+    await sim.feed(sim.tg.press(robin, confirm, data))
+    assert "Only the two partners" in str(sim.api.alerts[-1].get("text"))
     assert await count(sim, Couple) == 1 and await count(sim, Answer) == 3
 
 
@@ -312,13 +312,13 @@ async def test_removed_couple_is_purged_after_the_retention_period_unless_added_
     kept = await live_a_little(sim, "Robin", "Kim", day=2)
     removed_at = at(4, 10)
     sim.clock.now = removed_at
-    await sim.feed(sim.fake.remove_bot(gone.group, by=gone.alex))
-    await sim.feed(sim.fake.remove_bot(kept.group, by=kept.alex))
+    await sim.feed(sim.tg.remove_bot(gone.group, by=gone.alex))
+    await sim.feed(sim.tg.remove_bot(kept.group, by=kept.alex))
     sim.clock.now = removed_at + timedelta(days=20)
-    await sim.feed(sim.fake.add_bot(kept.group, by=kept.sam))
+    await sim.feed(sim.tg.add_bot(kept.group, by=kept.sam))
 
     gone_traces = ([gone.alex.id, gone.sam.id, gone.group.id], gone.alex_texts + gone.sam_texts)
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(removed_at + timedelta(days=29, hours=23, minutes=59))
     assert {t for t, _c, _v in await traces(sim, *gone_traces)} >= {"couples", "answers"}
     gone_chats = {gone.alex.id, gone.sam.id, gone.group.id}
@@ -380,42 +380,42 @@ async def test_logs_never_hold_message_text_answers_or_the_token(
         "Alex edited: the lake trip at night",
         "Sam answers: your laugh on Sunday",
     ]
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
     await sim.tick(at(0, 9))
     nudge = only([m for m in sim.new_messages(before) if m.chat_id == alex.id], NUDGE)
     sim.clock.now = at(0, 9, 5)
-    await sim.feed(sim.fake.press(alex, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.feed(sim.tg.press(alex, nudge, sim.tg.button_data(nudge, "g:d:")))
     await sim.tick(at(0, 11, 6))
     ask = only(sim.new_messages(before), NOTICE_ASK)
-    await sim.feed(sim.fake.press(sam, ask, sim.fake.button_data(ask, "g:y:")))
+    await sim.feed(sim.tg.press(sam, ask, sim.tg.button_data(ask, "g:y:")))
 
     sim.clock.now = at(0, 12)
     await command(sim, alex, alex, f"/jar add {secrets[0]}")
     await command(sim, sam, group, f"/jar add {secrets[1]}")
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await command(sim, alex, group, "/jar")
     draw = only(sim.new_messages(mark), "From the jar")
-    await sim.feed(sim.fake.send(alex, group, secrets[2], reply_to=draw.message_id))
-    await sim.feed(sim.fake.send(sam, group, secrets[3], reply_to=draw.message_id))
+    await sim.feed(sim.tg.send(alex, group, secrets[2], reply_to=draw.message_id))
+    await sim.feed(sim.tg.send(sam, group, secrets[3], reply_to=draw.message_id))
 
     await sim.tick(at(0, 20))
-    question = only(sim.fake.inbox(group), "Tonight's question")
+    question = only(sim.tg.inbox(group), "Tonight's question")
     sim.clock.now = at(0, 20, 1)
-    turn = sim.fake.send(alex, group, secrets[4], reply_to=question.message_id)
+    turn = sim.tg.send(alex, group, secrets[4], reply_to=question.message_id)
     assert turn is not None
     await sim.feed(turn)
-    await sim.feed(sim.fake.edit(alex, group, turn["message"]["message_id"], secrets[5]))
+    await sim.feed(sim.tg.edit(alex, group, turn["message"]["message_id"], secrets[5]))
     sim.clock.now = at(0, 20, 3)
-    sim.fake.fail("sendMessage", "network", chat_id=alex.id)  # Sam's answer, mirrored to Alex
-    await sim.feed(sim.fake.send(sam, sam, secrets[6]))
-    assert not any(secrets[6] in s.text for s in sim.fake.inbox(alex)), "the first try failed"
+    sim.api.fail("sendMessage", "network", chat_id=alex.id)  # Sam's answer, mirrored to Alex
+    await sim.feed(sim.tg.send(sam, sam, secrets[6]))
+    assert not any(secrets[6] in s.text for s in sim.tg.inbox(alex)), "the first try failed"
     await sim.tick(at(0, 20, 4))
-    assert any(secrets[6] in s.text for s in sim.fake.inbox(alex)), "and was retried"
-    assert any(secrets[5] in s.text for s in sim.fake.inbox(sam)), "the edit was used"
-    docs = len(sim.fake.documents)
+    assert any(secrets[6] in s.text for s in sim.tg.inbox(alex)), "and was retried"
+    assert any(secrets[5] in s.text for s in sim.tg.inbox(sam)), "the edit was used"
+    docs = len(sim.api.documents)
     await command(sim, alex, alex, "/export")
-    assert secrets[6] in sim.fake.documents[docs][2].decode()
+    assert secrets[6] in sim.api.documents[docs][2].decode()
 
     records = all_logs.records
     assert any(

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.fakebot import Sent
-from bot.models import Answer, Prompt
-from bot.simulation import Couple, Simulation
+from bot.core.models import Answer, Prompt
+from bot.simulation.fake_api import Sent
+from bot.simulation.world import Couple, Simulation
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 
@@ -16,13 +16,13 @@ EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 async def ask(sim: Simulation, at: datetime = EVENING) -> tuple[Couple, Sent]:
     couple = await sim.onboard()
     await sim.tick(at)
-    question = sim.fake.last(couple.group)
+    question = sim.tg.last(couple.group)
     assert "Tonight's question" in question.text
     return couple, question
 
 
 def texts(sim: Simulation, chat: object) -> list[str]:
-    return [s.text for s in sim.fake.inbox(chat)]  # type: ignore[arg-type]
+    return [s.text for s in sim.tg.inbox(chat)]  # type: ignore[arg-type]
 
 
 async def stored_answers(sim: Simulation) -> list[Answer]:
@@ -35,36 +35,36 @@ async def test_question_posted_with_reply_hint_and_private_button(sim: Simulatio
     await sim.tick(EVENING - timedelta(minutes=1))
     assert not [t for t in texts(sim, couple.group) if "Tonight's question" in t]
     await sim.tick(EVENING)
-    question = sim.fake.last(couple.group)
+    question = sim.tg.last(couple.group)
     assert "Reply to this message" in question.text
-    (url,) = sim.fake.url_buttons(question)
+    (url,) = sim.tg.url_buttons(question)
     assert url.startswith("https://t.me/hearth_bot?start=a")
 
 
 async def test_group_reply_is_recorded_and_acknowledged_with_a_reaction(sim: Simulation) -> None:
     couple, question = await ask(sim)
-    update = sim.fake.send(
+    update = sim.tg.send(
         couple.alex, couple.group, "We laughed a lot", reply_to=question.message_id
     )
     await sim.feed(update)
     (answer,) = await stored_answers(sim)
     assert answer.text == "We laughed a lot" and answer.in_group
-    assert sim.fake.reactions[-1][0] == couple.group.id
+    assert sim.api.reactions[-1][0] == couple.group.id
     # Sam is told Alex answered; nothing else in the group.
-    assert "Alex has answered" in sim.fake.last(couple.sam).text
+    assert "Alex has answered" in sim.tg.last(couple.sam).text
 
 
 async def test_private_answer_is_sealed_until_both_answer(sim: Simulation) -> None:
     couple, question = await ask(sim)
     secret = "I was scared of the new job"
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, secret))
-    assert sim.fake.reactions[-1][:1] == (couple.alex.id,)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, secret))
+    assert sim.api.reactions[-1][:1] == (couple.alex.id,)
     everything_sam_sees = texts(sim, couple.sam) + texts(sim, couple.group)
     assert not any(secret in t for t in everything_sam_sees)
-    assert "Alex has answered" in sim.fake.last(couple.sam).text
+    assert "Alex has answered" in sim.tg.last(couple.sam).text
     assert question.message_id  # the question itself stays
 
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "I loved our walk"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "I loved our walk"))
     assert any(secret in t and "Alex" in t for t in texts(sim, couple.sam))
     assert any("I loved our walk" in t for t in texts(sim, couple.alex))
     group = texts(sim, couple.group)
@@ -76,9 +76,9 @@ async def test_private_answer_is_sealed_until_both_answer(sim: Simulation) -> No
 async def test_one_in_group_one_private(sim: Simulation) -> None:
     couple, question = await ask(sim)
     await sim.feed(
-        sim.fake.send(couple.alex, couple.group, "Group answer", reply_to=question.message_id)
+        sim.tg.send(couple.alex, couple.group, "Group answer", reply_to=question.message_id)
     )
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "Private answer"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Private answer"))
     assert any("Private answer" in t for t in texts(sim, couple.alex))
     assert any("Group answer" in t for t in texts(sim, couple.sam))
     async with sim.hearth.sessions() as session:
@@ -88,10 +88,10 @@ async def test_one_in_group_one_private(sim: Simulation) -> None:
 
 async def test_no_group_reveal_when_someone_else_is_in_the_group(sim: Simulation) -> None:
     couple, _question = await ask(sim)
-    robin = sim.fake.user("Robin")
-    sim.fake.join_group(couple.group, robin)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "Alex secret"))
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "Sam secret"))
+    robin = sim.tg.user("Robin")
+    sim.tg.join_group(couple.group, robin)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex secret"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam secret"))
     group = texts(sim, couple.group)
     assert not any("secret" in t for t in group)
     assert any("Sam secret" in t for t in texts(sim, couple.alex))
@@ -101,86 +101,86 @@ async def test_no_group_reveal_when_someone_else_is_in_the_group(sim: Simulation
 
 async def test_third_person_cannot_answer(sim: Simulation) -> None:
     couple, question = await ask(sim)
-    robin = sim.fake.user("Robin")
-    sim.fake.join_group(couple.group, robin)
-    await sim.feed(sim.fake.send(robin, couple.group, "Me too!", reply_to=question.message_id))
+    robin = sim.tg.user("Robin")
+    sim.tg.join_group(couple.group, robin)
+    await sim.feed(sim.tg.send(robin, couple.group, "Me too!", reply_to=question.message_id))
     assert await stored_answers(sim) == []
-    assert "just for Alex & Sam" in sim.fake.last(couple.group).text
+    assert "just for Alex & Sam" in sim.tg.last(couple.group).text
 
 
 async def test_answering_twice_keeps_the_first(sim: Simulation) -> None:
     couple, question = await ask(sim)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "First"))
-    await sim.feed(sim.fake.send(couple.alex, couple.group, "Second", reply_to=question.message_id))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "First"))
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "Second", reply_to=question.message_id))
     (answer,) = await stored_answers(sim)
     assert answer.text == "First"
-    assert "already answered" in sim.fake.last(couple.group).text
+    assert "already answered" in sim.tg.last(couple.group).text
 
 
 async def test_media_answers_are_mirrored_with_copy_message(sim: Simulation) -> None:
     couple, question = await ask(sim)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, media="voice"))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, media="voice"))
     await sim.feed(
-        sim.fake.send(
+        sim.tg.send(
             couple.sam, couple.group, reply_to=question.message_id, media="photo", caption="us"
         )
     )
     kinds = [a.kind for a in await stored_answers(sim)]
     assert kinds == ["voice", "photo"]
-    copies = [params for method, params in sim.fake.calls if method == "copyMessage"]
+    copies = [params for method, params in sim.api.calls if method == "copyMessage"]
     targets = {(p["chat_id"], p["from_chat_id"]) for p in copies}
     assert (couple.sam.id, couple.alex.id) in targets  # Alex's voice to Sam
     assert (couple.alex.id, couple.group.id) in targets  # Sam's photo to Alex
     assert (couple.group.id, couple.alex.id) in targets  # voice shown in the group
-    assert any(s.kind == "voice" for s in sim.fake.inbox(couple.sam))
+    assert any(s.kind == "voice" for s in sim.tg.inbox(couple.sam))
 
 
 async def test_video_note_and_video_answers(sim: Simulation) -> None:
     couple, _question = await ask(sim)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, media="video_note"))
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, media="video"))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, media="video_note"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, media="video"))
     assert [a.kind for a in await stored_answers(sim)] == ["video_note", "video"]
-    assert any(s.kind == "video" for s in sim.fake.inbox(couple.alex))
-    assert any(s.kind == "video_note" for s in sim.fake.inbox(couple.sam))
+    assert any(s.kind == "video" for s in sim.tg.inbox(couple.alex))
+    assert any(s.kind == "video_note" for s in sim.tg.inbox(couple.sam))
 
 
 async def test_unsupported_media_is_explained_not_recorded(sim: Simulation) -> None:
     couple, _question = await ask(sim)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, media="sticker"))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, media="sticker"))
     assert await stored_answers(sim) == []
-    assert "text, voice" in sim.fake.last(couple.alex).text
+    assert "text, voice" in sim.tg.last(couple.alex).text
 
 
 async def test_edit_before_reveal_updates_quietly(sim: Simulation) -> None:
     couple, _question = await ask(sim)
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "Draft"))
-    message_id = sim.fake.calls[-1][1]["message_id"]  # the reaction names Alex's message
-    sam_before = len(sim.fake.inbox(couple.sam))
-    await sim.feed(sim.fake.edit(couple.alex, couple.alex, message_id, "Final words"))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Draft"))
+    message_id = sim.api.calls[-1][1]["message_id"]  # the reaction names Alex's message
+    sam_before = len(sim.tg.inbox(couple.sam))
+    await sim.feed(sim.tg.edit(couple.alex, couple.alex, message_id, "Final words"))
     (answer,) = await stored_answers(sim)
     assert answer.text == "Final words"
-    assert len(sim.fake.inbox(couple.sam)) == sam_before
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "Mine"))
+    assert len(sim.tg.inbox(couple.sam)) == sam_before
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Mine"))
     assert any("Final words" in t for t in texts(sim, couple.sam))
     assert not any("Draft" in t for t in texts(sim, couple.sam))
 
 
 async def test_edit_after_reveal_tells_the_partner(sim: Simulation) -> None:
     couple, question = await ask(sim)
-    await sim.feed(sim.fake.send(couple.alex, couple.group, "Old", reply_to=question.message_id))
-    alex_message = max(mid for (chat, mid) in sim.fake.messages if chat == couple.group.id)
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "Mine"))
-    await sim.feed(sim.fake.edit(couple.alex, couple.group, alex_message, "New and better"))
-    last = sim.fake.last(couple.sam).text
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "Old", reply_to=question.message_id))
+    alex_message = max(mid for (chat, mid) in sim.api.messages if chat == couple.group.id)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Mine"))
+    await sim.feed(sim.tg.edit(couple.alex, couple.group, alex_message, "New and better"))
+    last = sim.tg.last(couple.sam).text
     assert "edited" in last and "New and better" in last
 
 
 async def test_reply_to_yesterdays_question_counts_for_yesterday(sim: Simulation) -> None:
     couple, monday = await ask(sim)
     await sim.tick(EVENING + timedelta(days=1))
-    tuesday = sim.fake.last(couple.group)
+    tuesday = sim.tg.last(couple.group)
     assert tuesday.message_id != monday.message_id
-    await sim.feed(sim.fake.send(couple.alex, couple.group, "Late one", reply_to=monday.message_id))
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "Late one", reply_to=monday.message_id))
     async with sim.hearth.sessions() as session:
         row = (
             await session.execute(
@@ -193,10 +193,10 @@ async def test_reply_to_yesterdays_question_counts_for_yesterday(sim: Simulation
 async def test_answer_privately_button_routes_to_that_question(sim: Simulation) -> None:
     couple, monday = await ask(sim)
     await sim.tick(EVENING + timedelta(days=1))
-    link = sim.fake.url_buttons(monday)[0]
-    await sim.feed(sim.fake.start(couple.sam, link.split("start=", 1)[1]))
-    assert "Write your answer" in sim.fake.last(couple.sam).text
-    await sim.feed(sim.fake.send(couple.sam, couple.sam, "For Monday"))
+    link = sim.tg.url_buttons(monday)[0]
+    await sim.feed(sim.tg.start(couple.sam, link.split("start=", 1)[1]))
+    assert "Write your answer" in sim.tg.last(couple.sam).text
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "For Monday"))
     async with sim.hearth.sessions() as session:
         row = (
             await session.execute(
@@ -208,14 +208,14 @@ async def test_answer_privately_button_routes_to_that_question(sim: Simulation) 
 
 async def test_private_text_with_nothing_open_explains(sim: Simulation) -> None:
     couple = await sim.onboard()
-    await sim.feed(sim.fake.send(couple.alex, couple.alex, "hello?"))
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "hello?"))
     assert await stored_answers(sim) == []
-    assert "/jar add" in sim.fake.last(couple.alex).text
+    assert "/jar add" in sim.tg.last(couple.alex).text
 
 
 async def test_reaction_not_possible_falls_back_to_a_short_reply(sim: Simulation) -> None:
     couple, question = await ask(sim)
     couple.group.reactions_allowed = False
-    await sim.feed(sim.fake.send(couple.alex, couple.group, "Hi", reply_to=question.message_id))
-    assert "Got it" in sim.fake.last(couple.group).text
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "Hi", reply_to=question.message_id))
+    assert "Got it" in sim.tg.last(couple.group).text
     assert len(await stored_answers(sim)) == 1

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.content import Content
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.models import Prompt
-from bot.simulation import Couple, Simulation
+from bot.core.content import Content
+from bot.core.models import Prompt
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Couple, Simulation
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
 SUNDAY = 6  # days after MONDAY
@@ -38,11 +38,11 @@ def mood_lines(content: Content, mood: str) -> list[str]:
 
 
 async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
-    await sim.feed(sim.fake.send(user, chat, text))
+    await sim.feed(sim.tg.send(user, chat, text))
 
 
 async def command(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> None:
-    await sim.feed(sim.fake.command(user, chat, text))
+    await sim.feed(sim.tg.command(user, chat, text))
 
 
 async def question_day(sim: Simulation, couple: Couple, day: int, *who: FakeUser) -> None:
@@ -58,7 +58,7 @@ async def question_day(sim: Simulation, couple: Couple, day: int, *who: FakeUser
 
 async def test_quiet_week_gets_a_warm_line_and_no_counts(sim: Simulation, content: Content) -> None:
     couple = await sim.onboard()
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(SUNDAY, 19, 29))
     assert recaps(sim.new_messages(before)) == [], "not before 19:30"
 
@@ -78,47 +78,47 @@ async def test_quiet_week_gets_a_warm_line_and_no_counts(sim: Simulation, conten
 async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Content) -> None:
     couple = await sim.onboard()
     alex, sam, group = couple.alex, couple.sam, couple.group
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
 
     # Monday: Alex does his gesture, Sam notices; the evening question is answered by both.
     await sim.tick(at(0, 9))
     (nudge,) = [s for s in sim.new_messages(before) if s.chat_id == alex.id and NUDGE in s.text]
     sim.clock.now = at(0, 9, 5)
-    await sim.feed(sim.fake.press(alex, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.feed(sim.tg.press(alex, nudge, sim.tg.button_data(nudge, "g:d:")))
     await sim.tick(at(0, 11, 6))
     (ask,) = [s for s in sim.new_messages(before) if NOTICE_ASK in s.text]
-    await sim.feed(sim.fake.press(sam, ask, sim.fake.button_data(ask, "g:y:")))
+    await sim.feed(sim.tg.press(sam, ask, sim.tg.button_data(ask, "g:y:")))
     await question_day(sim, couple, 0, alex, sam)
 
     # Tuesday: Sam does his gesture (not noticed); a jar question drawn and answered by both.
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(1, 9))
     (nudge,) = [s for s in sim.new_messages(mark) if s.chat_id == sam.id and NUDGE in s.text]
-    await sim.feed(sim.fake.press(sam, nudge, sim.fake.button_data(nudge, "g:d:")))
+    await sim.feed(sim.tg.press(sam, nudge, sim.tg.button_data(nudge, "g:d:")))
     sim.clock.now = at(1, 21)
     await command(sim, alex, alex, "/jar add What did you want to be at seven?")
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await command(sim, sam, group, "/jar")
     (draw,) = [s for s in sim.new_messages(mark) if s.chat_id == group.id]
     assert "What did you want to be at seven?" in draw.text
     for user in (alex, sam):
-        await sim.feed(sim.fake.send(user, group, "A pilot!", reply_to=draw.message_id))
+        await sim.feed(sim.tg.send(user, group, "A pilot!", reply_to=draw.message_id))
 
     # Wednesday: the question, and something new done together.
     await question_day(sim, couple, 2, alex, sam)
     sim.clock.now = at(2, 21)
     await command(sim, sam, group, "/together")
-    idea = sim.fake.last(group)
-    assert sim.fake.button_data(idea, "t:").endswith(":w")
-    await sim.feed(sim.fake.press(sam, idea, sim.fake.button_data(idea, "t:")))
+    idea = sim.tg.last(group)
+    assert sim.tg.button_data(idea, "t:").endswith(":w")
+    await sim.feed(sim.tg.press(sam, idea, sim.tg.button_data(idea, "t:")))
     await command(sim, alex, group, "/together list")
-    wishes = sim.fake.last(group)
-    await sim.feed(sim.fake.press(alex, wishes, sim.fake.button_data(wishes, "t:")))
+    wishes = sim.tg.last(group)
+    await sim.feed(sim.tg.press(alex, wishes, sim.tg.button_data(wishes, "t:")))
 
     # Thursday: only Alex answers; a sealed question is not "answered together".
     await question_day(sim, couple, 3, alex)
 
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(SUNDAY, 19, 30))
     (recap,) = recaps(sim.new_messages(mark))
     assert recap.chat_id == group.id
@@ -133,7 +133,7 @@ async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Co
     assert not GUILT.search(recap.text), recap.text
 
     # The next Sunday looks at its own week only: nothing was done, so it is quiet again.
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(SUNDAY + 7, 19, 30))
     (quiet,) = recaps(sim.new_messages(mark))
     assert bullets(quiet) == []
@@ -143,7 +143,7 @@ async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Co
 async def test_a_few_things_get_a_some_line(sim: Simulation, content: Content) -> None:
     couple = await sim.onboard()
     await question_day(sim, couple, 4, couple.alex, couple.sam)
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(SUNDAY, 19, 30))
     (recap,) = recaps(sim.new_messages(mark))
     assert any(line in recap.text for line in mood_lines(content, "some")), recap.text
@@ -158,7 +158,7 @@ async def test_recap_follows_the_couples_time_zone_and_question_time(sim: Simula
     couple = await sim.onboard()
     await command(sim, couple.alex, couple.group, "/timezone Europe/Berlin")
     await command(sim, couple.alex, couple.group, "/time question 21:00")
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     # Berlin is UTC+2 in June: 20:30 local is 18:30 UTC.
     await sim.tick(at(SUNDAY, 18, 29))
     assert recaps(sim.new_messages(before)) == []
@@ -187,7 +187,7 @@ async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Sim
     sim.clock.now = at(0, 20, 1)
     await say(sim, alex, alex, "The way you hum while cooking")
     sim.clock.now = at(0, 20, 2)
-    voice = sim.fake.send(sam, sam, media="voice")
+    voice = sim.tg.send(sam, sam, media="voice")
     assert voice is not None
     sam_voice = voice["message"]["message_id"]
     await sim.feed(voice)
@@ -196,14 +196,14 @@ async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Sim
     texts = await _prompt_texts(sim)
 
     sim.clock.now = at(7, 20, 1)  # a minute short of a week since Monday's reveal
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await command(sim, alex, alex, "/memories")
     (none_yet,) = sim.new_messages(before)
     assert none_yet.chat_id == alex.id and "No memories yet" in none_yet.text
 
-    copies_before = len([c for c in sim.fake.calls if c[0] == "copyMessage"])
+    copies_before = len([c for c in sim.api.calls if c[0] == "copyMessage"])
     sim.clock.now = at(7, 20, 2)
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await command(sim, alex, alex, "/memories")
     new = sim.new_messages(before)
     assert {s.chat_id for s in new} == {alex.id}, "only to the one who asked"
@@ -211,7 +211,7 @@ async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Sim
     assert texts[5] not in " ".join(s.text for s in new)
     assert any("Alex" in s.text and "The way you hum while cooking" in s.text for s in new)
     assert any("Sam" in s.text and "voice" in s.text for s in new)
-    copies = [p for m, p in sim.fake.calls if m == "copyMessage"][copies_before:]
+    copies = [p for m, p in sim.api.calls if m == "copyMessage"][copies_before:]
     assert [(p["chat_id"], p["from_chat_id"], p["message_id"]) for p in copies] == [
         (alex.id, sam.id, sam_voice)
     ], "the voice answer is mirrored again"
@@ -220,7 +220,7 @@ async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Sim
     # Asked in the group: the memory goes to the asker privately; the group gets a pointer.
     for minute in range(3, 8):  # whatever is chosen, it is never the recent question
         sim.clock.now = at(7, 20, minute)
-        before = len(sim.fake.sent)
+        before = len(sim.api.sent)
         await command(sim, sam, group, "/memories")
         new = sim.new_messages(before)
         in_group = [s for s in new if s.chat_id == group.id]
@@ -236,7 +236,7 @@ async def test_memories_ignore_questions_only_one_partner_answered(sim: Simulati
     couple = await sim.onboard()
     await question_day(sim, couple, 0, couple.alex)  # sealed, never revealed
     sim.clock.now = at(14, 12)
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await command(sim, couple.sam, couple.sam, "/memories")
     (reply,) = sim.new_messages(before)
     assert "No memories yet" in reply.text
@@ -260,16 +260,16 @@ async def test_seven_days_of_one_sided_answers_bring_one_kind_private_message(
         await question_day(sim, couple, day, alex)
     assert stuck_received(sim, content) == [], "not before the eighth day"
 
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(7, 19, 59))
     assert stuck_received(sim, content, before) == []
     await sim.tick(at(7, 20))
     got = stuck_received(sim, content, before)
     assert sorted(s.chat_id for s in got) == sorted([alex.id, sam.id]), [s.chat_id for s in got]
     assert not [
-        s for s in sim.fake.inbox(group) if s.text in {m.text for m in content.stuck_messages}
+        s for s in sim.tg.inbox(group) if s.text in {m.text for m in content.stuck_messages}
     ]
-    assert not any("counsel" in s.text or "therapist" in s.text for s in sim.fake.inbox(group))
+    assert not any("counsel" in s.text or "therapist" in s.text for s in sim.tg.inbox(group))
     assert any("Tonight's question" in s.text for s in sim.new_messages(before)), "still asked"
 
     # Seven more stuck days right after: nothing, the message comes at most once in 30 days.
@@ -280,7 +280,7 @@ async def test_seven_days_of_one_sided_answers_bring_one_kind_private_message(
     assert len(stuck_received(sim, content, before)) == 2, "nothing more within 30 days"
 
     # Thirty days after the first message: again, once to each.
-    mark = len(sim.fake.sent)
+    mark = len(sim.api.sent)
     await sim.tick(at(37, 20))
     again = stuck_received(sim, content, mark)
     assert sorted(s.chat_id for s in again) == sorted([alex.id, sam.id])
@@ -302,17 +302,17 @@ async def test_a_day_both_answered_breaks_the_run(sim: Simulation, content: Cont
 
 async def test_stuck_message_never_goes_to_the_group(sim: Simulation, content: Content) -> None:
     couple = await sim.onboard(private=False)
-    link = sim.fake.url_buttons(sim.fake.last(couple.group))[0]
-    await sim.feed(sim.fake.start(couple.alex, link.split("start=", 1)[1]))
+    link = sim.tg.url_buttons(sim.tg.last(couple.group))[0]
+    await sim.feed(sim.tg.start(couple.alex, link.split("start=", 1)[1]))
     for day in range(7):
-        mark = len(sim.fake.sent)
+        mark = len(sim.api.sent)
         await sim.tick(at(day, 20))
         (question,) = [s for s in sim.new_messages(mark) if "Tonight's question" in s.text]
         sim.clock.now = at(day, 20, 1)
         await sim.feed(
-            sim.fake.send(couple.alex, couple.group, f"Day {day}", reply_to=question.message_id)
+            sim.tg.send(couple.alex, couple.group, f"Day {day}", reply_to=question.message_id)
         )
-    before = len(sim.fake.sent)
+    before = len(sim.api.sent)
     await sim.tick(at(7, 20))
     got = stuck_received(sim, content, before)
     assert [s.chat_id for s in got] == [couple.alex.id], "Sam has no private chat: nothing"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import schedule
+from bot.core import schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

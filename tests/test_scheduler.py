@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.content import Content
-from bot.models import Delivery, Prompt
-from bot.simulation import Couple, Simulation
+from bot.core.content import Content
+from bot.core.models import Delivery, Prompt
+from bot.simulation.world import Couple, Simulation
 
 
 def utc(*args: int) -> datetime:
@@ -17,13 +17,13 @@ def utc(*args: int) -> datetime:
 
 
 def questions(sim: Simulation, couple: Couple) -> list[str]:
-    return [s.text for s in sim.fake.inbox(couple.group) if "Tonight's question" in s.text]
+    return [s.text for s in sim.tg.inbox(couple.group) if "Tonight's question" in s.text]
 
 
 async def setup(sim: Simulation, tz: str, at: str = "20:00") -> Couple:
     couple = await sim.onboard()
-    await sim.feed(sim.fake.command(couple.alex, couple.group, f"/timezone {tz}"))
-    await sim.feed(sim.fake.command(couple.alex, couple.group, f"/time question {at}"))
+    await sim.feed(sim.tg.command(couple.alex, couple.group, f"/timezone {tz}"))
+    await sim.feed(sim.tg.command(couple.alex, couple.group, f"/time question {at}"))
     return couple
 
 
@@ -132,17 +132,17 @@ async def test_restart_mid_day_does_not_resend(database_url: str, content: Conte
         couple = await first.onboard()
         await first.tick(utc(2025, 6, 2, 9, 0))  # gestures
         await first.tick(utc(2025, 6, 2, 20, 0))  # question
-        sent_before = len(first.fake.inbox(couple.group))
-        users = first.fake.users
-        chats = first.fake.chats
-        messages = first.fake.messages
+        sent_before = len(first.tg.inbox(couple.group))
+        users = first.api.users
+        chats = first.api.chats
+        messages = first.api.messages
     # A new process on the same database, the same day, later in the evening.
     async with Simulation(database_url, utc(2025, 6, 2, 21), content=content) as second:
-        second.fake.users, second.fake.chats, second.fake.messages = users, chats, messages
+        second.api.users, second.api.chats, second.api.messages = users, chats, messages
         await second.tick(utc(2025, 6, 2, 21))
         await second.tick(utc(2025, 6, 2, 23, 59))
-        assert second.fake.inbox(couple.group) == []
-        assert second.fake.inbox(couple.alex) == []
+        assert second.tg.inbox(couple.group) == []
+        assert second.tg.inbox(couple.alex) == []
         await second.tick(utc(2025, 6, 3, 20))
         assert len(questions(second, couple)) == 1
     assert sent_before >= 1
@@ -187,7 +187,7 @@ async def test_question_never_repeats_for_a_month(sim: Simulation) -> None:
 
 
 async def test_one_broken_couple_does_not_stall_the_others(sim: Simulation) -> None:
-    from bot.models import Couple as CoupleRow
+    from bot.core.models import Couple as CoupleRow
 
     broken = await sim.onboard("X", "Y")
     fine = await sim.onboard()

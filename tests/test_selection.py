@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bot.content import (
+from bot.core.content import (
     Content,
     Question,
     depth_for_day,

@@ -7,23 +7,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.simulation import Couple as SimCouple
-from bot.simulation import Simulation
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Couple as SimCouple
+from bot.simulation.world import Simulation
 from tests.helpers import couple_in, settings_state
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
 
 
 def questions(sim: Simulation, chat: FakeChat) -> list[Sent]:
-    return [s for s in sim.fake.inbox(chat) if "Tonight's question" in s.text]
+    return [s for s in sim.tg.inbox(chat) if "Tonight's question" in s.text]
 
 
 async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> str:
     """Send a command and return the bot's one reply in that chat."""
-    before = len(sim.fake.inbox(chat))
-    await sim.feed(sim.fake.command(user, chat, text))
-    replies = sim.fake.inbox(chat)[before:]
+    before = len(sim.tg.inbox(chat))
+    await sim.feed(sim.tg.command(user, chat, text))
+    replies = sim.tg.inbox(chat)[before:]
     assert len(replies) == 1, [r.text for r in replies]
     return replies[0].text
 
@@ -171,7 +171,7 @@ async def test_pause_for_days_then_questions_resume_by_themselves(sim: Simulatio
     assert "3 days" in text
     couple = await couple_in(sim, c.group)
     assert couple.paused and couple.paused_until == MONDAY.replace(hour=6) + timedelta(days=3)
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     await tick_days(sim, range(3))  # Monday, Tuesday, Wednesday
     assert sim.new_messages(seen) == []
     await sim.tick(MONDAY + timedelta(days=3, hours=20))  # Thursday evening
@@ -184,7 +184,7 @@ async def test_pause_without_days_lasts_until_resume(sim: Simulation) -> None:
     assert "/resume" in await say(sim, c.alex, c.group, "/pause")
     couple = await couple_in(sim, c.group)
     assert couple.paused and couple.paused_until is None
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     await tick_days(sim, range(5))
     assert sim.new_messages(seen) == []
     sim.clock.now = MONDAY + timedelta(days=5, hours=10)  # Saturday morning
@@ -214,8 +214,8 @@ async def test_resume_when_not_paused_says_so(sim: Simulation) -> None:
 
 
 async def show_settings(sim: Simulation, c: SimCouple) -> Sent:
-    await sim.feed(sim.fake.command(c.alex, c.group, "/settings"))
-    return sim.fake.last(c.group)
+    await sim.feed(sim.tg.command(c.alex, c.group, "/settings"))
+    return sim.tg.last(c.group)
 
 
 async def test_settings_shows_times_with_buttons(sim: Simulation) -> None:
@@ -224,8 +224,8 @@ async def test_settings_shows_times_with_buttons(sim: Simulation) -> None:
     assert "Settings" in panel.text
     assert "20:00" in panel.text and "09:00" in panel.text and "UTC" in panel.text
     couple = await couple_in(sim, c.group)
-    assert sim.fake.button_data(panel, f"s:{couple.id}:q+30")
-    assert sim.fake.button_data(panel, f"s:{couple.id}:pause7")
+    assert sim.tg.button_data(panel, f"s:{couple.id}:q+30")
+    assert sim.tg.button_data(panel, f"s:{couple.id}:pause7")
     assert len([b for row in panel.buttons for b in row]) >= 8
 
 
@@ -233,12 +233,12 @@ async def test_settings_button_moves_the_question(sim: Simulation) -> None:
     c = await sim.onboard()
     panel = await show_settings(sim, c)
     couple = await couple_in(sim, c.group)
-    await sim.feed(sim.fake.press(c.sam, panel, f"s:{couple.id}:q+30"))
-    assert sim.fake.alerts[-1].get("show_alert") is not True
+    await sim.feed(sim.tg.press(c.sam, panel, f"s:{couple.id}:q+30"))
+    assert sim.api.alerts[-1].get("show_alert") is not True
     couple = await couple_in(sim, c.group)
     assert couple.question_time == "20:30"
     assert couple.next_question_at == MONDAY.replace(hour=20, minute=30)
-    edited = sim.fake.last(c.group)
+    edited = sim.tg.last(c.group)
     assert edited.message_id == panel.message_id
     assert "20:30" in edited.text
 
@@ -251,25 +251,25 @@ async def test_settings_button_of_another_couple_is_refused(sim: Simulation) -> 
     before = settings_state(await couple_in(sim, theirs.group))
     # A stale or forged button under our panel that carries the other couple's id.
     forged = dataclasses.replace(panel, buttons=[[{"callback_data": f"s:{their_id}:q+30"}]])
-    await sim.feed(sim.fake.press(ours.alex, forged, f"s:{their_id}:q+30"))
-    alert = sim.fake.alerts[-1]
+    await sim.feed(sim.tg.press(ours.alex, forged, f"s:{their_id}:q+30"))
+    alert = sim.api.alerts[-1]
     assert alert.get("show_alert") is True
     assert "another couple" in str(alert.get("text"))
     assert settings_state(await couple_in(sim, theirs.group)) == before
-    assert sim.fake.last(ours.group).text == panel.text
+    assert sim.tg.last(ours.group).text == panel.text
 
 
 async def test_settings_button_pressed_by_a_non_partner_is_refused(sim: Simulation) -> None:
     c = await sim.onboard()
-    kim = sim.fake.user("Kim")
-    sim.fake.join_group(c.group, kim)
+    kim = sim.tg.user("Kim")
+    sim.tg.join_group(c.group, kim)
     panel = await show_settings(sim, c)
     couple = await couple_in(sim, c.group)
     before = settings_state(couple)
-    await sim.feed(sim.fake.press(kim, panel, f"s:{couple.id}:pause7"))
-    assert sim.fake.alerts[-1].get("show_alert") is True
+    await sim.feed(sim.tg.press(kim, panel, f"s:{couple.id}:pause7"))
+    assert sim.api.alerts[-1].get("show_alert") is True
     assert settings_state(await couple_in(sim, c.group)) == before
-    assert sim.fake.last(c.group).text == panel.text
+    assert sim.tg.last(c.group).text == panel.text
 
 
 @pytest.mark.parametrize(
@@ -277,8 +277,8 @@ async def test_settings_button_pressed_by_a_non_partner_is_refused(sim: Simulati
 )
 async def test_a_third_person_cant_change_settings(sim: Simulation, command: str) -> None:
     c = await sim.onboard()
-    kim = sim.fake.user("Kim")
-    sim.fake.join_group(c.group, kim)
+    kim = sim.tg.user("Kim")
+    sim.tg.join_group(c.group, kim)
     before = settings_state(await couple_in(sim, c.group))
     text = await say(sim, kim, c.group, command)
     assert "Only the two partners" in text

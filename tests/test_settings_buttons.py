@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.models import Couple, Partner
-from bot.simulation import Couple as SimCouple
-from bot.simulation import Simulation
+from bot.core.models import Couple, Partner
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Couple as SimCouple
+from bot.simulation.world import Simulation
 from tests.helpers import couple_in, settings_state
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
@@ -39,9 +39,9 @@ def is_alert(answer: dict[str, object]) -> bool:
 
 async def panel_of(sim: Simulation, c: SimCouple) -> tuple[Sent, int]:
     """Alex sends /settings in the group: the panel and the couple id."""
-    before = len(sim.fake.inbox(c.group))
-    await sim.feed(sim.fake.command(c.alex, c.group, "/settings"))
-    (panel,) = sim.fake.inbox(c.group)[before:]
+    before = len(sim.tg.inbox(c.group))
+    await sim.feed(sim.tg.command(c.alex, c.group, "/settings"))
+    (panel,) = sim.tg.inbox(c.group)[before:]
     assert "Settings" in panel.text
     return panel, (await couple_in(sim, c.group)).id
 
@@ -53,21 +53,21 @@ async def tap(
     callback answer."""
     if forged:
         panel = dataclasses.replace(panel, buttons=[[{"callback_data": data}]])
-    answered = len(sim.fake.alerts)
-    await sim.feed(sim.fake.press(user, panel, data))
-    assert len(sim.fake.alerts) == answered + 1
-    return sim.fake.alerts[-1]
+    answered = len(sim.api.alerts)
+    await sim.feed(sim.tg.press(user, panel, data))
+    assert len(sim.api.alerts) == answered + 1
+    return sim.api.alerts[-1]
 
 
 async def saved(sim: Simulation, user: FakeUser, panel: Sent, action: str, cid: int) -> None:
     """Press s:<cid>:<action>: it must be accepted, and the panel re-drawn in place."""
     answer = await tap(sim, user, panel, f"s:{cid}:{action}")
     assert not is_alert(answer), answer
-    assert sim.fake.last(panel_chat(sim, panel)).message_id == panel.message_id
+    assert sim.tg.last(panel_chat(sim, panel)).message_id == panel.message_id
 
 
 def panel_chat(sim: Simulation, panel: Sent) -> FakeChat | FakeUser:
-    return sim.fake.chats.get(panel.chat_id) or sim.fake.users[panel.chat_id]
+    return sim.api.chats.get(panel.chat_id) or sim.api.users[panel.chat_id]
 
 
 # --- times ---------------------------------------------------------------------------------
@@ -110,18 +110,18 @@ async def test_moved_times_are_when_things_arrive(sim: Simulation) -> None:
     await saved(sim, c.sam, panel, "q-30", cid)
     await saved(sim, c.alex, panel, "g+30", cid)
     await sim.tick(MONDAY.replace(hour=9))
-    assert not [s for s in sim.fake.inbox(c.alex) if "small idea" in s.text]
+    assert not [s for s in sim.tg.inbox(c.alex) if "small idea" in s.text]
     await sim.tick(MONDAY.replace(hour=9, minute=30))
-    assert [s for s in sim.fake.inbox(c.alex) if "small idea" in s.text]
+    assert [s for s in sim.tg.inbox(c.alex) if "small idea" in s.text]
     await sim.tick(MONDAY.replace(hour=18, minute=59))
-    assert not [s for s in sim.fake.inbox(c.group) if "Tonight's question" in s.text]
+    assert not [s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]
     await sim.tick(MONDAY.replace(hour=19))
-    assert [s for s in sim.fake.inbox(c.group) if "Tonight's question" in s.text]
+    assert [s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]
 
 
 async def test_time_buttons_wrap_around_midnight(sim: Simulation) -> None:
     c = await sim.onboard()
-    await sim.feed(sim.fake.command(c.alex, c.group, "/time question 23:30"))
+    await sim.feed(sim.tg.command(c.alex, c.group, "/time question 23:30"))
     panel, cid = await panel_of(sim, c)
     await saved(sim, c.alex, panel, "q+30", cid)
     couple = await couple_in(sim, c.group)
@@ -172,14 +172,14 @@ async def test_weekly_idea_off_and_on_buttons(sim: Simulation) -> None:
     assert "Weekly idea to do together: off" in panel.text
     assert f"s:{cid}:ion" in datas(panel) and f"s:{cid}:ioff" not in datas(panel)
     await sim.tick(SATURDAY)
-    assert not [s for s in sim.fake.inbox(c.group) if "This week's idea" in s.text]
+    assert not [s for s in sim.tg.inbox(c.group) if "This week's idea" in s.text]
 
     await saved(sim, c.sam, panel, "ion", cid)
     couple = await couple_in(sim, c.group)
     assert couple.together_enabled is True
     assert couple.next_together_at == SATURDAY + timedelta(days=7)
     await sim.tick(SATURDAY + timedelta(days=7))
-    assert len([s for s in sim.fake.inbox(c.group) if "This week's idea" in s.text]) == 1
+    assert len([s for s in sim.tg.inbox(c.group) if "This week's idea" in s.text]) == 1
 
 
 # --- time zone -----------------------------------------------------------------------------
@@ -206,7 +206,7 @@ async def test_time_zone_button_lists_zones_and_picking_one_reschedules(sim: Sim
     assert "Europe/Berlin" in panel.text
     assert f"s:{cid}:q+30" in datas(panel), "back to the settings buttons"
     await sim.tick(MONDAY.replace(hour=18))
-    assert [s for s in sim.fake.inbox(c.group) if "Tonight's question" in s.text]
+    assert [s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]
 
 
 async def test_time_zone_list_back_button(sim: Simulation) -> None:
@@ -241,18 +241,18 @@ async def test_lighter_steps_down_and_stops_at_one(sim: Simulation) -> None:
 async def test_deeper_marks_the_presser_ready_and_asks_the_other(sim: Simulation) -> None:
     c = await sim.onboard()
     panel, cid = await panel_of(sim, c)
-    alex_seen, sam_seen = len(sim.fake.inbox(c.alex)), len(sim.fake.inbox(c.sam))
+    alex_seen, sam_seen = len(sim.tg.inbox(c.alex)), len(sim.tg.inbox(c.sam))
     await saved(sim, c.alex, panel, "lv+1", cid)
     assert (await couple_in(sim, c.group)).depth == 1
     assert await ready_depths(sim, c.group) == [2, 0]
-    assert sim.fake.inbox(c.alex)[alex_seen:] == [], "the presser isn't asked"
-    (ask,) = sim.fake.inbox(c.sam)[sam_seen:]
+    assert sim.tg.inbox(c.alex)[alex_seen:] == [], "the presser isn't asked"
+    (ask,) = sim.tg.inbox(c.sam)[sam_seen:]
     assert f"d:{cid}:2" in datas(ask) and f"d:{cid}:0" in datas(ask)
 
     answer = await tap(sim, c.sam, ask, f"d:{cid}:2")
     assert not is_alert(answer)
     assert (await couple_in(sim, c.group)).depth == 2
-    assert any("both ready" in s.text for s in sim.fake.inbox(c.group))
+    assert any("both ready" in s.text for s in sim.tg.inbox(c.group))
 
 
 # --- pause and resume ----------------------------------------------------------------------
@@ -266,7 +266,7 @@ async def test_pause_seven_days_and_resume_buttons(sim: Simulation) -> None:
     assert couple.paused and couple.paused_until == NOW + timedelta(days=7)
     assert "Paused" in panel.text
     assert f"s:{cid}:resume" in datas(panel) and f"s:{cid}:pause7" not in datas(panel)
-    seen = len(sim.fake.sent)
+    seen = len(sim.api.sent)
     await sim.tick(MONDAY.replace(hour=9))
     await sim.tick(MONDAY.replace(hour=20))
     assert sim.new_messages(seen) == []
@@ -277,15 +277,15 @@ async def test_pause_seven_days_and_resume_buttons(sim: Simulation) -> None:
     assert couple.paused is False and couple.paused_until is None
     assert f"s:{cid}:pause7" in datas(panel)
     await sim.tick(MONDAY.replace(hour=20) + timedelta(days=1))
-    assert [s for s in sim.fake.inbox(c.group) if "Tonight's question" in s.text]
+    assert [s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]
 
 
 async def test_settings_buttons_work_in_the_private_chat(sim: Simulation) -> None:
     c = await sim.onboard()
     cid = (await couple_in(sim, c.group)).id
-    before = len(sim.fake.inbox(c.sam))
-    await sim.feed(sim.fake.command(c.sam, c.sam, "/settings"))
-    (panel,) = sim.fake.inbox(c.sam)[before:]
+    before = len(sim.tg.inbox(c.sam))
+    await sim.feed(sim.tg.command(c.sam, c.sam, "/settings"))
+    (panel,) = sim.tg.inbox(c.sam)[before:]
     await saved(sim, c.sam, panel, "g-30", cid)
     assert (await couple_in(sim, c.group)).gesture_time == "08:30"
 
@@ -300,27 +300,27 @@ async def test_another_couples_id_is_refused(sim: Simulation, action: str) -> No
     panel, _cid = await panel_of(sim, ours)
     their_id = (await couple_in(sim, theirs.group)).id
     before = settings_state(await couple_in(sim, theirs.group))
-    text, seen = panel.text, len(sim.fake.sent)
+    text, seen = panel.text, len(sim.api.sent)
     answer = await tap(sim, ours.alex, panel, f"s:{their_id}:{action}", forged=True)
     assert is_alert(answer) and "another couple" in str(answer.get("text"))
     assert settings_state(await couple_in(sim, theirs.group)) == before
     assert await ready_depths(sim, theirs.group) == [0, 0]
-    assert panel.text == text and len(sim.fake.sent) == seen
+    assert panel.text == text and len(sim.api.sent) == seen
 
 
 @pytest.mark.parametrize("action", ["q+30", "d+1", "i+1", "ioff", "tz", "lv+1", "pause7"])
 async def test_a_non_partner_is_refused(sim: Simulation, action: str) -> None:
     c = await sim.onboard()
-    kim = sim.fake.user("Kim")
-    sim.fake.join_group(c.group, kim)
+    kim = sim.tg.user("Kim")
+    sim.tg.join_group(c.group, kim)
     panel, cid = await panel_of(sim, c)
     before = settings_state(await couple_in(sim, c.group))
-    buttons, seen = datas(panel), len(sim.fake.sent)
+    buttons, seen = datas(panel), len(sim.api.sent)
     answer = await tap(sim, kim, panel, f"s:{cid}:{action}")
     assert is_alert(answer) and "Only the two partners" in str(answer.get("text"))
     assert settings_state(await couple_in(sim, c.group)) == before
     assert await ready_depths(sim, c.group) == [0, 0]
-    assert datas(panel) == buttons and len(sim.fake.sent) == seen
+    assert datas(panel) == buttons and len(sim.api.sent) == seen
 
 
 @pytest.mark.parametrize(
@@ -341,8 +341,8 @@ async def test_malformed_callback_data_is_no_longer_valid(sim: Simulation, data:
     c = await sim.onboard()
     panel, cid = await panel_of(sim, c)
     before = settings_state(await couple_in(sim, c.group))
-    text, seen = panel.text, len(sim.fake.sent)
+    text, seen = panel.text, len(sim.api.sent)
     answer = await tap(sim, c.alex, panel, data.format(cid=cid), forged=True)
     assert is_alert(answer) and INVALID in str(answer.get("text"))
     assert settings_state(await couple_in(sim, c.group)) == before
-    assert panel.text == text and len(sim.fake.sent) == seen
+    assert panel.text == text and len(sim.api.sent) == seen

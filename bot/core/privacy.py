@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import Content
-from bot.couples import other_partner, pair_since
-from bot.models import (
+from bot.core.content import Content
+from bot.core.couples import other_partner, pair_since
+from bot.core.models import (
     Answer,
     Couple,
     CoupleActivity,

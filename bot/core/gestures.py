@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import schedule
-from bot.content import Content, pick_gesture
-from bot.couples import other_partner, partner_in
+from bot.core import schedule
+from bot.core.content import Content, pick_gesture
+from bot.core.couples import other_partner, partner_in
+from bot.core.models import Couple, GestureAssignment, Partner
+from bot.core.outbox import Button, Outgoing, button
 from bot.i18n import _
-from bot.models import Couple, GestureAssignment, Partner
-from bot.outbox import Button, Outgoing, button
 
 NOTICE_DELAY = timedelta(hours=2)
 NOTICE_LATEST = time(21, 30)  # ask before the evening is over

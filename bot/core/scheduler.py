@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot import couples as couples_domain
-from bot import gestures, jar, privacy, recap, schedule, together
-from bot.content import Content, pick_question
+from bot.core import couples as couples_domain
+from bot.core import gestures, jar, privacy, recap, schedule, together
+from bot.core.content import Content, pick_question
+from bot.core.models import Couple, Delivery, Prompt
+from bot.core.outbox import Outgoing, button, enqueue
 from bot.i18n import _
-from bot.models import Couple, Delivery, Prompt
-from bot.outbox import Outgoing, button, enqueue
 
 log = logging.getLogger(__name__)
 BATCH = 200

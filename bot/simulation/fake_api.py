@@ -1,4 +1,4 @@
-"""A fake Bot API behind PTB's BaseRequest: answers like Telegram and lets code act as users.
+"""A fake Bot API server behind PTB's BaseRequest: it answers every call like Telegram.
 
 Used by the demo and the end-to-end tests, so what the demo shows is what the tests test.
 """
@@ -8,77 +8,17 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.simulation.fake_html import error_body, html_to_plain
+
 BOT_ID = 777000111
 BOT_USERNAME = "hearth_bot"
 FAKE_TOKEN = f"{BOT_ID}:FAKE-token-for-the-simulated-telegram-0000"
-ALLOWED_TAGS = {
-    "b",
-    "strong",
-    "i",
-    "em",
-    "u",
-    "ins",
-    "s",
-    "strike",
-    "del",
-    "code",
-    "pre",
-    "a",
-    "tg-spoiler",
-    "blockquote",
-    "span",
-}
 JSONDict = dict[str, Any]
-
-
-class _EntityCheck(HTMLParser):
-    """Rejects what Telegram's HTML parse mode rejects: unknown or unbalanced tags."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.stack: list[str] = []
-        self.error = ""
-        self.plain: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            self.error = f'Unsupported start tag "{tag}"'
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack.pop() != tag:
-            self.error = f'Unexpected end tag "{tag}"'
-
-    def handle_data(self, data: str) -> None:
-        if "<" in data or ">" in data:
-            self.error = self.error or "Unsupported start tag"
-        self.plain.append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        known = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-        if name not in known:
-            self.error = self.error or f'Unsupported HTML entity "&{name};"'
-        self.plain.append(known.get(name, ""))
-
-    def handle_charref(self, name: str) -> None:
-        code = int(name[1:], 16) if name.lower().startswith("x") else int(name)
-        self.plain.append(chr(code))
-
-
-def html_to_plain(text: str) -> tuple[str, str]:
-    """The visible text of an HTML message and a parse error ('' when fine)."""
-    checker = _EntityCheck()
-    checker.feed(text)
-    checker.close()
-    if checker.stack and not checker.error:
-        checker.error = f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
-    return "".join(checker.plain), checker.error
 
 
 @dataclass
@@ -140,8 +80,11 @@ class Sent:
     reply_to: int | None = None
 
 
-class FakeTelegram(BaseRequest):
-    """The Bot API as a BaseRequest: every call is recorded and answered like Telegram."""
+class FakeBotApi(BaseRequest):
+    """The Bot API as a BaseRequest: every call is recorded and answered like Telegram.
+
+    It holds the world (users, chats, messages); `TelegramDriver` acts in it as users.
+    """
 
     def __init__(self, bot_username: str = BOT_USERNAME) -> None:
         """Start with no users or chats."""
@@ -298,10 +241,6 @@ class FakeTelegram(BaseRequest):
         status = "member" if user.id in chat.members else "left"
         return 200, {"user": user.json(), "status": status}
 
-    def leave_group(self, chat: FakeChat, user: FakeUser) -> None:
-        """`user` leaves the group."""
-        chat.members.remove(user.id)
-
     def _api_setMessageReaction(self, params: JSONDict) -> tuple[int, Any]:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         chat = self.chats.get(chat_id)
@@ -316,10 +255,7 @@ class FakeTelegram(BaseRequest):
     def _json_error(
         self, code: int, description: str, parameters: JSONDict | None = None
     ) -> tuple[int, Any]:
-        body: JSONDict = {"ok": False, "error_code": code, "description": description}
-        if parameters:
-            body["parameters"] = parameters
-        return code, body
+        return code, error_body(code, description, parameters)
 
     def _check_target(self, chat_id: int) -> tuple[int, Any] | None:
         """The 403s and 400s Telegram gives for a chat the bot can't write to."""
@@ -347,10 +283,10 @@ class FakeTelegram(BaseRequest):
             return self._json_error(403, "Forbidden: bot was kicked from the group chat")
         return None
 
-    def _chat_json(self, chat_id: int) -> JSONDict:
+    def chat_json(self, chat_id: int) -> JSONDict:
         return self.users[chat_id].chat_json() if chat_id > 0 else self.chats[chat_id].json()
 
-    def _next_message_id(self, chat_id: int) -> int:
+    def next_message_id(self, chat_id: int) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         return next(counter)
 
@@ -358,7 +294,7 @@ class FakeTelegram(BaseRequest):
         message: JSONDict = {
             "message_id": sent.message_id,
             "date": self.date,
-            "chat": self._chat_json(chat_id),
+            "chat": self.chat_json(chat_id),
             "from": self.bot,
             **body,
         }
@@ -386,7 +322,7 @@ class FakeTelegram(BaseRequest):
                 if "callback_data" in b and len(b["callback_data"].encode()) > 64:
                     return self._json_error(400, "Bad Request: BUTTON_DATA_INVALID")
         reply = (params.get("reply_parameters") or {}).get("message_id")
-        sent = Sent(chat_id, self._next_message_id(chat_id), plain, text, buttons, reply_to=reply)
+        sent = Sent(chat_id, self.next_message_id(chat_id), plain, text, buttons, reply_to=reply)
         body: JSONDict = {"text": plain}
         if buttons:
             body["reply_markup"] = {"inline_keyboard": buttons}
@@ -405,7 +341,7 @@ class FakeTelegram(BaseRequest):
         label = f"[{kind}] {shown}".strip() if kind != "text" else shown
         markup = params.get("reply_markup") or {}
         buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-        sent = Sent(chat_id, self._next_message_id(chat_id), label, label, buttons, kind=kind)
+        sent = Sent(chat_id, self.next_message_id(chat_id), label, label, buttons, kind=kind)
         body = {
             k: v
             for k, v in source.items()
@@ -424,7 +360,7 @@ class FakeTelegram(BaseRequest):
         filename, data = next(iter(self._files.values()))
         self.documents.append((chat_id, filename, data))
         caption = str(params.get("caption", ""))
-        sent = Sent(chat_id, self._next_message_id(chat_id), caption, caption, [], kind="document")
+        sent = Sent(chat_id, self.next_message_id(chat_id), caption, caption, [], kind="document")
         body = {
             "document": {"file_id": "doc", "file_unique_id": "doc", "file_name": filename},
             "caption": caption,
@@ -466,209 +402,3 @@ class FakeTelegram(BaseRequest):
             if (sent.chat_id, sent.message_id) == key:
                 sent.buttons = buttons
         return 200, message
-
-    # --- acting as users -------------------------------------------------------------------
-
-    def user(self, first_name: str) -> FakeUser:
-        """A new Telegram user."""
-        user = FakeUser(next(self._user_ids), first_name)
-        self.users[user.id] = user
-        return user
-
-    def group(self, title: str, members: list[FakeUser]) -> FakeChat:
-        """A new group with these members (the bot is added separately)."""
-        chat = FakeChat(
-            -(4_000_000_000 + next(self._chat_ids)), title, members=[m.id for m in members]
-        )
-        self.chats[chat.id] = chat
-        return chat
-
-    def _update(self, **body: Any) -> JSONDict:
-        update = {"update_id": next(self._update_ids), **body}
-        self.pending_updates.append(update)
-        self.date += 1
-        return update
-
-    def _member_update(self, chat: FakeChat, by: FakeUser, old: str, new: str) -> JSONDict:
-        return self._update(
-            my_chat_member={
-                "chat": chat.json(),
-                "from": by.json(),
-                "date": self.date,
-                "old_chat_member": {"user": self.bot, "status": old},
-                "new_chat_member": {"user": self.bot, "status": new},
-            }
-        )
-
-    def add_bot(self, chat: FakeChat, by: FakeUser) -> JSONDict:
-        """`by` adds the bot to the group."""
-        chat.bot_member = True
-        return self._member_update(chat, by, "left", "member")
-
-    def remove_bot(self, chat: FakeChat, by: FakeUser) -> JSONDict:
-        """`by` removes the bot from the group."""
-        chat.bot_member = False
-        return self._member_update(chat, by, "member", "left")
-
-    def join_group(self, chat: FakeChat, user: FakeUser) -> None:
-        """A third person joins the group."""
-        chat.members.append(user.id)
-
-    def _message(self, user: FakeUser, chat_id: int, extra: JSONDict) -> JSONDict:
-        message_id = self._next_message_id(chat_id)
-        message: JSONDict = {
-            "message_id": message_id,
-            "date": self.date,
-            "chat": self._chat_json(chat_id),
-            "from": user.json(),
-            **extra,
-        }
-        self.messages[(chat_id, message_id)] = message
-        return message
-
-    def send(
-        self,
-        user: FakeUser,
-        chat: FakeChat | FakeUser,
-        text: str = "",
-        reply_to: int | None = None,
-        media: str | None = None,
-        caption: str | None = None,
-    ) -> JSONDict | None:
-        """`user` sends a message; None when privacy mode would hide it from the bot."""
-        chat_id = chat.id
-        extra: JSONDict = {}
-        if text:
-            extra["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        if media:
-            extra.update(self._media(media))
-            if caption:
-                extra["caption"] = caption
-        if reply_to is not None:
-            replied = self.messages.get((chat_id, reply_to))
-            if replied is not None:
-                extra["reply_to_message"] = replied
-        if isinstance(chat, FakeUser):
-            user.started = user.started or text.startswith("/start")
-        else:
-            to_bot = replied_from_bot = False
-            if reply_to is not None and "reply_to_message" in extra:
-                replied_from_bot = extra["reply_to_message"].get("from", {}).get("id") == BOT_ID
-            to_bot = text.startswith("/") or replied_from_bot
-            if not to_bot:
-                self._message(user, chat_id, extra)
-                return None  # privacy mode: the bot never sees it
-        message = self._message(user, chat_id, extra)
-        return self._update(message=message)
-
-    @staticmethod
-    def _media(kind: str) -> JSONDict:
-        file = {"file_id": f"{kind}-file", "file_unique_id": f"{kind}-unique"}
-        if kind == "voice":
-            return {"voice": {**file, "duration": 12}}
-        if kind == "video_note":
-            return {"video_note": {**file, "length": 240, "duration": 9}}
-        if kind == "video":
-            return {"video": {**file, "width": 640, "height": 480, "duration": 7}}
-        if kind == "photo":
-            return {"photo": [{**file, "width": 800, "height": 600}]}
-        if kind == "sticker":
-            return {
-                "sticker": {
-                    **file,
-                    "type": "regular",
-                    "width": 512,
-                    "height": 512,
-                    "is_animated": False,
-                    "is_video": False,
-                }
-            }
-        raise ValueError(kind)
-
-    def command(self, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> JSONDict:
-        """`user` sends a command; in groups it carries the @bot suffix, as menus send it."""
-        if isinstance(chat, FakeChat):
-            head, _sep, rest = text.partition(" ")
-            text = f"{head}@{self.bot['username']}" + (f" {rest}" if rest else "")
-        update = self.send(user, chat, text)
-        assert update is not None
-        return update
-
-    def start(self, user: FakeUser, payload: str = "") -> JSONDict:
-        """`user` opens the private chat (optionally through a deep link)."""
-        user.started = True
-        return self.command(user, user, "/start" + (f" {payload}" if payload else ""))
-
-    def press(self, user: FakeUser, sent: Sent, data: str) -> JSONDict:
-        """`user` taps the inline button with callback `data` under the bot's message."""
-        datas = [b.get("callback_data") for row in sent.buttons for b in row]
-        if data not in datas:
-            raise AssertionError(f"no button {data!r} under that message: {datas}")
-        message = self.messages[(sent.chat_id, sent.message_id)]
-        return self._update(
-            callback_query={
-                "id": str(next(self._update_ids)),
-                "from": user.json(),
-                "chat_instance": str(sent.chat_id),
-                "message": message,
-                "data": data,
-            }
-        )
-
-    def edit(
-        self, user: FakeUser, chat: FakeChat | FakeUser, message_id: int, text: str
-    ) -> JSONDict:
-        """`user` edits an earlier message of theirs."""
-        message = dict(self.messages[(chat.id, message_id)])
-        if "text" in message:
-            message["text"] = text
-        else:
-            message["caption"] = text
-        message["edit_date"] = self.date
-        self.messages[(chat.id, message_id)] = message
-        return self._update(edited_message=message)
-
-    def migrate(self, chat: FakeChat) -> tuple[FakeChat, JSONDict]:
-        """The group becomes a supergroup: a new chat id, and a service message in the old one."""
-        new = FakeChat(
-            -(1_000_000_000_000 + next(self._chat_ids)),
-            chat.title,
-            "supergroup",
-            list(chat.members),
-            chat.bot_member,
-        )
-        self.chats[new.id] = new
-        chat.migrated_to = new.id
-        message = self._message(
-            FakeUser(chat.members[0], "x"), chat.id, {"migrate_to_chat_id": new.id}
-        )
-        message["from"] = self.users[chat.members[0]].json()
-        return new, self._update(message=message)
-
-    # --- what chats show -------------------------------------------------------------------
-
-    def inbox(self, chat: FakeChat | FakeUser) -> list[Sent]:
-        """Everything the bot sent to this chat, oldest first."""
-        return [s for s in self.sent if s.chat_id == chat.id]
-
-    def last(self, chat: FakeChat | FakeUser) -> Sent:
-        """The bot's latest message in this chat."""
-        messages = self.inbox(chat)
-        if not messages:
-            raise AssertionError(f"the bot sent nothing to {chat}")
-        return messages[-1]
-
-    def button_data(self, sent: Sent, startswith: str) -> str:
-        """The callback data of the first button under `sent` that starts with `startswith`."""
-        for row in sent.buttons:
-            for b in row:
-                if str(b.get("callback_data", "")).startswith(startswith):
-                    return str(b["callback_data"])
-        raise AssertionError(f"no button starting {startswith!r}")
-
-    def url_buttons(self, sent: Sent) -> list[str]:
-        """The URLs of the link buttons under `sent`."""
-        return [str(b["url"]) for row in sent.buttons for b in row if "url" in b]

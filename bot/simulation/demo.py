@@ -10,8 +10,8 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fakebot import FakeChat, FakeUser, Sent
-from bot.simulation import Simulation
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Simulation
 
 START = datetime(2025, 6, 6, 6, 0, tzinfo=UTC)  # a Friday: jar night included
 
@@ -32,7 +32,7 @@ class Narrator:
         """How a chat is called in the transcript."""
         if chat_id in self.names:
             return self.names[chat_id]
-        user = self.sim.fake.users.get(chat_id)
+        user = self.sim.api.users.get(chat_id)
         return f"{user.first_name} (private)" if user else "group"
 
     def clock(self) -> str:
@@ -51,9 +51,9 @@ class Narrator:
 
     def show(self) -> None:
         """Print the bot's messages, edits, reactions and pop-ups since the last call."""
-        for method, params in self.sim.fake.calls[self.called :]:
+        for method, params in self.sim.api.calls[self.called :]:
             if method == "editMessageText":
-                text = self.sim.fake.messages[(params["chat_id"], params["message_id"])]["text"]
+                text = self.sim.api.messages[(params["chat_id"], params["message_id"])]["text"]
                 last_line = text.strip().splitlines()[-1]
                 print(
                     f"\n  ✏️  Hearth updates its message in {self.name(params['chat_id'])}: "
@@ -61,17 +61,17 @@ class Narrator:
                 )
             elif method == "answerCallbackQuery" and params.get("text"):
                 print(f"\n  💬 pop-up: “{params['text']}”")
-        for sent in self.sim.fake.sent[self.seen :]:
+        for sent in self.sim.api.sent[self.seen :]:
             self._print(sent)
-        for chat_id, _message_id, emoji in self.sim.fake.reactions[self.reacted :]:
+        for chat_id, _message_id, emoji in self.sim.api.reactions[self.reacted :]:
             print(f"\n  {emoji} Hearth reacts to the message in {self.name(chat_id)}")
         self.skip()
 
     def skip(self) -> None:
         """Pass over what happened since the last call without printing it."""
-        self.seen = len(self.sim.fake.sent)
-        self.reacted = len(self.sim.fake.reactions)
-        self.called = len(self.sim.fake.calls)
+        self.seen = len(self.sim.api.sent)
+        self.reacted = len(self.sim.api.reactions)
+        self.called = len(self.sim.api.calls)
 
     def _print(self, sent: Sent) -> None:
         print(f"\n  🤖 Hearth → {self.name(sent.chat_id)}:")
@@ -87,10 +87,10 @@ class Narrator:
 async def play(database_url: str) -> Simulation:
     """Run the demo day and print the transcript; returns the finished simulation."""
     async with Simulation(database_url, START) as sim:
-        fake = sim.fake
+        tg = sim.tg
         say = Narrator(sim)
-        alex, sam = fake.user("Alex"), fake.user("Sam")
-        group: FakeChat = fake.group("Alex & Sam", [alex, sam])
+        alex, sam = tg.user("Alex"), tg.user("Sam")
+        group: FakeChat = tg.group("Alex & Sam", [alex, sam])
         say.names[group.id] = "group “Alex & Sam”"
 
         async def act(who: FakeUser, what: str, update: dict[str, object] | None) -> None:
@@ -99,68 +99,68 @@ async def play(database_url: str) -> Simulation:
             say.show()
 
         say.scene("Alex and Sam add Hearth to their group")
-        await act(alex, "adds Hearth to the group", fake.add_bot(group, by=alex))
-        greeting = fake.last(group)
-        await act(alex, "taps [We're in]", fake.press(alex, greeting, "join"))
-        await act(sam, "taps [We're in]", fake.press(sam, greeting, "join"))
-        token = fake.url_buttons(fake.last(group))[0].split("start=", 1)[1]
-        await act(alex, "taps [Open my private chat] and Start", fake.start(alex, token))
-        await act(sam, "taps [Open my private chat] and Start", fake.start(sam, token))
-        await act(alex, "/timezone berlin", fake.command(alex, group, "/timezone berlin"))
+        await act(alex, "adds Hearth to the group", tg.add_bot(group, by=alex))
+        greeting = tg.last(group)
+        await act(alex, "taps [We're in]", tg.press(alex, greeting, "join"))
+        await act(sam, "taps [We're in]", tg.press(sam, greeting, "join"))
+        token = tg.url_buttons(tg.last(group))[0].split("start=", 1)[1]
+        await act(alex, "taps [Open my private chat] and Start", tg.start(alex, token))
+        await act(sam, "taps [Open my private chat] and Start", tg.start(sam, token))
+        await act(alex, "/timezone berlin", tg.command(alex, group, "/timezone berlin"))
 
         sim.clock.now = datetime(2025, 6, 6, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
         say.scene("Morning: a private gesture idea for each")
         await sim.tick()
         say.show()
-        nudge = fake.last(alex)
+        nudge = tg.last(alex)
         await act(
             alex,
             "does it, then taps [Done]",
-            fake.press(alex, nudge, fake.button_data(nudge, "g:d:")),
+            tg.press(alex, nudge, tg.button_data(nudge, "g:d:")),
         )
 
         sim.clock.now += timedelta(hours=2, minutes=1)
         say.scene("Later that day: did Sam notice?")
         await sim.tick()
         say.show()
-        ask = fake.last(sam)
-        await act(sam, "taps [I noticed]", fake.press(sam, ask, fake.button_data(ask, "g:y:")))
+        ask = tg.last(sam)
+        await act(sam, "taps [I noticed]", tg.press(sam, ask, tg.button_data(ask, "g:y:")))
 
         say.scene("Sam slips a secret question into the jar")
         await act(
             sam,
             "/jar add What tiny thing did you love about today?",
-            fake.command(sam, sam, "/jar add What tiny thing did you love about today?"),
+            tg.command(sam, sam, "/jar add What tiny thing did you love about today?"),
         )
-        await act(alex, "/jar (in private)", fake.command(alex, alex, "/jar"))
+        await act(alex, "/jar (in private)", tg.command(alex, alex, "/jar"))
 
         sim.clock.now = datetime(2025, 6, 6, 17, 0, tzinfo=UTC)  # 19:00 in Berlin: jar night
         say.scene("Jar night")
         await sim.tick()
         say.show()
-        drawn = fake.last(group)
+        drawn = tg.last(group)
         await act(
             alex,
             "replies to the jar question in the group",
-            fake.send(
+            tg.send(
                 alex, group, "Your laugh when the cat fell off the sofa.", reply_to=drawn.message_id
             ),
         )
         await act(
             sam,
             "replies too",
-            fake.send(sam, group, "Our walk home in the warm rain.", reply_to=drawn.message_id),
+            tg.send(sam, group, "Our walk home in the warm rain.", reply_to=drawn.message_id),
         )
 
         sim.clock.now = datetime(2025, 6, 6, 18, 0, tzinfo=UTC)  # 20:00 in Berlin
         say.scene("Evening: the daily question")
         await sim.tick()
         say.show()
-        question = fake.last(group)
+        question = tg.last(group)
         await act(
             alex,
             "replies to the question in the group",
-            fake.send(
+            tg.send(
                 alex,
                 group,
                 "Coffee in bed on Sundays. It tells me the week can wait.",
@@ -170,25 +170,23 @@ async def play(database_url: str) -> Simulation:
         await act(
             sam,
             "answers privately, sealed until both have answered",
-            fake.send(
-                sam, sam, "A long bath after work: it's where I finally hear my own thoughts."
-            ),
+            tg.send(sam, sam, "A long bath after work: it's where I finally hear my own thoughts."),
         )
 
         say.scene("Safe space: a warm response, one tap")
-        mirrored = next(s for s in reversed(fake.inbox(sam)) if s.buttons)
+        mirrored = next(s for s in reversed(tg.inbox(sam)) if s.buttons)
         first = mirrored.buttons[0][0]
         await act(
             sam,
             f"taps [{first['text']}] under Alex's answer",
-            fake.press(sam, mirrored, first["callback_data"]),
+            tg.press(sam, mirrored, first["callback_data"]),
         )
 
         say.scene("Something neither of them has done")
-        await act(alex, "/together", fake.command(alex, group, "/together"))
-        idea = fake.last(group)
-        await act(sam, "taps [Let's try it]", fake.press(sam, idea, fake.button_data(idea, "t:")))
-        await act(alex, "/together list", fake.command(alex, group, "/together list"))
+        await act(alex, "/together", tg.command(alex, group, "/together"))
+        idea = tg.last(group)
+        await act(sam, "taps [Let's try it]", tg.press(sam, idea, tg.button_data(idea, "t:")))
+        await act(alex, "/together list", tg.command(alex, group, "/together list"))
 
         # The weekend passes (gesture ideas, Saturday's question, the weekly idea) unprinted.
         for day, hour in ((7, 7), (7, 18), (8, 7)):

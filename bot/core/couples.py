@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from bot import schedule
-from bot.models import Couple, OutboxMessage, Partner, Prompt
+from bot.core import schedule
+from bot.core.models import Couple, OutboxMessage, Partner, Prompt
 
 MAX_PAUSE_DAYS = 90
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.content import Content
+from bot.core.content import Content
 
 if TYPE_CHECKING:
     from handlers.sender import Sender

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content import (
+from bot.core.content import (
     COSTS,
     DATA_DIR,
     ENERGIES,

@@ -16,9 +16,10 @@ from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.content import Content
-from bot.fakebot import FAKE_TOKEN, FakeChat, FakeTelegram, FakeUser, Sent
-from bot.services import Hearth
+from bot.core.content import Content
+from bot.simulation.driver import TelegramDriver
+from bot.simulation.fake_api import FAKE_TOKEN, FakeBotApi, FakeChat, FakeUser, Sent
+from handlers.context import Hearth
 
 
 class FakeClock:
@@ -43,7 +44,7 @@ class Couple:
 
 
 class Simulation:
-    """An Application against FakeTelegram; use `async with`."""
+    """An Application against FakeBotApi, with a driver (`tg`) acting as users; use `async with`."""
 
     def __init__(
         self,
@@ -53,11 +54,12 @@ class Simulation:
         bot_username: str = "hearth_bot",
     ) -> None:
         """Prepare (nothing runs until entered)."""
-        self.fake = FakeTelegram(bot_username)
+        self.api = FakeBotApi(bot_username)
+        self.tg = TelegramDriver(self.api)
         self.clock = FakeClock(start)
         self.settings = Settings(token=FAKE_TOKEN, database_url=database_url, rate_limit=False)
         self.app: Application = build_application(  # type: ignore[type-arg]
-            self.settings, request=self.fake, clock=self.clock, content=content
+            self.settings, request=self.api, clock=self.clock, content=content
         )
         self.errors: list[BaseException] = []
         self.app.add_error_handler(self._record_error)
@@ -111,19 +113,19 @@ class Simulation:
 
     async def onboard(self, alex: str = "Alex", sam: str = "Sam", private: bool = True) -> Couple:
         """Two partners make a group, add the bot, join, and (optionally) open private chats."""
-        a, s = self.fake.user(alex), self.fake.user(sam)
-        group = self.fake.group(f"{alex} & {sam}", [a, s])
-        await self.feed(self.fake.add_bot(group, by=a))
-        greeting = self.fake.last(group)
-        await self.feed(self.fake.press(a, greeting, "join"))
-        await self.feed(self.fake.press(s, greeting, "join"))
+        a, s = self.tg.user(alex), self.tg.user(sam)
+        group = self.tg.group(f"{alex} & {sam}", [a, s])
+        await self.feed(self.tg.add_bot(group, by=a))
+        greeting = self.tg.last(group)
+        await self.feed(self.tg.press(a, greeting, "join"))
+        await self.feed(self.tg.press(s, greeting, "join"))
         if private:
-            link = self.fake.url_buttons(self.fake.last(group))[0]
+            link = self.tg.url_buttons(self.tg.last(group))[0]
             token = link.split("start=", 1)[1]
             for user in (a, s):
-                await self.feed(self.fake.start(user, token))
+                await self.feed(self.tg.start(user, token))
         return Couple(a, s, group)
 
     def new_messages(self, since: int) -> list[Sent]:
         """Messages the bot sent after the first `since` ones."""
-        return self.fake.sent[since:]
+        return self.api.sent[since:]

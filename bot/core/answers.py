@@ -10,12 +10,12 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import depth, safe_space
-from bot.content import Content
-from bot.couples import other_partner, pair_since
+from bot.core import depth, safe_space
+from bot.core.content import Content
+from bot.core.couples import other_partner, pair_since
+from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
+from bot.core.outbox import Outgoing, button
 from bot.i18n import _
-from bot.models import Answer, Couple, OutboxMessage, Partner, Prompt
-from bot.outbox import Outgoing, button
 
 MAX_TEXT = 4096
 PROMPT_PURPOSES = ("question", "jar", "jar_night")

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import schedule
-from bot.answers import MEDIA_LABELS, fit
-from bot.content import Content
-from bot.couples import pair_since
+from bot.core import schedule
+from bot.core.answers import MEDIA_LABELS, fit
+from bot.core.content import Content
+from bot.core.couples import pair_since
+from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
+from bot.core.outbox import Outgoing
 from bot.i18n import _, ngettext
-from bot.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
-from bot.outbox import Outgoing
 
 WEEK = timedelta(days=7)
 STUCK_DAYS = 7

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import schedule
-from bot.content import Content, pick_jar_item
+from bot.core import schedule
+from bot.core.content import Content, pick_jar_item
+from bot.core.models import Couple, JarQuestion, Partner, Prompt
+from bot.core.outbox import Outgoing, button
 from bot.i18n import _
-from bot.models import Couple, JarQuestion, Partner, Prompt
-from bot.outbox import Outgoing, button
 
 JAR_MAX = 300
 

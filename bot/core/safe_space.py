@@ -8,11 +8,11 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import Content, Line
-from bot.couples import other_partner
+from bot.core.content import Content, Line
+from bot.core.couples import other_partner
+from bot.core.models import Answer, Couple, Partner, Prompt
+from bot.core.outbox import Button, Outgoing, button
 from bot.i18n import _
-from bot.models import Answer, Couple, Partner, Prompt
-from bot.outbox import Button, Outgoing, button
 
 CHOICES = 3  # buttons under one answer; the bank rotates so they don't always read the same
 

@@ -10,10 +10,10 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import Activity, Content
+from bot.core.content import Activity, Content
+from bot.core.models import Couple, CoupleActivity
+from bot.core.outbox import Button, Outgoing, button
 from bot.i18n import _
-from bot.models import Couple, CoupleActivity
-from bot.outbox import Button, Outgoing, button
 
 EXCLUDED = ("done_before", "wish", "done")
 

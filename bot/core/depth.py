@@ -10,10 +10,10 @@ from html import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.couples import partner_in
+from bot.core.couples import partner_in
+from bot.core.models import Couple, Partner, Prompt
+from bot.core.outbox import Outgoing, button
 from bot.i18n import _
-from bot.models import Couple, Partner, Prompt
-from bot.outbox import Outgoing, button
 
 MAX_LEVEL = 3
 WINDOW = timedelta(days=14)

@@ -1,0 +1,1 @@
+"""The Telegram-free domain: couples, answers, schedule, outbox and content. No telegram import."""

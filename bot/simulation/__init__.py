@@ -1,0 +1,1 @@
+"""The simulated Telegram: a fake Bot API server, a driver that acts as users, the demo."""
