@@ -49,6 +49,7 @@ def run() -> int:
     try:
         settings = load_settings()
         settings.require_token()
+        settings.require_key()
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
@@ -80,10 +81,14 @@ def migrate() -> int:
     """Apply database migrations and exit."""
     try:
         settings = load_settings()
+        settings.require_key()
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
     from bot import db
+    from bot.core import crypto
+
+    crypto.configure(crypto.Vault(settings.encryption_key, settings.old_encryption_keys))
 
     async def _go() -> None:
         engine = db.create_engine(settings.database_url)
@@ -102,10 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "migrate", "check-content"],
-        help="run the bot (default), play the demo, migrate the database, or check content",
+        choices=["run", "demo", "migrate", "check-content", "new-key"],
+        help="run the bot (default), play the demo, migrate the database, check content, "
+        "or print a new encryption key",
     )
     args, rest = parser.parse_known_args(argv)
+    if args.command == "new-key":
+        from bot.core.crypto import new_key
+
+        print(new_key())
+        return 0
     if args.command == "demo":
         from bot.simulation.demo import main as demo_main
 

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot import db
 from bot.config import Settings
+from bot.core import crypto
 from bot.core.content import Content, load_content
+from bot.core.limiter import Limiter, Limits
 from bot.core.scheduler import tick
 from bot.i18n import _
 from handlers import register
-from handlers.context import Clock, Hearth, utc_now
+from handlers.context import CONTEXT_TYPES, Clock, Hearth, HearthApp, HearthContext, utc_now
+from handlers.limits import TelegramLimits
+from handlers.processor import OrderedPerChat
 from handlers.sender import Sender
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+SENDER_TASK = "hearth-sender"
 
 
 def group_commands() -> list[BotCommand]:
@@ -56,25 +62,31 @@ def private_commands() -> list[BotCommand]:
     ]
 
 
-async def run_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The repeating job: deliver what is due, then send the outbox."""
-    hearth: Hearth = context.application.bot_data["hearth"]
-    now = hearth.clock()
+async def run_tick(context: HearthContext) -> None:
+    """The repeating job: hand out what is due; the sender takes it from there."""
+    hearth = context.hearth
     delivered = await tick(
         hearth.sessions,
         hearth.content,
-        now,
+        hearth.clock(),
         hearth.bot_username,
         retention_days=hearth.settings.retention_days,
     )
     if delivered:
         log.info("tick delivered %s", dict(delivered))
-    await hearth.sender.flush(now)
+        hearth.sender.wake()
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    hearth: Hearth = application.bot_data["hearth"]
+async def start_sender(context: HearthContext) -> None:
+    """Run the sender for as long as the application runs (started once the bot is up)."""
+    hearth = context.hearth
+    context.application.create_task(hearth.sender.run(), name=SENDER_TASK)
+
+
+async def _post_init(application: HearthApp) -> None:
+    hearth = application.bot_data["hearth"]
     await db.migrate(hearth.engine)
+    await hearth.sender.recover()  # a previous process died mid-send: resume at once
     hearth.bot_username = application.bot.username
     try:
         await application.bot.set_my_commands(
@@ -84,14 +96,21 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             private_commands(), scope=BotCommandScopeAllPrivateChats()
         )
     except TelegramError as error:
-        log.warning("could not register command menus: %s", error)
+        log.warning("could not register command menus: %s", type(error).__name__)
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
     job_queue.run_repeating(run_tick, interval=hearth.settings.tick_seconds, first=1, name="tick")
+    job_queue.run_once(start_sender, when=0, name="sender")
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    hearth: Hearth = application.bot_data["hearth"]
+async def _post_stop(application: HearthApp) -> None:
+    hearth = application.bot_data["hearth"]
+    hearth.sender.stop()
+    await asyncio.sleep(0)  # let the sender finish recording what is in flight
+
+
+async def _post_shutdown(application: HearthApp) -> None:
+    hearth = application.bot_data["hearth"]
     await hearth.engine.dispose()
 
 
@@ -107,29 +126,33 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
     content: Content | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> HearthApp:
     """Build the Application: handlers, services in bot_data, lifecycle hooks."""
+    crypto.configure(crypto.Vault(settings.encryption_key, settings.old_encryption_keys))
+    limits = Limits(per_second=settings.send_rate) if settings.rate_limit else Limits(0)
     builder: Any = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
+        .context_types(CONTEXT_TYPES)
+        .rate_limiter(TelegramLimits(Limiter(limits)))
+        .concurrent_updates(OrderedPerChat(settings.concurrent_updates))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if settings.rate_limit:
-        # Flood waits are not slept through here: the outbox reschedules the message.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
-    application: Application = builder.build()  # type: ignore[type-arg]
+    application: HearthApp = builder.build()
     engine = db.create_engine(settings.database_url)
+    sessions = db.session_factory(engine)
     application.bot_data["hearth"] = Hearth(
         settings=settings,
         engine=engine,
-        sessions=db.session_factory(engine),
+        sessions=sessions,
         content=content or load_content(),
-        sender=Sender(application.bot, db.session_factory(engine)),
+        sender=Sender(application.bot, sessions, clock, paid_broadcast=settings.paid_broadcast),
         clock=clock,
     )
     register(application)

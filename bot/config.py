@@ -13,6 +13,8 @@ from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+FREE_RATE = 30.0  # messages per second per bot token
+PAID_RATE = 1000.0  # with paid broadcasts (allow_paid_broadcast)
 # BotFather tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe chars.
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 
@@ -47,7 +49,26 @@ class Settings:
     tick_seconds: float = 30.0
     log_level: str = "INFO"
     retention_days: int = 30
-    rate_limit: bool = True
+    rate_limit: bool = True  # off only in the simulation and benchmarks
+    encryption_key: str = ""
+    old_encryption_keys: tuple[str, ...] = ()
+    send_rate: float = 30.0  # messages per second, all chats together
+    paid_broadcast: bool = False
+    concurrent_updates: int = 32
+
+    def require_key(self) -> None:
+        """Raise ConfigError when the encryption key is missing or malformed."""
+        from bot.core.crypto import CryptoError, Vault
+
+        if not self.encryption_key:
+            raise ConfigError(
+                "HEARTH_ENCRYPTION_KEY is not set. `sh scripts/run.sh` creates one in .env on "
+                "first run; or create one with `python -m bot new-key` and put it in .env."
+            )
+        try:
+            Vault(self.encryption_key, self.old_encryption_keys)
+        except CryptoError as error:
+            raise ConfigError(f"HEARTH_ENCRYPTION_KEY: {error}.") from None
 
     def require_token(self) -> None:
         """Raise ConfigError with instructions when the token is missing or malformed."""
@@ -104,6 +125,15 @@ def load_settings(
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
+    paid = _flag(env, "HEARTH_PAID_BROADCAST")
+    ceiling = PAID_RATE if paid else FREE_RATE
+    rate = _number(env, "HEARTH_SEND_RATE", ceiling, 1.0)
+    if rate > ceiling:
+        raise ConfigError(
+            f"HEARTH_SEND_RATE is {rate:g} messages/s, above Telegram's {ceiling:g}"
+            + ("" if paid else " (set HEARTH_PAID_BROADCAST=true for up to 1000, paid in Stars)")
+            + "."
+        )
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
         database_url=normalise_database_url(
@@ -113,4 +143,20 @@ def load_settings(
         tick_seconds=_number(env, "HEARTH_TICK_SECONDS", 30.0, 1.0),
         log_level=level,
         retention_days=int(_number(env, "HEARTH_RETENTION_DAYS", 30, 1)),
+        encryption_key=env.get("HEARTH_ENCRYPTION_KEY", "").strip(),
+        old_encryption_keys=tuple(
+            k.strip() for k in env.get("HEARTH_OLD_ENCRYPTION_KEYS", "").split(",") if k.strip()
+        ),
+        send_rate=rate,
+        paid_broadcast=paid,
+        concurrent_updates=int(_number(env, "HEARTH_CONCURRENT_UPDATES", 32, 1)),
     )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, got {raw!r}.")

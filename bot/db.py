@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -16,15 +18,31 @@ from bot.config import ROOT
 MIGRATIONS = ROOT / "migrations"
 
 
+WRITE = "hearth_write"  # execution option: this transaction will write
+
+
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys, WAL and a busy timeout for concurrent writers."""
+    """An async engine; SQLite gets foreign keys, WAL and one connection per process.
+
+    SQLite lets one writer in at a time anyway: a single pooled connection makes the
+    process's transactions wait their turn in asyncio instead of in SQLite's busy handler,
+    which sleeps in steps of milliseconds. Other processes (backups, `stats`) still read
+    alongside, because read-only transactions take no write lock.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: error messages and logs must never carry answers' text.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -35,12 +53,18 @@ def create_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the application crashing, not the machine losing
+            # power (the last commits may then be lost). The README says so.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (a reader upgrading later could fail with
+            # "database is locked"); read-only work takes none.
+            writes = connection.get_execution_options().get(WRITE, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
@@ -49,6 +73,21 @@ def create_engine(url: str) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def writing(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction that will write: committed at the end, rolled back on error."""
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={WRITE: True})
+        yield session
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for read-only work (no write lock on SQLite)."""
+    async with sessions() as session, session.begin():
+        yield session
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -60,10 +99,23 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x4E_41_52_54_48  # an arbitrary, fixed advisory lock key for migrations
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the database to `revision`."""
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    """Upgrade the database to `revision`; processes starting together take turns.
+
+    PostgreSQL: an advisory lock held until the migration commits. SQLite: the write lock.
+    The second process then finds the schema current and has nothing to do.
+    """
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(**{WRITE: True})
+        async with connection.begin():
+            if engine.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

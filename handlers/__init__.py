@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -14,65 +15,82 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import answers, gestures, jar, onboarding, practices, privacy, settings
-from handlers.common import Context
+from bot.i18n import _
+from handlers import answers, buttons, jar, onboarding, practices, privacy, settings
+from handlers.common import Context, once
+from handlers.context import HearthApp
 
 log = logging.getLogger(__name__)
 
 
+# Conditions Hearth handles and recovers from: one WARNING line, never ERROR.
+HANDLED = (NetworkError, RetryAfter, Conflict, Forbidden)
+
+
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure without message text; the update's changes were rolled back or kept."""
+    """Log a failure without message text; answer a button press so it doesn't spin.
+
+    Network trouble, flood waits, a second poller and blocked chats are handled conditions
+    (one WARNING line); anything else is a bug (ERROR, with its traceback).
+    """
     error = context.error
-    where = update.update_id if isinstance(update, Update) else "job"
-    log.error(
-        "error handling %s: %s",
-        where,
-        type(error).__name__,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
-    )
+    where = update.update_id if isinstance(update, Update) else "polling"
+    if isinstance(error, HANDLED):
+        log.warning("update %s: %s (%s)", where, type(error).__name__, "handled")
+    else:
+        log.error(
+            "error handling update %s: %s",
+            where,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+    query = update.callback_query if isinstance(update, Update) else None
+    if query is not None:
+        # Already answered, or Telegram is unreachable: nothing more to do.
+        with contextlib.suppress(TelegramError):
+            await query.answer(_("Something went wrong. Please try again."), show_alert=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add every handler to the application."""
+def register(application: HearthApp) -> None:
+    """Add every handler to the application, each once-only for redelivered updates."""
     private = filters.ChatType.PRIVATE
     # Commands act on new messages only: editing "/jar add …" must not add a second question.
     new = filters.UpdateType.MESSAGE
     groups = filters.ChatType.GROUPS
+    commands = {
+        "start": onboarding.start,
+        "help": settings.help_command,
+        "jar": jar.jar_command,
+        "timezone": settings.timezone,
+        "time": settings.time_command,
+        "jarnight": settings.jarnight,
+        "settings": settings.settings,
+        "pause": settings.pause,
+        "resume": settings.resume,
+        "depth": practices.depth_command,
+        "appreciation": practices.appreciation,
+        "together": practices.together_command,
+        "memories": practices.memories,
+        "privacy": privacy.privacy_command,
+        "export": privacy.export,
+        "forget": privacy.forget,
+    }
     application.add_handlers(
         [
-            ChatMemberHandler(onboarding.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
-            MessageHandler(filters.StatusUpdate.MIGRATE, onboarding.migrated),
-            CommandHandler("start", onboarding.start, filters=new),
-            CommandHandler("help", settings.help_command, filters=new),
-            CommandHandler("jar", jar.jar_command, filters=new),
-            CommandHandler("timezone", settings.timezone, filters=new),
-            CommandHandler("time", settings.time_command, filters=new),
-            CommandHandler("jarnight", settings.jarnight, filters=new),
-            CommandHandler("settings", settings.settings, filters=new),
-            CommandHandler("pause", settings.pause, filters=new),
-            CommandHandler("resume", settings.resume, filters=new),
-            CommandHandler("depth", practices.depth_command, filters=new),
-            CommandHandler("appreciation", practices.appreciation, filters=new),
-            CommandHandler("together", practices.together_command, filters=new),
-            CommandHandler("memories", practices.memories, filters=new),
-            CommandHandler("privacy", privacy.privacy_command, filters=new),
-            CommandHandler("export", privacy.export, filters=new),
-            CommandHandler("forget", privacy.forget, filters=new),
-            CallbackQueryHandler(onboarding.join, pattern=f"^{onboarding.JOIN}$"),
-            CallbackQueryHandler(gestures.gesture_button, pattern=r"^g:"),
-            CallbackQueryHandler(settings.settings_button, pattern=r"^s:"),
-            CallbackQueryHandler(practices.warm_button, pattern=r"^w:"),
-            CallbackQueryHandler(practices.depth_button, pattern=r"^d:"),
-            CallbackQueryHandler(practices.appreciation_button, pattern=r"^p:"),
-            CallbackQueryHandler(practices.together_button, pattern=r"^t:"),
-            CallbackQueryHandler(privacy.forget_button, pattern=r"^f:"),
-            MessageHandler(filters.UpdateType.EDITED_MESSAGE & ~filters.COMMAND, answers.edited),
+            ChatMemberHandler(once(onboarding.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, once(onboarding.migrated)),
+            *(CommandHandler(name, once(cb), filters=new) for name, cb in commands.items()),
+            CallbackQueryHandler(once(buttons.on_button)),
             MessageHandler(
-                groups & filters.REPLY & ~filters.COMMAND & filters.UpdateType.MESSAGE,
-                answers.group_reply,
+                filters.UpdateType.EDITED_MESSAGE & ~filters.COMMAND, once(answers.edited)
             ),
             MessageHandler(
-                private & ~filters.COMMAND & filters.UpdateType.MESSAGE, answers.private_message
+                groups & filters.REPLY & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                once(answers.group_reply),
+            ),
+            MessageHandler(
+                private & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                once(answers.private_message),
             ),
         ]
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from html import escape
 
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
@@ -11,6 +10,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.core import answers, couples
 from bot.core.answers import AnswerResult, IncomingAnswer, Status
 from bot.core.models import Couple, Partner, Prompt
+from bot.core.questions import names
 from bot.i18n import _
 from handlers import texts
 from handlers.common import Context, Work, reply, unit_of_work, who
@@ -98,18 +98,21 @@ async def group_reply(update: Update, context: Context) -> None:
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return
     answer = incoming(message, in_group=True)
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
         if couple is None or not couple.active:
             return
         prompt = await answers.prompt_for_reply(
-            work.session, couple, replied.message_id, replied.text or replied.caption
+            work.session,
+            couple,
+            replied.message_id,
+            replied.text or replied.caption,
+            work.service.content,
         )
         if prompt is None:
             return
         if partner is None:
-            names = " & ".join(escape(p.first_name) for p in couple.partners)
-            notice = _("This question is just for {names} 💛").format(names=names)
+            notice = _("This question is just for {names} 💛").format(names=names(couple))
             result = None
         elif answer is None:
             notice = _("I can keep text, voice, video notes, photos and videos as answers.")
@@ -126,7 +129,7 @@ async def private_message(update: Update, context: Context) -> None:
     if message is None:
         return
     answer = incoming(message, in_group=False)
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
         result = None
         if couple is None or partner is None or not couple.active:
@@ -161,9 +164,9 @@ async def edited(update: Update, context: Context) -> None:
     if message is None:
         return
     text = message.text if message.text is not None else message.caption
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         messages = await answers.edit_answer(
-            work.session, message.chat.id, message.message_id, text, work.now
+            work.session, message.chat.id, message.message_id, text, work.now, work.service.content
         )
         if messages:
             couple, _partner = await who(work, update)

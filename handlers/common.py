@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, Update
-from telegram.ext import ContextTypes
 
-from bot.core import couples
+from bot import db
+from bot.core import couples, outbox, service
 from bot.core.models import Couple, Partner
-from bot.core.outbox import Outgoing, enqueue
-from handlers.context import Hearth
+from bot.core.outbox import Outgoing
+from bot.i18n import _
+from handlers.context import Hearth, HearthContext
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = HearthContext
+Callback = Callable[[Update, HearthContext], Coroutine[Any, Any, None]]
 
 
-def hearth(context: Context) -> Hearth:
-    """The services stored in bot_data at build time."""
-    service: Hearth = context.application.bot_data["hearth"]
-    return service
+class DuplicateUpdate(Exception):
+    """This update was processed before (Telegram delivered it again): do nothing."""
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Work:
     now: datetime
     service: Hearth
     queued: list[tuple[int | None, list[Outgoing]]] = field(default_factory=list)
-    released: list[int] = field(default_factory=list)  # held outbox rows to send now
+    released: list[int] = field(default_factory=list)  # held outbox rows back in line
 
     def send(self, couple_id: int | None, messages: list[Outgoing]) -> None:
         """Queue messages that must arrive; stored with this update's changes."""
@@ -42,23 +44,32 @@ class Work:
 
 
 @asynccontextmanager
-async def unit_of_work(context: Context) -> AsyncIterator[Work]:
-    """Open a session, commit the update's changes with its outbox, then send."""
-    service = hearth(context)
-    now = service.clock()
-    async with service.sessions() as session, session.begin():
-        work = Work(session, now, service)
+async def unit_of_work(update: Update, context: HearthContext) -> AsyncIterator[Work]:
+    """One transaction per update: its changes, its queued messages and the record that it
+    was processed commit together; then the sender is woken to send what was queued."""
+    hearth = context.hearth
+    now = hearth.clock()
+    async with db.writing(hearth.sessions) as session:
+        if not await service.first_time(session, update.update_id, now):
+            raise DuplicateUpdate(update.update_id)
+        work = Work(session, now, hearth)
         yield work
-        rows = [
-            row
-            for couple_id, messages in work.queued
-            for row in enqueue(session, couple_id, messages, now)
-        ]
-        await session.flush()
-    ids = [row.id for row in rows] + work.released
-    if ids:
-        # Only this update's messages: a backlog is the tick's job, not this reply's.
-        await service.sender.flush(now, ids=ids)
+        await outbox.enqueue(session, work.queued, now)
+    if work.queued or work.released:
+        hearth.sender.wake()
+
+
+def once(callback: Callback) -> Callback:
+    """Wrap a handler so that an update delivered twice has no visible effect the second time."""
+
+    @functools.wraps(callback)
+    async def handler(update: Update, context: HearthContext) -> None:
+        try:
+            await callback(update, context)
+        except DuplicateUpdate:
+            return
+
+    return handler
 
 
 def is_private(update: Update) -> bool:
@@ -88,9 +99,6 @@ async def reply(update: Update, text: str) -> None:
         await message.reply_html(text, do_quote=False)
 
 
-def callback_numbers(data: str | None) -> list[int] | None:
-    """The numbers after the prefix in callback data like "w:12:3", or None if malformed."""
-    parts = (data or "").split(":")[1:]
-    if not parts or not all(part.isdigit() for part in parts):
-        return None
-    return [int(part) for part in parts]
+def invalid_button() -> str:
+    """The one alert every button that is no longer valid gets."""
+    return _("That button is no longer valid.")

@@ -1,19 +1,18 @@
-"""The services one Application shares: settings, database, content, clock and sender."""
+"""The services one Application shares, and the typed PTB context handlers receive."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.core.content import Content
-
-if TYPE_CHECKING:
-    from handlers.sender import Sender
+from handlers.sender import Sender
 
 Clock = Callable[[], datetime]
 
@@ -34,3 +33,32 @@ class Hearth:
     sender: Sender
     clock: Clock = field(default=utc_now)
     bot_username: str = "hearth_bot"
+    started_at: datetime = field(default_factory=utc_now)
+
+
+class HearthContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
+    """PTB's context with Hearth's services one attribute away."""
+
+    @property
+    def hearth(self) -> Hearth:
+        """The services stored in bot_data at build time."""
+        service = self.bot_data["hearth"]
+        if not isinstance(service, Hearth):
+            raise TypeError("bot_data['hearth'] is not set up")
+        return service
+
+
+HearthApp = Application[
+    ExtBot[int],
+    HearthContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[str, Any],
+    JobQueue[HearthContext],
+]
+CONTEXT_TYPES = ContextTypes(
+    context=HearthContext,
+    bot_data=dict[str, Any],
+    chat_data=dict[Any, Any],
+    user_data=dict[Any, Any],
+)

@@ -8,21 +8,25 @@ from telegram import Update
 
 from bot.core import jar
 from bot.core.jar import Added
+from bot.core.questions import names
 from bot.i18n import _, ngettext
 from handlers import texts
 from handlers.common import Context, is_private, reply, unit_of_work, who
 
-USAGE = _(
-    "To add a question: <code>/jar add What would you love to learn together?</code>\n"
-    "To draw one: /jar in your group."
-)
+
+def usage() -> str:
+    """How /jar is used."""
+    return _(
+        "To add a question: <code>/jar add What would you love to learn together?</code>\n"
+        "To draw one: /jar in your group."
+    )
 
 
 async def jar_command(update: Update, context: Context) -> None:
     """/jar, /jar add <question>, and anything else gets the usage."""
     args = context.args or []
     private = is_private(update)
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
         if couple is None or not couple.active or not couple.complete:
             text = (
@@ -31,9 +35,7 @@ async def jar_command(update: Update, context: Context) -> None:
                 else _("Both of you tap <b>We're in</b> first; then the jar is yours.")
             )
         elif partner is None:
-            text = _("The jar belongs to {names} 💛").format(
-                names=" & ".join(escape(p.first_name) for p in couple.partners)
-            )
+            text = _("The jar belongs to {names} 💛").format(names=names(couple))
         elif args and args[0].lower() == "add":
             question = " ".join(args[1:])
             outcome = await jar.add(work.session, couple, partner, question, private, work.now)
@@ -41,7 +43,7 @@ async def jar_command(update: Update, context: Context) -> None:
                 Added.ADDED: _("🫙 In the jar, and secret until it's drawn.")
                 if private
                 else _("🫙 In the jar!"),
-                Added.EMPTY: _("The jar needs a question.") + "\n" + USAGE,
+                Added.EMPTY: _("The jar needs a question.") + "\n" + usage(),
                 Added.TOO_LONG: _(
                     "That question is {length} characters; the jar takes up to {limit}. "
                     "Could you say it more briefly?"
@@ -50,7 +52,7 @@ async def jar_command(update: Update, context: Context) -> None:
             }[outcome]
         elif args:
             text = _("I didn't understand “{args}”.").format(args=escape(" ".join(args)[:100]))
-            text += "\n" + USAGE
+            text += "\n" + usage()
         elif private:
             counts = await jar.undrawn_counts(work.session, couple)
             lines = [
@@ -59,12 +61,12 @@ async def jar_command(update: Update, context: Context) -> None:
                 ).format(name=escape(p.first_name), count=counts.get(p.id, 0))
                 for p in couple.partners
             ]
-            text = _("🫙 In your jar right now:") + "\n" + "\n".join(lines) + "\n\n" + USAGE
+            text = _("🫙 In your jar right now:") + "\n" + "\n".join(lines) + "\n\n" + usage()
         else:
-            draw = await jar.draw(
-                work.session, couple, work.service.content, work.now, work.service.bot_username
-            )
-            work.send(couple.id, draw.messages)
+            for couple_id, messages in await jar.draw_many(
+                work.session, [couple], work.service.content, work.now, work.service.bot_username
+            ):
+                work.send(couple_id, messages)
             text = ""
     if text:
         await reply(update, text)

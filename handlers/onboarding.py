@@ -15,19 +15,21 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.core import answers, couples
+from bot.core import answers, callbacks, couples
 from bot.core.couples import Join, Link
+from bot.core.questions import question_text
 from bot.i18n import _
 from handlers import texts
 from handlers.common import Context, is_private, reply, unit_of_work, who
 
 log = logging.getLogger(__name__)
-JOIN = "join"
 
 
 def join_keyboard() -> InlineKeyboardMarkup:
     """The single "We're in" button."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_("💞 We're in"), callback_data=JOIN)]])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("💞 We're in"), callback_data=callbacks.Join().encode())]]
+    )
 
 
 def link_keyboard(username: str, token: str) -> InlineKeyboardMarkup:
@@ -56,7 +58,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
     was, now_in = _was_member(change)
     if was == now_in:
         return
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         if now_in:
             couple = await couples.bot_added(
                 work.session, change.chat.id, change.chat.title or "", work.now
@@ -83,7 +85,7 @@ async def start(update: Update, context: Context) -> None:
     if user is None:
         return
     if not is_private(update):
-        async with unit_of_work(context) as work:
+        async with unit_of_work(update, context) as work:
             couple, _partner = await who(work, update)
             if couple is None:
                 chat = update.effective_chat
@@ -98,7 +100,8 @@ async def start(update: Update, context: Context) -> None:
             await message.reply_html(text, reply_markup=markup, do_quote=False)
         return
     payload = context.args[0] if context.args else ""
-    async with unit_of_work(context) as work:
+    content = context.hearth.content
+    async with unit_of_work(update, context) as work:
         if payload:
             result = await couples.link_private(work.session, payload, user.id, work.now)
             work.released += result.released
@@ -111,13 +114,13 @@ async def start(update: Update, context: Context) -> None:
                     text = _(
                         "You've already answered <i>{question}</i> 💛 To change your answer, "
                         "edit the message you sent."
-                    ).format(question=escape(result.prompt.text))
+                    ).format(question=escape(question_text(result.prompt, content)))
                 elif result.prompt is not None:
                     text = _(
                         "🔒 Write your answer to:\n\n<b>{question}</b>\n\n"
                         "Send it here as text, voice, a video note, a photo or a video. "
                         "It stays sealed until you've both answered."
-                    ).format(question=escape(result.prompt.text))
+                    ).format(question=escape(question_text(result.prompt, content)))
                 else:
                     text = _(
                         "🔓 We're connected, {name}. Sealed answers, gesture ideas and "
@@ -145,14 +148,14 @@ async def start(update: Update, context: Context) -> None:
     await reply(update, text)
 
 
-async def join(update: Update, context: Context) -> None:
-    """The "We're in" button."""
+async def join(update: Update, context: Context, pressed: callbacks.Join) -> None:
+    """The "We're in" button (under the greeting, or under the note that a partner left)."""
     query = update.callback_query
     user = update.effective_user
     chat = update.effective_chat
     if query is None or user is None or chat is None:
         return
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         couple = await couples.couple_by_chat(work.session, chat.id)
         if couple is None:
             couple = await couples.bot_added(work.session, chat.id, chat.title or "", work.now)
@@ -176,13 +179,23 @@ async def join(update: Update, context: Context) -> None:
         return
     await query.answer(_("Welcome in 💞"))
     try:
-        await query.edit_message_text(
-            texts.greeting(complete) + "\n\n" + line,
-            parse_mode=ParseMode.HTML,
-            reply_markup=None if complete else join_keyboard(),
-        )
+        if pressed.again:
+            # The note that one partner stepped out stays as it was; who is in now follows.
+            await query.edit_message_reply_markup(reply_markup=None)
+            await context.bot.send_message(
+                chat.id,
+                line,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None if complete else join_keyboard(),
+            )
+        else:
+            await query.edit_message_text(
+                texts.greeting(complete) + "\n\n" + line,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None if complete else join_keyboard(),
+            )
     except TelegramError as error:
-        log.info("could not edit greeting: %s", error)
+        log.info("could not update the greeting: %s", type(error).__name__)
     if all_set:
         await context.bot.send_message(
             chat.id,
@@ -202,7 +215,7 @@ async def migrated(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         moved = await couples.migrate_chat(
             work.session, message.chat.id, message.migrate_to_chat_id
         )

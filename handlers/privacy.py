@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from io import BytesIO
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.core import privacy
+from bot.core import callbacks, privacy
 from bot.core.couples import couple_by_chat, partner_in
 from bot.core.outbox import Outgoing, button
+from bot.core.purposes import Purpose
 from bot.i18n import _
 from handlers import texts
-from handlers.common import Context, hearth, is_private, reply, unit_of_work, who
+from handlers.common import Context, is_private, reply, unit_of_work, who
+from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,9 @@ def privacy_text(retention_days: int) -> str:
 
 async def privacy_command(update: Update, context: Context) -> None:
     """/privacy."""
-    await reply(update, privacy_text(hearth(context).settings.retention_days))
+    async with unit_of_work(update, context):
+        days = context.hearth.settings.retention_days
+    await reply(update, privacy_text(days))
 
 
 async def export(update: Update, context: Context) -> None:
@@ -47,13 +51,14 @@ async def export(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
         data = None
         if couple is not None and partner is not None:
             data = await privacy.export(work.session, couple, partner, work.service.content)
     if data is None:
-        await reply(update, texts.not_set_up())
+        nothing = _("Nothing of yours is stored with Hearth, so there is nothing to export.")
+        await reply(update, nothing + "\n\n" + texts.not_set_up())
         return
     try:
         await context.bot.send_document(
@@ -79,28 +84,22 @@ def stepped_out(chat_id: int) -> Outgoing:
             "🕯 One of you has stepped out of Hearth, and their data is deleted. Questions "
             "and ideas pause until there are two of you again: tap <b>We're in</b> to join."
         ),
-        buttons=[[button(_("💞 We're in"), "join")]],
-        purpose="stepped_out",
+        buttons=[[button(_("💞 We're in"), callbacks.Join(again=True))]],
+        purpose=Purpose.STEPPED_OUT,
     )
 
 
-def confirm_keyboard(data: str) -> InlineKeyboardMarkup:
+def confirm_keyboard(confirm: callbacks.Forget) -> InlineKeyboardMarkup | None:
     """Confirm / cancel buttons."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(_("🗑 Yes, delete"), callback_data=data),
-                InlineKeyboardButton(_("Cancel"), callback_data="f:no"),
-            ]
-        ]
+    return keyboard(
+        [[button(_("🗑 Yes, delete"), confirm), button(_("Cancel"), callbacks.Forget("no"))]]
     )
 
 
 async def forget(update: Update, context: Context) -> None:
     """/forget: in private, your own data; in the group, the whole couple (both confirm)."""
-    async with unit_of_work(context) as work:
+    async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
-        couple_id = couple.id if couple else 0
     message = update.effective_message
     if message is None:
         return
@@ -116,7 +115,7 @@ async def forget(update: Update, context: Context) -> None:
                 "This deletes your answers, jar questions, gestures and preferences, and takes "
                 "you out of your couple. Your partner keeps their own answers. Sure?"
             ),
-            reply_markup=confirm_keyboard("f:me"),
+            reply_markup=confirm_keyboard(callbacks.Forget("me")),
         )
         return
     await message.reply_html(
@@ -124,37 +123,34 @@ async def forget(update: Update, context: Context) -> None:
             "This deletes everything Hearth keeps about the two of you, for good. Both of you need "
             "to tap <b>Yes, delete</b>."
         ),
-        reply_markup=confirm_keyboard(f"f:us:{couple_id}"),
+        reply_markup=confirm_keyboard(callbacks.Forget("us", couple.id)),
     )
 
 
-async def forget_button(update: Update, context: Context) -> None:
-    """f:me, f:us:<couple id>, f:no."""
+async def forget_button(update: Update, context: Context, pressed: callbacks.Forget) -> None:
+    """Yes, delete (me, or us with both confirming) and Cancel."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
-    if query is None or user is None or chat is None or query.data is None:
+    if query is None or user is None or chat is None:
         return
-    if query.data == "f:no":
-        async with unit_of_work(context) as work:
+    done_text, alert = "", ""
+    async with unit_of_work(update, context) as work:
+        if pressed.scope == "no":
             couple = await couple_by_chat(work.session, chat.id)
             if couple is not None:
                 privacy.cancel_forget_couple(couple)
-        await query.answer(_("Nothing was deleted."))
-        await _edit(query, _("Nothing was deleted."))
-        return
-    done_text, alert = "", ""
-    async with unit_of_work(context) as work:
-        if query.data == "f:me":
-            _couple, partner = await who(work, update)
-            if partner is None or _couple is None:
+            done_text = _("Nothing was deleted.")
+        elif pressed.scope == "me":
+            mine, partner = await who(work, update)
+            if partner is None or mine is None:
                 alert = _("There's nothing of yours to delete.")
             else:
-                await privacy.forget_partner(work.session, _couple, partner)
-                work.send(_couple.id, [stepped_out(_couple.chat_id)])
+                await privacy.forget_partner(work.session, mine, partner)
+                work.send(mine.id, [stepped_out(mine.chat_id)])
                 done_text = _("🗑 Done. Everything of yours is deleted. Take care 💛")
         else:
             couple = await couple_by_chat(work.session, chat.id)
             partner = partner_in(couple, user.id) if couple else None
-            if couple is None or partner is None or query.data != f"f:us:{couple.id}":
+            if couple is None or partner is None or pressed.couple_id != couple.id:
                 alert = _("Only the two partners of this couple can confirm.")
             elif privacy.vote_forget_couple(couple, partner):
                 await privacy.forget_couple(work.session, couple)
@@ -162,17 +158,12 @@ async def forget_button(update: Update, context: Context) -> None:
                     "🗑 Done. Everything about you two is deleted. Take care of each other 💛"
                 )
             else:
-                done_text = ""
                 alert = _("Noted. Waiting for your partner to confirm.")
     if alert:
         await query.answer(alert, show_alert=True)
         return
-    await query.answer(_("Deleted."))
-    await _edit(query, done_text)
-
-
-async def _edit(query: object, text: str) -> None:
+    await query.answer(done_text if pressed.scope == "no" else _("Deleted."))
     try:
-        await query.edit_message_text(text)  # type: ignore[attr-defined]
+        await query.edit_message_text(done_text)
     except TelegramError as error:
         log.info("could not edit the confirmation: %s", type(error).__name__)

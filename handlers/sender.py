@@ -1,50 +1,35 @@
-"""Sends the outbox through the Bot API, with retries and the fallbacks for Telegram errors."""
+"""Sends the outbox through the Bot API: continuously, in batches, each chat in order, and
+with the fallbacks for Telegram's errors. The limiter on the bot keeps it at Telegram's pace."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
-from bot.core.models import Couple, OutboxMessage, Partner, Prompt
-from bot.core.outbox import Button, Outgoing, enqueue
+from bot import db
+from bot.core import outbox
+from bot.core.outbox import Button, Claimed, Result
+from bot.core.purposes import Outcome, policy
 from bot.core.schedule import local_date
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
-STALE_CLAIM = timedelta(minutes=5)
-PROMPT_EXPIRY = timedelta(hours=12)
-DAY_BOUND = ("question", "jar_night")  # worded for tonight: expire when the local day ends
 # A group with the two partners and the bot; more members means someone else could read.
 PRIVATE_GROUP_SIZE = 3
 PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-# Prompts and nudges: after a timeout they have usually arrived, and a duplicate confuses.
-# Everything else (reveals, "your turn", passed-on words) is retried: a duplicate beats a loss.
-ASSUME_DELIVERED = (
-    "question",
-    "jar",
-    "gesture",
-    "notice_ask",
-    "depth_ask",
-    "together",
-    "recap",
-    "stuck",
-)
+NO_RETRY = 0  # rate_limit_args: the outbox reschedules a flood wait itself
 
 
 def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
@@ -64,253 +49,275 @@ def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
     )
 
 
-async def _send(bot: Bot, chat_id: int, method: str, payload: dict[str, Any]) -> int:
-    markup = keyboard(payload.get("buttons"))
-    if method == "copy":
-        copied = await bot.copy_message(
-            chat_id=chat_id,
-            from_chat_id=payload["from_chat_id"],
-            message_id=payload["message_id"],
-            reply_markup=markup,
-        )
-        return copied.message_id
-    reply = payload.get("reply_to")
-    sent = await bot.send_message(
-        chat_id=chat_id,
-        text=payload["text"],
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-        reply_parameters=None
-        if reply is None
-        else ReplyParameters(message_id=reply, allow_sending_without_reply=True),
-    )
-    return sent.message_id
+def backoff(attempts: int, now: datetime) -> datetime:
+    """When to try again after `attempts` failures (10 s doubling, at most 15 minutes)."""
+    return now + min(timedelta(seconds=10 * 2 ** min(attempts, 10)), MAX_BACKOFF)
+
+
+@dataclass
+class SenderStats:
+    """What the sender did since start (for /stats and the health check)."""
+
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    flood_waits: int = 0
 
 
 class Sender:
-    """Claims due outbox rows, sends them in order per chat, and records what happened."""
+    """Claims due outbox rows in batches, sends them, and records what happened in batches."""
 
-    def __init__(self, bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> None:
-        """Bind the sender to a bot and the session factory."""
+    def __init__(
+        self,
+        bot: ExtBot[int],
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        batch: int = 200,
+        paid_broadcast: bool = False,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        """Bind the sender to a bot, the session factory and the clock."""
         self.bot = bot
         self.sessions = sessions
+        self.clock = clock
+        self.batch = batch
+        self.paid_broadcast = paid_broadcast
+        self.poll_seconds = poll_seconds
+        self.stats = SenderStats()
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._results: list[Result] = []
+        self._inflight = 0  # claimed rows whose result is not recorded yet
 
-    async def flush(self, now: datetime, limit: int = 500, ids: list[int] | None = None) -> int:
-        """Send due messages (only `ids`, when given); returns how many went out.
+    def wake(self) -> None:
+        """New messages were queued in this process: look now instead of at the next poll."""
+        self._wake.set()
 
-        Messages of a couple whose group removed the bot wait: nothing is sent to them.
-        """
-        async with self.sessions() as session, session.begin():
-            # A claim older than STALE_CLAIM belongs to a process that died mid-send.
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.status == "sending",
-                    OutboxMessage.claimed_at < now - STALE_CLAIM,
-                )
-                .values(status="pending")
-            )
-            # A prompt that could not go out for half a day has missed its moment.
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.created_at < now - PROMPT_EXPIRY,
-                    or_(*(OutboxMessage.purpose.startswith(p) for p in ASSUME_DELIVERED)),
-                )
-                .values(status="expired")
-            )
-            query = (
-                select(OutboxMessage)
-                .outerjoin(Couple, Couple.id == OutboxMessage.couple_id)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.couple_id.is_(None), Couple.active.is_(True)),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            )
-            if ids is not None:
-                query = query.where(OutboxMessage.id.in_(ids))
-            rows = list(await session.scalars(query))
+    # --- the two ways to run: drain (tests, start-up) and run (the service) ---------------------
+
+    async def drain(self, now: datetime | None = None) -> int:
+        """Send everything due at `now`, batch after batch; returns how many went out."""
         sent = 0
-        fresh: list[int] = []  # fallbacks created during this pass
-        blocked_chats: set[int] = set()
-        for row in rows:
-            if row.chat_id in blocked_chats:
-                continue  # keep each chat's messages in order behind a deferred one
-            if not await self._claim(row.id, now):
+        while True:
+            claimed = await self._claim(now or self.clock(), self.batch)
+            if not claimed:
+                return sent
+            self._inflight += len(claimed)
+            await asyncio.gather(*(self._send_chat(rows, now) for rows in _by_chat(claimed)))
+            sent += await self._flush()
+
+    async def run(self) -> None:
+        """Send continuously until `stop`: claim while there is room, record as results come.
+
+        Rows stay claimed until their result is recorded, so a chat's next message waits for
+        the one before it; independent chats go out side by side, paced by the limiter.
+        """
+        tasks: set[asyncio.Task[None]] = set()
+        while not self._stopping.is_set():
+            room = self.batch - self._inflight
+            claimed = await self._claim(self.clock(), room) if room > 0 else []
+            self._inflight += len(claimed)
+            for rows in _by_chat(claimed):
+                tasks.add(asyncio.create_task(self._send_chat(rows)))
+            if self._results:
+                await self._flush()
+            tasks = {t for t in tasks if not t.done()}
+            if claimed and self._inflight < self.batch:
                 continue
-            outcome = await self._deliver(row, now, fresh)
-            if outcome == "sent":
-                sent += 1
-            elif outcome == "deferred":
-                blocked_chats.add(row.chat_id)
-        if fresh:
-            # Fallbacks created just now (a closed private chat) go out in the same pass.
-            sent += await self.flush(now, ids=fresh)
-        return sent
-
-    async def _claim(self, row_id: int, now: datetime) -> bool:
-        async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
-                .values(status="sending", claimed_at=now)
+            self._wake.clear()
+            waiters: set[asyncio.Future[Any]] = set(tasks)
+            waiters.add(asyncio.ensure_future(self._wake.wait()))
+            waiters.add(asyncio.ensure_future(self._stopping.wait()))
+            timeout = 0.05 if tasks else self.poll_seconds
+            _done, pending = await asyncio.wait(
+                waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            for waiter in pending - tasks:
+                waiter.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._flush()
 
-    async def _finish(self, row_id: int, **values: Any) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
-            )
+    def stop(self) -> None:
+        """Ask `run` to finish what is in flight and return."""
+        self._stopping.set()
 
-    async def _deliver(self, row: OutboxMessage, now: datetime, fresh: list[int]) -> str:
-        """Send one claimed row; returns sent, skipped, deferred, held, expired or failed."""
-        if row.purpose in DAY_BOUND and await self._day_over(row, now):
-            await self._finish(row.id, status="expired")
-            return "expired"
-        chat_id = row.chat_id
-        for _attempt in range(2):  # a second go only after following a migrated chat
-            if row.only_if_private_group:
-                try:
-                    private = await self._only_partners(row, chat_id)
-                except ChatMigrated as error:
-                    chat_id = int(error.new_chat_id)
-                    await self._follow_migration(row.chat_id, chat_id)
-                    continue
-                except Forbidden:
-                    return await self._forbidden(row, now, fresh)
-                except TelegramError as error:
-                    # Unsure who is in the group: never guess in favour of posting answers.
-                    return await self._defer(row, self._backoff(row, now), type(error).__name__)
-                if not private:
-                    await self._finish(row.id, status="skipped")
-                    return "skipped"
+    # --- claiming and recording ---------------------------------------------------------------
+
+    async def _claim(self, now: datetime, limit: int) -> list[Claimed]:
+        async with db.writing(self.sessions) as session:
+            return await outbox.claim(session, now, limit)
+
+    async def _flush(self) -> int:
+        results, self._results = self._results, []
+        if not results:
+            return 0
+        self._inflight -= len(results)
+        async with db.writing(self.sessions) as session:
+            await outbox.record(session, results, self.clock())
+        return sum(1 for r in results if r.outcome == Outcome.SENT)
+
+    async def recover(self) -> int:
+        """At start: messages a dead process had claimed go back in line at once."""
+        async with db.writing(self.sessions) as session:
+            count = await outbox.recover(session)
+        if count:
+            log.warning("resuming %s messages a previous process had claimed", count)
+        return count
+
+    # --- sending ------------------------------------------------------------------------------
+
+    async def _send_chat(self, rows: list[Claimed], now: datetime | None = None) -> None:
+        """One chat's messages, in order; after a deferral the rest wait their turn."""
+        chat = _Chat(rows[0].row.chat_id)
+        for claimed in rows:
+            if chat.blocked:
+                self._results.append(Result(claimed.row, None))
+                continue
             try:
-                message_id = await _send(self.bot, chat_id, row.method, row.payload)
+                result = await self._deliver(claimed, chat, now or self.clock())
+            except Exception:  # a bug: record it as failed, keep the rest of the batch going
+                log.exception("outbox %s (%s) failed", claimed.row.id, claimed.row.purpose)
+                result = Result(claimed.row, Outcome.FAILED)
+            self._count(result)
+            chat.blocked = result.outcome == Outcome.DEFERRED
+            self._results.append(result)
+
+    def _count(self, result: Result) -> None:
+        if result.outcome == Outcome.SENT:
+            self.stats.sent += 1
+        elif result.outcome == Outcome.DEFERRED:
+            self.stats.deferred += 1
+        elif result.outcome == Outcome.FAILED:
+            self.stats.failed += 1
+
+    async def _deliver(self, claimed: Claimed, chat: _Chat, now: datetime) -> Result:
+        row = claimed.row
+        rule = policy(row.purpose)
+        if rule.expires_after is not None and now - row.created_at > rule.expires_after:
+            return Result(row, Outcome.EXPIRED)
+        if rule.day_bound and claimed.prompt_day is not None:
+            # Tonight's question is not sent tomorrow, unless a crash interrupted it before.
+            first_try = row.claimed_at or now
+            if local_date(first_try, ZoneInfo(claimed.tz)) > claimed.prompt_day:
+                return Result(row, Outcome.EXPIRED)
+        if claimed.quotes_missing:
+            return Result(row, Outcome.DROPPED)  # the answer it shows was deleted
+        for _attempt in range(3):  # again only after following a migrated group
+            try:
+                if row.only_if_private_group:
+                    if chat.private is None:
+                        chat.private = await self._only_partners(chat.id, claimed.partners)
+                    if not chat.private:
+                        return Result(row, Outcome.SKIPPED)
+                message_id = await self._send(chat.id, claimed)
             except ChatMigrated as error:
-                chat_id = int(error.new_chat_id)
-                await self._follow_migration(row.chat_id, chat_id)
+                chat.moved_from, chat.id = chat.moved_from or chat.id, int(error.new_chat_id)
                 continue
             except RetryAfter as error:
+                self.stats.flood_waits += 1
                 wait = error.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                return await self._defer(row, now + timedelta(seconds=seconds), "flood wait")
+                return self._result(row, chat, Outcome.DEFERRED, retry_at=now + _secs(seconds))
             except TimedOut as error:
                 never_sent = isinstance(error.__cause__, httpx.PoolTimeout | httpx.ConnectTimeout)
-                if never_sent or not row.purpose.startswith(ASSUME_DELIVERED):
-                    # Better a rare duplicate than a lost answer: retry.
-                    return await self._defer(row, self._backoff(row, now), "timed out")
-                # A prompt that timed out has usually arrived; a second copy would confuse.
+                if never_sent or not rule.assume_delivered:
+                    log.warning("outbox %s (%s) timed out; retrying", row.id, row.purpose)
+                    return self._result(row, chat, Outcome.DEFERRED, backoff(row.attempts, now))
                 log.warning("outbox %s (%s) timed out; assuming delivered", row.id, row.purpose)
-                await self._finish(row.id, status="sent", attempts=row.attempts + 1)
-                return "sent"
+                return self._result(row, chat, Outcome.SENT)
             except Forbidden:
-                return await self._forbidden(row, now, fresh)
+                return self._closed(row, chat)
             except BadRequest as error:
+                if "chat not found" in error.message.lower():
+                    return self._closed(row, chat)
                 log.error("outbox %s (%s) rejected: %s", row.id, row.purpose, error.message)
-                await self._finish(row.id, status="failed", attempts=row.attempts + 1)
-                return "failed"
-            except Exception as error:  # NetworkError and anything transient: retry later
-                return await self._defer(row, self._backoff(row, now), type(error).__name__)
-            await self._finish(
-                row.id,
-                status="sent",
-                sent_message_id=message_id,
-                chat_id=chat_id,
-                attempts=row.attempts + 1,
-            )
-            return "sent"
-        return await self._defer(row, now + timedelta(seconds=10), "migration loop")
-
-    async def _day_over(self, row: OutboxMessage, now: datetime) -> bool:
-        """Tonight's question is not sent tomorrow: its local day has ended."""
-        async with self.sessions() as session:
-            prompt = None if row.prompt_id is None else await session.get(Prompt, row.prompt_id)
-            couple = None if row.couple_id is None else await session.get(Couple, row.couple_id)
-        if prompt is None or couple is None:
-            return False
-        return local_date(now, ZoneInfo(couple.tz)) > prompt.local_date
+                return self._result(row, chat, Outcome.FAILED)
+            except TelegramError as error:  # NetworkError and the like: transient
+                log.warning(
+                    "outbox %s (%s) deferred: %s", row.id, row.purpose, type(error).__name__
+                )
+                return self._result(row, chat, Outcome.DEFERRED, backoff(row.attempts, now))
+            return self._result(row, chat, Outcome.SENT, message_id=message_id)
+        return self._result(row, chat, Outcome.DEFERRED, now + timedelta(seconds=10))
 
     @staticmethod
-    def _backoff(row: OutboxMessage, now: datetime) -> datetime:
-        return now + min(timedelta(seconds=10 * 2**row.attempts), MAX_BACKOFF)
+    def _result(
+        row: Any,
+        chat: _Chat,
+        outcome: Outcome,
+        retry_at: datetime | None = None,
+        message_id: int | None = None,
+    ) -> Result:
+        return Result(row, outcome, message_id, chat.id, retry_at, chat.moved_from)
 
-    async def _only_partners(self, row: OutboxMessage, chat_id: int) -> bool:
-        """The group holds just the two partners and the bot (a count alone could be fooled)."""
-        if await self.bot.get_chat_member_count(chat_id) > PRIVATE_GROUP_SIZE:
-            return False
-        async with self.sessions() as session:
-            couple = None if row.couple_id is None else await session.get(Couple, row.couple_id)
-            users = [p.user_id for p in couple.partners] if couple else []
-        if len(users) != 2:
-            return False
-        for user_id in users:
-            member = await self.bot.get_chat_member(chat_id, user_id)
-            if member.status not in PRESENT:
-                return False
-        return True
+    def _closed(self, row: Any, chat: _Chat) -> Result:
+        """403: a private chat is closed (held, fallback to the group); a group removed us."""
+        if row.partner_id is not None:
+            log.warning("outbox %s (%s): private chat closed; held", row.id, row.purpose)
+            return self._result(row, chat, Outcome.HELD)
+        log.warning("outbox %s (%s): removed from the group; couple paused", row.id, row.purpose)
+        return self._result(row, chat, Outcome.DROPPED)
 
-    async def _defer(self, row: OutboxMessage, when: datetime, why: str) -> str:
-        log.warning("outbox %s (%s) deferred: %s", row.id, row.purpose, why)
-        await self._finish(
-            row.id, status="pending", next_attempt_at=when, attempts=row.attempts + 1
-        )
-        return "deferred"
-
-    async def _forbidden(self, row: OutboxMessage, now: datetime, fresh: list[int]) -> str:
-        """403: a private chat is closed (fallback to the group); a group means we were kicked."""
-        async with self.sessions() as session, session.begin():
-            stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
-            if row.partner_id is not None:
-                partner = await session.get(Partner, row.partner_id)
-                if partner is not None:
-                    partner.private_open = False
-                stored.status = "held"  # sent again if the partner opens the chat
-                log.info("outbox %s: private chat closed; using fallback", row.id)
-                if row.fallback is not None:
-                    await self._enqueue_fallback(session, row, now, fresh)
-                return "held"
-            couple = await session.scalar(select(Couple).where(Couple.chat_id == row.chat_id))
-            if couple is not None:
-                couple.active = False
-                couple.removed_at = now
-            stored.status = "dropped"
-            log.info("outbox %s: removed from group; couple deactivated", row.id)
-            return "dropped"
-
-    async def _enqueue_fallback(
-        self, session: AsyncSession, row: OutboxMessage, now: datetime, fresh: list[int]
-    ) -> None:
-        fallback = dict(row.fallback or {})
-        purpose = str(fallback.pop("purpose", row.purpose))
-        chat_id = int(fallback.pop("chat_id"))
-        if purpose.startswith("gesture_shared:"):
-            # Both partners' private nudges may fail: the group gets one shared challenge.
-            exists = await session.scalar(
-                select(func.count()).where(
-                    OutboxMessage.couple_id == row.couple_id, OutboxMessage.purpose == purpose
-                )
+    async def _send(self, chat_id: int, claimed: Claimed) -> int:
+        row = claimed.row
+        payload = row.payload
+        markup = keyboard(payload.get("buttons"))
+        extra: dict[str, Any] = {"allow_paid_broadcast": True} if self.paid_broadcast else {}
+        if row.method == "copy":
+            copied = await self.bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=payload["from_chat_id"],
+                message_id=payload["message_id"],
+                reply_markup=markup,
+                rate_limit_args=NO_RETRY,
+                **extra,
             )
-            if exists:
-                return
-        message = Outgoing(
-            chat_id,
-            str(fallback.get("text", "")),
-            buttons=fallback.get("buttons", []),
-            purpose=purpose,
-            prompt_id=row.prompt_id,
+            return copied.message_id
+        reply = payload.get("reply_to")
+        sent = await self.bot.send_message(
+            chat_id=chat_id,
+            text=claimed.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            reply_parameters=None
+            if reply is None
+            else ReplyParameters(message_id=reply, allow_sending_without_reply=True),
+            rate_limit_args=NO_RETRY,
+            **extra,
         )
-        (added,) = enqueue(session, row.couple_id, [message], now)
-        await session.flush()
-        fresh.append(added.id)
+        return sent.message_id
 
-    async def _follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
-        from bot.core.couples import migrate_chat
+    async def _only_partners(self, chat_id: int, partners: tuple[int, ...]) -> bool:
+        """The group holds just the two partners and the bot (a count alone could be fooled).
 
-        async with self.sessions() as session, session.begin():
-            await migrate_chat(session, old_chat_id, new_chat_id)
+        Raises TelegramError when unsure: never guess in favour of posting answers.
+        """
+        if len(partners) != 2:
+            return False
+        count, members = await asyncio.gather(
+            self.bot.get_chat_member_count(chat_id),
+            asyncio.gather(*(self.bot.get_chat_member(chat_id, u) for u in partners)),
+        )
+        return count <= PRIVATE_GROUP_SIZE and all(m.status in PRESENT for m in members)
+
+
+@dataclass
+class _Chat:
+    """One chat's state during a batch: where it is now, and what was learnt about it."""
+
+    id: int
+    moved_from: int | None = None
+    private: bool | None = None  # only the two partners in it (asked once per batch)
+    blocked: bool = False
+
+
+def _by_chat(claimed: list[Claimed]) -> list[list[Claimed]]:
+    chats: dict[int, list[Claimed]] = {}
+    for item in claimed:
+        chats.setdefault(item.row.chat_id, []).append(item)
+    return list(chats.values())
+
+
+def _secs(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)

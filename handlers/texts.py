@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
-from bot.core import schedule
 from bot.core.models import Couple
+from bot.core.questions import names
 from bot.i18n import _
+
+
+def weekday(index: int) -> str:
+    """The name of a weekday (Monday=0)."""
+    return (
+        _("Monday"),
+        _("Tuesday"),
+        _("Wednesday"),
+        _("Thursday"),
+        _("Friday"),
+        _("Saturday"),
+        _("Sunday"),
+    )[index % 7]
+
+
+def when(instant: datetime | None, tz: str, now: datetime) -> str:
+    """A coming instant as the couple reads it: "today at 20:00", "tomorrow at 04:20"."""
+    if instant is None:
+        return _("once you're both in")
+    zone = ZoneInfo(tz)
+    local, today = instant.astimezone(zone), now.astimezone(zone).date()
+    at = local.strftime("%H:%M")
+    if local.date() == today:
+        return _("today at {time}").format(time=at)
+    if local.date() == today + timedelta(days=1):
+        return _("tomorrow at {time}").format(time=at)
+    return _("on {day} at {time}").format(day=weekday(local.weekday()), time=at)
+
+
+def time_set(which: str, value: str) -> str:
+    """The confirmation of /time."""
+    return {
+        "question": _("⏰ Question time set to {value}."),
+        "gesture": _("⏰ Gesture time set to {value}."),
+        "jar": _("⏰ Jar night time set to {value}."),
+        "together": _("⏰ Weekly idea time set to {value}."),
+    }[which].format(value=value)
+
+
+def still_paused() -> str:
+    """Said after a change while the couple is paused."""
+    return _("Hearth is paused for now: nothing comes until you send /resume.")
 
 
 def greeting(complete: bool = False) -> str:
@@ -22,21 +66,19 @@ def greeting(complete: bool = False) -> str:
 
 def joined_line(couple: Couple) -> str:
     """Who has joined so far, for the edited greeting."""
-    names = [escape(p.first_name) for p in couple.partners]
-    if len(names) == 2:
-        return _("💞 {first} and {second} are in.").format(first=names[0], second=names[1])
-    if len(names) == 1:
-        return _("✅ {name} is in. Waiting for their partner…").format(name=names[0])
+    people = [escape(p.first_name) for p in couple.partners]
+    if len(people) == 2:
+        return _("💞 {first} and {second} are in.").format(first=people[0], second=people[1])
+    if len(people) == 1:
+        return _("✅ {name} is in. Waiting for their partner…").format(name=people[0])
     return ""
 
 
 def schedule_lines(couple: Couple) -> str:
     """The couple's rhythm, one line per ritual."""
-    day = _(schedule.WEEKDAYS[couple.jar_day].capitalize())
+    day = weekday(couple.jar_day)
     ideas = (
-        _("{day} {time}").format(
-            day=_(schedule.WEEKDAYS[couple.together_day].capitalize()), time=couple.together_time
-        )
+        _("{day} {time}").format(day=weekday(couple.together_day), time=couple.together_time)
         if couple.together_enabled
         else _("off")
     )
@@ -76,10 +118,9 @@ def all_set(couple: Couple) -> str:
 
 def status(couple: Couple) -> str:
     """/start in a group that is already set up."""
-    names = " & ".join(escape(p.first_name) for p in couple.partners)
-    paused = _("\n⏸ Paused. /resume when you're ready.") if couple.paused else ""
+    paused = "\n" + _("⏸ Paused. /resume when you're ready.") if couple.paused else ""
     return _("🕯 Hearth for {names}\n{lines}{paused}").format(
-        names=names, lines=schedule_lines(couple), paused=paused
+        names=names(couple), lines=schedule_lines(couple), paused=paused
     )
 
 

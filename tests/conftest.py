@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import crypto
 from bot.core.content import Content, load_content
-from bot.simulation.world import Simulation
+from bot.simulation.world import FAKE_KEY, Simulation
 
 POSTGRES_URL = os.environ.get(
     "HEARTH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -72,6 +73,14 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(problem)
     yield own_url
     asyncio.run(_drop_database(POSTGRES_URL, own_url))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def vault() -> crypto.Vault:
+    """Every test can read and write sealed columns (the simulation's throwaway key)."""
+    keys = crypto.Vault(FAKE_KEY)
+    crypto.configure(keys)
+    return keys
 
 
 @pytest.fixture(scope="session")

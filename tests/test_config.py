@@ -16,6 +16,7 @@ from bot.config import (
     load_settings,
     normalise_database_url,
 )
+from bot.simulation.world import FAKE_KEY
 
 GOOD_TOKEN = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
 
@@ -138,9 +139,10 @@ def test_run_without_a_usable_token_explains_how_to_get_one(tmp_path: Path, toke
 def test_demo_runs_a_whole_day_without_a_token(tmp_path: Path) -> None:
     result = run_bot("demo", cwd=tmp_path, TELEGRAM_BOT_TOKEN="")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "Both answers are in" in result.stdout
-    reveal = result.stdout.split("Both answers are in", 1)[1].split("Hearth →", 1)[0]
-    assert "Alex:" in reveal and "Sam:" in reveal, reveal
+    # Alex answered in the group, Sam privately: the group is shown Sam's sealed answer.
+    assert "The sealed answer to" in result.stdout
+    reveal = result.stdout.split("The sealed answer to", 1)[1].split("Hearth →", 1)[0]
+    assert "Sam:" in reveal and "Alex:" not in reveal, reveal
     assert "Traceback" not in result.stderr
 
 
@@ -169,6 +171,7 @@ def test_a_token_telegram_rejects_is_explained_and_never_logged(tmp_path: Path) 
             "run",
             cwd=tmp_path,
             TELEGRAM_BOT_TOKEN=token,
+            HEARTH_ENCRYPTION_KEY=FAKE_KEY,
             TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/bot",
         )
     finally:

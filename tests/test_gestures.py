@@ -146,10 +146,10 @@ async def test_done_asks_the_other_partner_later_and_i_noticed_is_passed_back(
     assert sim.api.alerts[-1].get("text") == "Lovely. 💛"
 
     await sim.tick(at(9, 6))
-    await sim.tick(at(10, 30))
-    assert not any(NOTICE_ASK in s.text for s in sim.new_messages(before)), "not at once"
+    await sim.tick(at(18, 59))
+    assert not any(NOTICE_ASK in s.text for s in sim.new_messages(before)), "not before evening"
 
-    await sim.tick(at(11, 6))
+    await sim.tick(at(19))  # an hour before the 20:00 question
     asks = [s for s in sim.new_messages(before) if NOTICE_ASK in s.text]
     assert len(asks) == 1
     ask = asks[0]
@@ -157,7 +157,7 @@ async def test_done_asks_the_other_partner_later_and_i_noticed_is_passed_back(
     assert "from Alex" in ask.text
     assert "💛 I noticed" in button_labels(ask)
 
-    await sim.tick(at(12))
+    await sim.tick(at(19, 30))
     assert len([s for s in sim.new_messages(before) if NOTICE_ASK in s.text]) == 1, "asked once"
 
     told = len(sim.api.sent)

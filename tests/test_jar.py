@@ -158,7 +158,7 @@ async def test_group_draws_own_questions_first_then_the_bank_without_repeats(
     assert sum(p.content_id is not None for p in prompts) == 10
 
 
-async def test_replies_to_a_drawn_question_are_mirrored_privately(sim: Simulation) -> None:
+async def test_replies_to_a_drawn_question_in_the_group_are_not_repeated(sim: Simulation) -> None:
     couple = await sim.onboard()
     question = "What would you cook for our tenth anniversary?"
     await jar(sim, couple.alex, couple.alex, f"/jar add {question}")
@@ -174,11 +174,16 @@ async def test_replies_to_a_drawn_question_are_mirrored_privately(sim: Simulatio
     await sim.feed(
         sim.tg.send(couple.sam, couple.group, "Pancakes at midnight.", reply_to=draw.message_id)
     )
-    to_alex = [s.text for s in sim.tg.inbox(couple.alex)[-3:]]
-    to_sam = [s.text for s in sim.tg.inbox(couple.sam)[-3:]]
-    assert any("Sam" in t and "Pancakes at midnight." in t and question in t for t in to_alex)
-    assert any("Alex" in t and "Risotto, badly." in t and question in t for t in to_sam)
-    assert not any("Risotto" in t for t in to_alex) and not any("Pancakes" in t for t in to_sam)
+    # Both answered in the group, in front of each other: nothing is repeated privately,
+    # only the warm responses are offered, and the group is invited to talk.
+    to_alex = [s for s in sim.tg.inbox(couple.alex) if "answer" in s.text]
+    to_sam = [s for s in sim.tg.inbox(couple.sam) if "answer" in s.text]
+    assert [s.text for s in to_alex[-1:]] == [
+        "💌 You've read Sam's answer in the group. Want to send something back?"
+    ]
+    assert to_alex[-1].buttons and to_sam[-1].buttons
+    assert not any("Pancakes" in s.text or "Risotto" in s.text for s in to_alex + to_sam)
+    assert "twenty minutes" in sim.tg.last(couple.group).text
     async with sim.hearth.sessions() as s:
         prompt = await s.scalar(select(Prompt).where(Prompt.kind == "jar"))
         assert prompt is not None and prompt.revealed_at is not None

@@ -79,8 +79,13 @@ async def test_one_in_group_one_private(sim: Simulation) -> None:
         sim.tg.send(couple.alex, couple.group, "Group answer", reply_to=question.message_id)
     )
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "Private answer"))
+    # Each partner is shown only what they haven't seen: Sam read Alex's answer in the group.
     assert any("Private answer" in t for t in texts(sim, couple.alex))
-    assert any("Group answer" in t for t in texts(sim, couple.sam))
+    assert not any("Group answer" in t for t in texts(sim, couple.sam))
+    assert texts(sim, couple.sam)[-1].startswith("💌 You've read Alex's answer in the group")
+    group = texts(sim, couple.group)
+    assert "The sealed answer to" in group[-2] and "Private answer" in group[-2]
+    assert "Group answer" not in group[-2] and "phones away" in group[-1]
     async with sim.hearth.sessions() as session:
         prompt = await session.scalar(select(Prompt))
     assert prompt is not None and prompt.revealed_at == EVENING
@@ -130,8 +135,8 @@ async def test_media_answers_are_mirrored_with_copy_message(sim: Simulation) -> 
     copies = [params for method, params in sim.api.calls if method == "copyMessage"]
     targets = {(p["chat_id"], p["from_chat_id"]) for p in copies}
     assert (couple.sam.id, couple.alex.id) in targets  # Alex's voice to Sam
-    assert (couple.alex.id, couple.group.id) in targets  # Sam's photo to Alex
-    assert (couple.group.id, couple.alex.id) in targets  # voice shown in the group
+    assert (couple.group.id, couple.alex.id) in targets  # the sealed voice shown in the group
+    assert (couple.alex.id, couple.group.id) not in targets, "Alex saw Sam's photo in the group"
     assert any(s.kind == "voice" for s in sim.tg.inbox(couple.sam))
 
 
@@ -154,7 +159,8 @@ async def test_unsupported_media_is_explained_not_recorded(sim: Simulation) -> N
 async def test_edit_before_reveal_updates_quietly(sim: Simulation) -> None:
     couple, _question = await ask(sim)
     await sim.feed(sim.tg.send(couple.alex, couple.alex, "Draft"))
-    message_id = sim.api.calls[-1][1]["message_id"]  # the reaction names Alex's message
+    reactions = [params for method, params in sim.api.calls if method == "setMessageReaction"]
+    message_id = reactions[-1]["message_id"]  # the reaction names Alex's message
     sam_before = len(sim.tg.inbox(couple.sam))
     await sim.feed(sim.tg.edit(couple.alex, couple.alex, message_id, "Final words"))
     (answer,) = await stored_answers(sim)
@@ -166,13 +172,26 @@ async def test_edit_before_reveal_updates_quietly(sim: Simulation) -> None:
 
 
 async def test_edit_after_reveal_tells_the_partner(sim: Simulation) -> None:
+    couple, _question = await ask(sim)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Old"))
+    alex_message = max(mid for (chat, mid) in sim.api.messages if chat == couple.alex.id)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Mine"))
+    await sim.feed(sim.tg.edit(couple.alex, couple.alex, alex_message, "New and better"))
+    last = sim.tg.last(couple.sam).text
+    assert "edited" in last and "New and better" in last
+    assert "New and better" in sim.tg.last(couple.group).text, "the group saw it sealed, too"
+
+
+async def test_an_edit_in_the_group_is_not_repeated(sim: Simulation) -> None:
     couple, question = await ask(sim)
     await sim.feed(sim.tg.send(couple.alex, couple.group, "Old", reply_to=question.message_id))
     alex_message = max(mid for (chat, mid) in sim.api.messages if chat == couple.group.id)
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "Mine"))
+    before = len(sim.api.sent)
     await sim.feed(sim.tg.edit(couple.alex, couple.group, alex_message, "New and better"))
-    last = sim.tg.last(couple.sam).text
-    assert "edited" in last and "New and better" in last
+    assert sim.new_messages(before) == [], "Sam sees the edit in the group itself"
+    (answer,) = [a for a in await stored_answers(sim) if a.in_group]
+    assert answer.text == "New and better"
 
 
 async def test_reply_to_yesterdays_question_counts_for_yesterday(sim: Simulation) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.core.content import Content
 from bot.core.models import Prompt
+from bot.core.questions import question_text
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Couple, Simulation
 
@@ -29,8 +30,12 @@ def recaps(messages: list[Sent]) -> list[Sent]:
     return [s for s in messages if RECAP in s.text]
 
 
-def bullets(sent: Sent) -> list[str]:
-    return [line[2:] for line in sent.text.splitlines() if line.startswith("• ")]
+MOMENT_MARKS = ("💬", "💛", "🧭")
+
+
+def moments(sent: Sent) -> list[str]:
+    """The lines that show what made the week (after the heading and the opening line)."""
+    return [line for line in sent.text.splitlines() if line.startswith(MOMENT_MARKS)]
 
 
 def mood_lines(content: Content, mood: str) -> list[str]:
@@ -66,7 +71,7 @@ async def test_quiet_week_gets_a_warm_line_and_no_counts(sim: Simulation, conten
     (recap,) = recaps(sim.new_messages(before))
     assert recap.chat_id == couple.group.id
     assert any(line in recap.text for line in mood_lines(content, "quiet")), recap.text
-    assert bullets(recap) == [] and "•" not in recap.text
+    assert moments(recap) == []
     assert not re.search(r"\d", recap.text), "no numbers in a quiet week"
     assert not GUILT.search(recap.text), recap.text
 
@@ -75,7 +80,7 @@ async def test_quiet_week_gets_a_warm_line_and_no_counts(sim: Simulation, conten
     assert len(recaps(sim.new_messages(before))) == 1, "one recap a week"
 
 
-async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Content) -> None:
+async def test_busy_week_recap_shows_what_made_the_week(sim: Simulation, content: Content) -> None:
     couple = await sim.onboard()
     alex, sam, group = couple.alex, couple.sam, couple.group
     before = len(sim.api.sent)
@@ -85,7 +90,7 @@ async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Co
     (nudge,) = [s for s in sim.new_messages(before) if s.chat_id == alex.id and NUDGE in s.text]
     sim.clock.now = at(0, 9, 5)
     await sim.feed(sim.tg.press(alex, nudge, sim.tg.button_data(nudge, "g:d:")))
-    await sim.tick(at(0, 11, 6))
+    await sim.tick(at(0, 19))
     (ask,) = [s for s in sim.new_messages(before) if NOTICE_ASK in s.text]
     await sim.feed(sim.tg.press(sam, ask, sim.tg.button_data(ask, "g:y:")))
     await question_day(sim, couple, 0, alex, sam)
@@ -123,20 +128,22 @@ async def test_busy_week_recap_counts_what_they_did(sim: Simulation, content: Co
     (recap,) = recaps(sim.new_messages(mark))
     assert recap.chat_id == group.id
     assert any(line in recap.text for line in mood_lines(content, "full")), recap.text
-    assert bullets(recap) == [
-        "2 evening questions answered together",
-        "1 question drawn from your jar",
-        "2 small gestures of appreciation",
-        "1 of them noticed",
-        "1 new thing done together",
-    ]
+    texts = await _prompt_texts(sim, content)
+    shown = moments(recap)
+    assert len(shown) == 3, shown
+    # The question they both answered (Wednesday's, the latest at the deepest level), quoted.
+    assert shown[0].startswith("💬 You both answered") and texts[2] in shown[0], shown
+    assert texts[3] not in recap.text, "Thursday's was answered by Alex alone"
+    assert shown[1] == "💛 Sam noticed a kindness from Alex", "Sam's own gesture wasn't noticed"
+    assert shown[2].startswith("🧭 Something new together: ")
+    assert not re.search(r"\b\d+ (evening|questions?|gestures?|of them)\b", recap.text), "no scores"
     assert not GUILT.search(recap.text), recap.text
 
     # The next Sunday looks at its own week only: nothing was done, so it is quiet again.
     mark = len(sim.api.sent)
     await sim.tick(at(SUNDAY + 7, 19, 30))
     (quiet,) = recaps(sim.new_messages(mark))
-    assert bullets(quiet) == []
+    assert moments(quiet) == []
     assert any(line in quiet.text for line in mood_lines(content, "quiet")), quiet.text
 
 
@@ -147,11 +154,9 @@ async def test_a_few_things_get_a_some_line(sim: Simulation, content: Content) -
     await sim.tick(at(SUNDAY, 19, 30))
     (recap,) = recaps(sim.new_messages(mark))
     assert any(line in recap.text for line in mood_lines(content, "some")), recap.text
-    # Friday's tick also held jar night, so the jar drew one question.
-    assert bullets(recap) == [
-        "1 evening question answered together",
-        "1 question drawn from your jar",
-    ]
+    # Friday's jar night drew a question nobody answered: only the evening question shows.
+    (shown,) = moments(recap)
+    assert shown.startswith("💬 You both answered"), shown
 
 
 async def test_recap_follows_the_couples_time_zone_and_question_time(sim: Simulation) -> None:
@@ -170,15 +175,18 @@ async def test_recap_follows_the_couples_time_zone_and_question_time(sim: Simula
 # --- /memories ---------------------------------------------------------------------------------
 
 
-async def _prompt_texts(sim: Simulation) -> dict[int, str]:
+async def _prompt_texts(sim: Simulation, content: Content) -> dict[int, str]:
+    """The evening questions' words by day of the simulation."""
     async with sim.hearth.sessions() as s:
-        rows = await s.execute(
-            select(Prompt.local_date, Prompt.text).where(Prompt.kind == "question")
-        )
-        return {(row.local_date - MONDAY.date()).days: row.text for row in rows}
+        prompts = await s.scalars(select(Prompt).where(Prompt.kind == "question"))
+        return {
+            (p.local_date - MONDAY.date()).days: question_text(p, content) for p in prompts
+        }
 
 
-async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Simulation) -> None:
+async def test_memories_resurface_a_week_old_question_with_both_answers(
+    sim: Simulation, content: Content
+) -> None:
     couple = await sim.onboard()
     alex, sam, group = couple.alex, couple.sam, couple.group
 
@@ -193,7 +201,7 @@ async def test_memories_resurface_a_week_old_question_with_both_answers(sim: Sim
     await sim.feed(voice)
     # Saturday: another question both answer, too recent to be a memory on Monday.
     await question_day(sim, couple, 5, alex, sam)
-    texts = await _prompt_texts(sim)
+    texts = await _prompt_texts(sim, content)
 
     sim.clock.now = at(7, 20, 1)  # a minute short of a week since Monday's reveal
     before = len(sim.api.sent)

@@ -117,6 +117,7 @@ async def test_two_ticks_racing_deliver_once(sim: Simulation) -> None:
     (job,) = sim.app.job_queue.get_jobs_by_name("tick")
     await asyncio.gather(job.run(sim.app), job.run(sim.app), job.run(sim.app))
     assert not sim.errors
+    await sim.send()
     for couple in couples:
         assert len(questions(sim, couple)) == 1
     async with sim.hearth.sessions() as session:

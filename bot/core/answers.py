@@ -1,4 +1,8 @@
-"""Answers: recording, sealing, the mirror (reveal) and edits."""
+"""Answers: recording, sealing, the mirror (reveal) and edits.
+
+The reveal shows each partner only what they have not seen yet: an answer given in the group
+is already in front of both, so it is neither mirrored privately nor posted again.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import depth, safe_space
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
-from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
-from bot.core.outbox import Outgoing, button
+from bot.core.models import Answer, Couple, Partner, Prompt
+from bot.core.outbox import MAX_TEXT, Outgoing, button
+from bot.core.purposes import Purpose
+from bot.core.questions import question_text
 from bot.i18n import _
 
-MAX_TEXT = 4096
-PROMPT_PURPOSES = ("question", "jar", "jar_night")
 OPEN_HOURS = 24
-MEDIA_LABELS = {
-    "voice": "a voice message",
-    "video_note": "a video message",
-    "photo": "a photo",
-    "video": "a video",
-}
+RECENT_PROMPTS = 14  # how far back a reply's text is matched when its message id is unknown
 
 
 @dataclass(frozen=True)
@@ -56,54 +55,54 @@ class AnswerResult:
     messages: list[Outgoing] = field(default_factory=list)
 
 
-def fit(header: str, body: str) -> str:
-    """Header plus user text (escaped), cut so the message stays within Telegram's limit."""
-    room = MAX_TEXT - len(header) - 2
-    text = escape(body)
-    if len(text) > room:
-        text = escape(body[: max(room - 40, 0)]) + "…"
-    return f"{header}\n\n{text}" if text else header
+def quoted(text: str) -> str:
+    """A question inside a sentence: escaped, in quotation marks, in italics."""
+    return _("“<i>{question}</i>”").format(question=escape(text))
 
 
 async def prompt_for_reply(
-    session: AsyncSession, couple: Couple, reply_to_id: int, reply_text: str | None
+    session: AsyncSession,
+    couple: Couple,
+    reply_to_id: int,
+    reply_text: str | None,
+    content: Content,
 ) -> Prompt | None:
-    """The prompt whose message was replied to: by message id, else by its text.
+    """The prompt whose group message was replied to: by message id, else by its text.
 
-    The text fallback covers a prompt whose send timed out (delivered, id unknown).
+    The text is matched only against prompts whose message id is unknown (a send that timed
+    out but arrived), so a reply to a reveal or an invitation is never taken for an answer.
     """
-    known = (
-        await session.execute(
-            select(OutboxMessage.purpose, OutboxMessage.prompt_id).where(
-                OutboxMessage.chat_id == couple.chat_id,
-                OutboxMessage.sent_message_id == reply_to_id,
-            )
-        )
-    ).first()
     since = pair_since(couple) or couple.created_at
-    if known is not None:
-        # Only the question itself counts, not the reveal or the invitation after it.
-        if known.purpose not in PROMPT_PURPOSES or known.prompt_id is None:
-            return None
-        prompt = await session.get(Prompt, known.prompt_id)
+    prompt = await session.scalar(
+        select(Prompt).where(Prompt.couple_id == couple.id, Prompt.message_id == reply_to_id)
+    )
+    if prompt is not None:
         # Prompts from before the current pair formed belong to another pair's history.
-        return prompt if prompt is not None and prompt.created_at >= since else None
+        return prompt if prompt.created_at >= since else None
     if not reply_text:
         return None
     recent = await session.scalars(
         select(Prompt)
-        .where(Prompt.couple_id == couple.id, Prompt.created_at >= since)
+        .where(
+            Prompt.couple_id == couple.id,
+            Prompt.created_at >= since,
+            Prompt.message_id.is_(None),
+        )
         .order_by(Prompt.id.desc())
-        .limit(14)
+        .limit(RECENT_PROMPTS)
     )
-    return next((p for p in recent if p.text in reply_text), None)
+    return next((p for p in recent if question_text(p, content) in reply_text), None)
+
+
+async def answers_to(session: AsyncSession, prompt: Prompt) -> dict[int, Answer]:
+    """The answers given to a prompt so far, by partner id."""
+    rows = await session.scalars(select(Answer).where(Answer.prompt_id == prompt.id))
+    return {answer.partner_id: answer for answer in rows}
 
 
 async def answer_of(session: AsyncSession, prompt: Prompt, partner: Partner) -> Answer | None:
     """The partner's answer to the prompt, if any."""
-    return await session.scalar(
-        select(Answer).where(Answer.prompt_id == prompt.id, Answer.partner_id == partner.id)
-    )
+    return (await answers_to(session, prompt)).get(partner.id)
 
 
 async def open_prompt(
@@ -136,14 +135,15 @@ async def open_prompt(
             .order_by(Prompt.id.desc())
         )
     )
-    for prompt in questions:
-        if await answer_of(session, prompt, partner) is None:
-            return prompt
-    return questions[0] if questions else None
-
-
-def _describe(answer: Answer) -> str:
-    return _(MEDIA_LABELS[answer.kind]) if answer.kind in MEDIA_LABELS else ""
+    answered = set(
+        await session.scalars(
+            select(Answer.prompt_id).where(
+                Answer.partner_id == partner.id, Answer.prompt_id.in_([q.id for q in questions])
+            )
+        )
+    )
+    unanswered = next((q for q in questions if q.id not in answered), None)
+    return unanswered or (questions[0] if questions else None)
 
 
 def _mirror_to(
@@ -154,9 +154,10 @@ def _mirror_to(
     content: Content,
     waiting: Outgoing,
 ) -> list[Outgoing]:
-    """The sharer's answer, privately to the receiver (media copied), with warm responses."""
-    header = _("💌 <b>{name}</b> answered <i>{question}</i>").format(
-        name=escape(sharer.first_name), question=escape(prompt.text)
+    """The sharer's private answer, privately to the receiver (media copied), with warm
+    responses; if the private chat is closed, held for it and the group gets a pointer."""
+    header = _("💌 <b>{name}</b> answered {question}").format(
+        name=escape(sharer.first_name), question=quoted(question_text(prompt, content))
     )
     tip = safe_space.listening_tip(content, prompt)
     if tip is not None:
@@ -164,28 +165,47 @@ def _mirror_to(
     warm = safe_space.warm_buttons(content, answer, prompt)
 
     def to_receiver(
-        text: str = "", copy_from: tuple[int, int] | None = None, buttons: bool = False
+        text: str = "",
+        copy_from: tuple[int, int] | None = None,
+        buttons: bool = False,
+        quotes: list[tuple[int, str]] | None = None,
     ) -> Outgoing:
         return Outgoing(
             receiver.user_id,
             text,
             buttons=warm if buttons else [],
             copy_from=copy_from,
-            purpose="reveal",
+            purpose=Purpose.REVEAL,
             partner_id=receiver.id,
             prompt_id=prompt.id,
+            quotes=quotes or [],
         )
 
     if answer.kind == "text":
-        messages = [to_receiver(fit(header, answer.text or ""), buttons=True)]
+        messages = [to_receiver(header, buttons=True, quotes=[(answer.id, "")])]
     else:
         messages = [
             to_receiver(header),
             to_receiver(copy_from=(answer.chat_id, answer.message_id), buttons=True),
         ]
-    # If the private chat is closed, the answer is held for it and the group gets a pointer.
     messages[0].fallback = waiting
     return messages
+
+
+def _warm_only(
+    receiver: Partner, sharer: Partner, prompt: Prompt, answer: Answer, content: Content
+) -> Outgoing:
+    """The sharer answered in the group, already seen: only the warm responses, privately."""
+    return Outgoing(
+        receiver.user_id,
+        _("💌 You've read {name}'s answer in the group. Want to send something back?").format(
+            name=escape(sharer.first_name)
+        ),
+        buttons=safe_space.warm_buttons(content, answer, prompt),
+        purpose=Purpose.REVEAL,
+        partner_id=receiver.id,
+        prompt_id=prompt.id,
+    )
 
 
 def _waiting_note(
@@ -206,47 +226,49 @@ def _waiting_note(
                 )
             ]
         ],
-        purpose="reveal_waiting",
+        purpose=Purpose.REVEAL_WAITING,
     )
 
 
-def _group_reveal(couple: Couple, prompt: Prompt, pair: list[Answer]) -> list[Outgoing]:
-    """Both answers in the group: one message when they fit, media copied after it."""
+def _group_reveal(
+    couple: Couple, prompt: Prompt, sealed: list[Answer], content: Content
+) -> list[Outgoing]:
+    """The answers that were sealed, now in the group: one message when they fit, media
+    copied after it. Posted only if the group holds just the two partners (checked when
+    sending)."""
     names = {p.id: escape(p.first_name) for p in couple.partners}
-    parts = [_("💞 Both answers are in for <i>{question}</i>").format(question=escape(prompt.text))]
-    copies: list[Answer] = []
-    for answer in pair:
-        header = _("<b>{name}</b>:").format(name=names[answer.partner_id])
-        if answer.kind == "text":
-            parts.append(f"{header} {escape(answer.text or '')}")
-        else:
-            parts.append(f"{header} {_describe(answer)} ⬇️")
-            copies.append(answer)
-    combined = "\n\n".join(parts)
-    texts = (
-        [combined]
-        if len(combined) <= MAX_TEXT
-        else [
-            parts[0],
-            *(
-                fit(_("<b>{name}</b>:").format(name=names[a.partner_id]), a.text or "")
-                for a in pair
-            ),
-        ]
-    )
+    question = quoted(question_text(prompt, content))
+    heading = (
+        _("💞 Both answers are in for {question}")
+        if len(sealed) == 2
+        else _("💞 The sealed answer to {question}")
+    ).format(question=question)
 
-    def message(text: str = "", copy_from: tuple[int, int] | None = None) -> Outgoing:
+    def message(
+        text: str = "",
+        quotes: list[tuple[int, str]] | None = None,
+        copy_from: tuple[int, int] | None = None,
+    ) -> Outgoing:
         return Outgoing(
             couple.chat_id,
             text,
             copy_from=copy_from,
-            purpose="reveal_group",
+            purpose=Purpose.REVEAL_GROUP,
             only_if_private_group=True,
             prompt_id=prompt.id,
+            quotes=quotes or [],
         )
 
-    return [message(text) for text in texts] + [
-        message(copy_from=(a.chat_id, a.message_id)) for a in copies
+    labels = [(a.id, _("<b>{name}</b>:").format(name=names[a.partner_id])) for a in sealed]
+    length = len(heading) + sum(
+        len(label) + len(a.text or "") + 40 for (_i, label), a in zip(labels, sealed, strict=True)
+    )
+    if length <= MAX_TEXT:
+        messages = [message(heading, quotes=labels)]
+    else:  # two long answers: each in a message of its own
+        messages = [message(heading)] + [message(quotes=[label]) for label in labels]
+    return messages + [
+        message(copy_from=(a.chat_id, a.message_id)) for a in sealed if a.kind != "text"
     ]
 
 
@@ -257,25 +279,20 @@ def reveal_messages(
     content: Content,
     bot_username: str,
 ) -> list[Outgoing]:
-    """Both answers to each partner privately, to the group only if it is just the two."""
+    """What each partner has not seen yet, then the invitation to talk."""
     first, second = couple.partners
-    messages = _mirror_to(
-        first,
-        second,
-        prompt,
-        answers[second.id],
-        content,
-        _waiting_note(couple, first, second, bot_username),
-    )
-    messages += _mirror_to(
-        second,
-        first,
-        prompt,
-        answers[first.id],
-        content,
-        _waiting_note(couple, second, first, bot_username),
-    )
-    messages += _group_reveal(couple, prompt, [answers[first.id], answers[second.id]])
+    messages: list[Outgoing] = []
+    for receiver, sharer in ((first, second), (second, first)):
+        answer = answers[sharer.id]
+        if answer.in_group:
+            if receiver.private_open:
+                messages.append(_warm_only(receiver, sharer, prompt, answer, content))
+        else:
+            waiting = _waiting_note(couple, receiver, sharer, bot_username)
+            messages += _mirror_to(receiver, sharer, prompt, answer, content, waiting)
+    sealed = [answers[p.id] for p in (first, second) if not answers[p.id].in_group]
+    if sealed:
+        messages += _group_reveal(couple, prompt, sealed, content)
     messages.append(
         Outgoing(
             couple.chat_id,
@@ -283,7 +300,7 @@ def reveal_messages(
                 "🕯 Now put the phones away and give each other twenty minutes, just the "
                 "two of you: ask about what surprised you, and listen more than you talk."
             ),
-            purpose="invite",
+            purpose=Purpose.INVITE,
             prompt_id=prompt.id,
         )
     )
@@ -301,48 +318,35 @@ async def record_answer(
     bot_username: str,
 ) -> AnswerResult:
     """Store a partner's answer; when both have answered, reveal to both."""
-    if await answer_of(session, prompt, partner) is not None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Both partners answering at the same moment: one waits, so one of them reveals.
+        await session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update())
+    answers = await answers_to(session, prompt)
+    if partner.id in answers:
         return AnswerResult(Status.ALREADY, prompt)
-    session.add(
-        Answer(
-            prompt_id=prompt.id,
-            partner_id=partner.id,
-            kind=incoming.kind,
-            text=incoming.text,
-            chat_id=incoming.chat_id,
-            message_id=incoming.message_id,
-            in_group=incoming.in_group,
-            created_at=now,
-            updated_at=now,
-        )
+    answer = Answer(
+        prompt_id=prompt.id,
+        partner_id=partner.id,
+        kind=incoming.kind,
+        text=incoming.text,
+        chat_id=incoming.chat_id,
+        message_id=incoming.message_id,
+        in_group=incoming.in_group,
+        created_at=now,
+        updated_at=now,
     )
+    session.add(answer)
     if partner.pending_prompt_id == prompt.id:
         partner.pending_prompt_id = None
-    await session.flush()
     other = other_partner(couple, partner)
     if other is None:
         return AnswerResult(Status.RECORDED, prompt)
-    rows = await session.scalars(select(Answer).where(Answer.prompt_id == prompt.id))
-    answers = {a.partner_id: a for a in rows}
     if other.id not in answers:
-        nudge = _("✨ {name} has answered. Your turn!\n\n<i>{question}</i>").format(
-            name=escape(partner.first_name), question=escape(prompt.text)
+        return AnswerResult(
+            Status.RECORDED, prompt, [_your_turn(couple, partner, other, prompt, content)]
         )
-        group_nudge = _("✨ {name} has answered. {other}, your turn!").format(
-            name=escape(partner.first_name), other=escape(other.first_name)
-        )
-        fallback = Outgoing(couple.chat_id, group_nudge, purpose="your_turn", prompt_id=prompt.id)
-        message = Outgoing(
-            other.user_id,
-            nudge,
-            purpose="your_turn",
-            partner_id=other.id,
-            prompt_id=prompt.id,
-            fallback=fallback,
-        )
-        # Their next private message answers the prompt they were last nudged about.
-        other.pending_prompt_id = prompt.id
-        return AnswerResult(Status.RECORDED, prompt, [message if other.private_open else fallback])
+    await session.flush()  # the answer's id is quoted in the reveal
+    answers[partner.id] = answer
     prompt.revealed_at = now
     messages = reveal_messages(couple, prompt, answers, content, bot_username)
     if prompt.kind == "question":
@@ -350,10 +354,44 @@ async def record_answer(
     return AnswerResult(Status.REVEALED, prompt, messages)
 
 
+def _your_turn(
+    couple: Couple, partner: Partner, other: Partner, prompt: Prompt, content: Content
+) -> Outgoing:
+    question = quoted(question_text(prompt, content))
+    group = Outgoing(
+        couple.chat_id,
+        _("✨ {name} has answered {question}. {other}, your turn!").format(
+            name=escape(partner.first_name), question=question, other=escape(other.first_name)
+        ),
+        purpose=Purpose.YOUR_TURN,
+        prompt_id=prompt.id,
+    )
+    if not other.private_open:
+        return group
+    # Their next private message answers the prompt they were last nudged about.
+    other.pending_prompt_id = prompt.id
+    return Outgoing(
+        other.user_id,
+        _("✨ {name} has answered {question}. Your turn!").format(
+            name=escape(partner.first_name), question=question
+        ),
+        purpose=Purpose.YOUR_TURN,
+        partner_id=other.id,
+        prompt_id=prompt.id,
+        fallback=group,
+    )
+
+
 async def edit_answer(
-    session: AsyncSession, chat_id: int, message_id: int, text: str | None, now: datetime
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    now: datetime,
+    content: Content,
 ) -> list[Outgoing] | None:
-    """Update an edited answer; if already revealed, tell the partner. None if not an answer."""
+    """Update an edited answer; if it was revealed privately, tell the partner. None if the
+    message is not an answer. (An answer in the group is edited in front of both already.)"""
     answer = await session.scalar(
         select(Answer).where(Answer.chat_id == chat_id, Answer.message_id == message_id)
     )
@@ -363,17 +401,30 @@ async def edit_answer(
     answer.updated_at = now
     prompt = await session.get(Prompt, answer.prompt_id)
     partner = await session.get(Partner, answer.partner_id)
-    if prompt is None or partner is None or prompt.revealed_at is None:
+    if prompt is None or partner is None or prompt.revealed_at is None or answer.in_group:
         return []
     couple = await session.get(Couple, prompt.couple_id)
     other = None if couple is None else other_partner(couple, partner)
     if other is None or couple is None:
         return []
-    header = _("✏️ <b>{name}</b> edited their answer to <i>{question}</i>").format(
-        name=escape(partner.first_name), question=escape(prompt.text)
+    header = _("✏️ <b>{name}</b> edited their answer to {question}").format(
+        name=escape(partner.first_name), question=quoted(question_text(prompt, content))
     )
-    body = fit(header, text or "") if answer.kind == "text" else header
+    quotes = [(answer.id, "")] if answer.kind == "text" else []
     return [
-        Outgoing(other.user_id, body, purpose="edit", partner_id=other.id, prompt_id=prompt.id),
-        Outgoing(couple.chat_id, body, purpose="edit_group", only_if_private_group=True),
+        Outgoing(
+            other.user_id,
+            header,
+            purpose=Purpose.EDIT,
+            partner_id=other.id,
+            prompt_id=prompt.id,
+            quotes=quotes,
+        ),
+        Outgoing(
+            couple.chat_id,
+            header,
+            purpose=Purpose.EDIT_GROUP,
+            only_if_private_group=True,
+            quotes=quotes,
+        ),
     ]

@@ -102,6 +102,7 @@ class Content:
     recap_lines: list[Line]
     stuck_messages: list[Line]
     by_id: dict[str, Any] = field(default_factory=dict)
+    safety_lines: list[Line] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for bank in (self.questions, self.jar, self.gestures, self.activities):

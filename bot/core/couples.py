@@ -7,14 +7,14 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from bot.core import schedule
+from bot.core import rhythms, schedule
 from bot.core.models import Couple, OutboxMessage, Partner, Prompt
+from bot.core.purposes import OutboxStatus, Purpose, policy
 
 MAX_PAUSE_DAYS = 90
 
@@ -55,31 +55,7 @@ def pair_since(couple: Couple) -> datetime | None:
 
 def reschedule(couple: Couple, now: datetime) -> None:
     """Recompute every next instant from the couple's local times and time zone."""
-    if not couple.complete:
-        return
-    tz = ZoneInfo(couple.tz)
-    for column, occurrence in occurrences(couple).items():
-        setattr(couple, column, schedule.next_after(occurrence, now, tz))
-    if not couple.together_enabled:
-        couple.next_together_at = None
-
-
-def occurrences(couple: Couple) -> dict[str, schedule.Occurrence]:
-    """The couple's recurring prompts, keyed by the column that holds their next instant."""
-    tz = ZoneInfo(couple.tz)
-    jar_time = schedule.parse_hhmm(couple.jar_time)
-    question_time = schedule.parse_hhmm(couple.question_time)
-    return {
-        "next_question_at": schedule.daily(question_time, tz),
-        "next_gesture_at": schedule.daily(schedule.parse_hhmm(couple.gesture_time), tz),
-        "next_jar_at": schedule.weekly(couple.jar_day, jar_time, tz),
-        "next_jar_reminder_at": schedule.weekly((couple.jar_day - 2) % 7, jar_time, tz),
-        "next_together_at": schedule.weekly(
-            couple.together_day, schedule.parse_hhmm(couple.together_time), tz
-        ),
-        # Sunday, half an hour before the evening question.
-        "next_recap_at": schedule.weekly(6, schedule.minus_minutes(question_time, 30), tz),
-    }
+    rhythms.reschedule(couple, now)
 
 
 async def bot_added(session: AsyncSession, chat_id: int, title: str, now: datetime) -> Couple:
@@ -136,7 +112,8 @@ async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int
     couple.chat_id = new_chat_id
     pending = await session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == "pending"
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
         )
     )
     for row in pending:
@@ -236,8 +213,7 @@ async def link_private(
     return LinkResult(Link.LINKED, partner, prompt, couple, result_ids)
 
 
-# Held messages worth delivering late; the rest ("your turn", nudges) only while fresh.
-KEEP_HELD = ("reveal", "edit", "warm", "noticed", "memory")
+# Held messages go out late only while fresh, unless their policy keeps them (a reveal).
 HELD_FRESH = timedelta(days=1)
 
 
@@ -251,16 +227,16 @@ async def open_private(session: AsyncSession, partner: Partner, now: datetime) -
     partner.private_open = True
     held = await session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.partner_id == partner.id, OutboxMessage.status == "held"
+            OutboxMessage.partner_id == partner.id, OutboxMessage.status == OutboxStatus.HELD
         )
     )
     released = []
     for row in held:
-        keep = row.created_at >= now - HELD_FRESH or row.purpose.startswith(KEEP_HELD)
-        if keep and row.purpose == "your_turn" and row.prompt_id is not None:
+        keep = row.created_at >= now - HELD_FRESH or policy(row.purpose).keep_when_held
+        if keep and row.purpose == Purpose.YOUR_TURN and row.prompt_id is not None:
             prompt = await session.get(Prompt, row.prompt_id)
             keep = prompt is not None and prompt.revealed_at is None  # no nudge after the fact
-        row.status = "pending" if keep else "dropped"
+        row.status = OutboxStatus.PENDING if keep else OutboxStatus.DROPPED
         row.next_attempt_at = now
         if keep:
             released.append(row.id)

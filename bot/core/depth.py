@@ -10,9 +10,11 @@ from html import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import callbacks
 from bot.core.couples import partner_in
 from bot.core.models import Couple, Partner, Prompt
 from bot.core.outbox import Outgoing, button
+from bot.core.purposes import Purpose
 from bot.i18n import _
 
 MAX_LEVEL = 3
@@ -30,8 +32,8 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
     """Ask each partner (privately when possible) whether they're ready for `level`."""
     buttons = [
         [
-            button(_("🌊 Ready for deeper"), f"d:{couple.id}:{level}"),
-            button(_("Not yet"), f"d:{couple.id}:0"),
+            button(_("🌊 Ready for deeper"), callbacks.Depth(couple.id, level)),
+            button(_("Not yet"), callbacks.Depth(couple.id, 0)),
         ]
     ]
     if asker is None:
@@ -50,14 +52,14 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
             couple.chat_id,
             _("{name}: ").format(name=escape(partner.first_name)) + text,
             buttons=buttons,
-            purpose="depth_ask",
+            purpose=Purpose.DEPTH_ASK,
         )
         messages.append(
             Outgoing(
                 partner.user_id,
                 text,
                 buttons=buttons,
-                purpose="depth_ask",
+                purpose=Purpose.DEPTH_ASK,
                 partner_id=partner.id,
                 fallback=group,
             )
@@ -131,7 +133,7 @@ def _mark_ready(couple: Couple, partner_id: int, level: int) -> ReadyResult:
             "🪜 You're both ready. From the next question on, they go a little deeper "
             "({level}). Either of you can step back with /depth down at any time."
         ).format(level=level_name(level)),
-        purpose="depth_up",
+        purpose=Purpose.DEPTH_UP,
     )
     return ReadyResult(Ready.RAISED, [announce])
 

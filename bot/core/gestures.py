@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import schedule
-from bot.core.content import Content, pick_gesture
+from bot.core import callbacks, schedule
+from bot.core.content import Content, Gesture, pick_gesture
 from bot.core.couples import other_partner, partner_in
 from bot.core.models import Couple, GestureAssignment, Partner
 from bot.core.outbox import Button, Outgoing, button
+from bot.core.purposes import Purpose
 from bot.i18n import _
 
-NOTICE_DELAY = timedelta(hours=2)
-NOTICE_LATEST = time(21, 30)  # ask before the evening is over
+NOTICE_BEFORE_QUESTION = 60  # minutes: "did you notice?" comes an hour before the question
 NOTICE_MIN_DELAY = timedelta(minutes=10)
 
 
-def gesture_buttons(assignment: GestureAssignment) -> list[list[Button]]:
+def gesture_buttons(assignment_id: int, shared: bool = False) -> list[list[Button]]:
     """Done and Another idea (a shared challenge only needs Done)."""
-    done = button(_("✅ Done"), f"g:d:{assignment.id}")
-    if assignment.shared:
+    done = button(_("✅ Done"), callbacks.Gesture("d", assignment_id))
+    if shared:
         return [[done]]
-    return [[done, button(_("🔄 Another idea"), f"g:n:{assignment.id}")]]
+    return [[done, button(_("🔄 Another idea"), callbacks.Gesture("n", assignment_id))]]
 
 
 def private_text(gesture_text: str, other: Partner) -> str:
@@ -52,12 +54,25 @@ def shared_text(gesture_text: str, with_done: bool = True) -> str:
 
 
 async def _history(session: AsyncSession, couple: Couple, partner: Partner | None) -> list[str]:
-    query = select(GestureAssignment.gesture_id).where(GestureAssignment.couple_id == couple.id)
-    if partner is not None:
-        query = query.where(GestureAssignment.partner_id == partner.id)
-    else:
-        query = query.where(GestureAssignment.shared.is_(True))
-    return list(await session.scalars(query.order_by(GestureAssignment.id)))
+    histories = await _histories(session, [couple.id])
+    return histories.get((couple.id, partner.id if partner else None), [])
+
+
+async def _histories(
+    session: AsyncSession, couple_ids: Sequence[int]
+) -> dict[tuple[int, int | None], list[str]]:
+    """Gesture ids each partner (None: the shared challenges) was given, oldest first."""
+    found: dict[tuple[int, int | None], list[str]] = defaultdict(list)
+    rows = await session.execute(
+        select(
+            GestureAssignment.couple_id, GestureAssignment.partner_id, GestureAssignment.gesture_id
+        )
+        .where(GestureAssignment.couple_id.in_(couple_ids))
+        .order_by(GestureAssignment.id)
+    )
+    for couple_id, partner_id, gesture_id in rows:
+        found[(couple_id, partner_id)].append(gesture_id)
+    return found
 
 
 def preferences_of(partner: Partner | None) -> list[str]:
@@ -66,80 +81,90 @@ def preferences_of(partner: Partner | None) -> list[str]:
     return [kind for kind in raw.split(",") if kind]
 
 
-async def deliver(
-    session: AsyncSession, couple: Couple, content: Content, day: date, now: datetime
-) -> list[Outgoing]:
-    """Create today's assignments: private nudges, or one shared group challenge."""
-    messages: list[Outgoing] = []
-    needs_shared = False
-    for partner in couple.partners:
-        other = other_partner(couple, partner)
-        if other is None:
-            continue
-        if not partner.private_open:
-            needs_shared = True
-            continue
-        history = await _history(session, couple, partner)
-        # The giver's nudges lean towards what the *receiver* says makes them feel appreciated.
-        gesture = pick_gesture(
-            content,
-            history,
-            seed=f"{couple.id}:{partner.id}:{day.isoformat()}",
-            preferred=preferences_of(other),
-        )
-        assignment = GestureAssignment(
-            couple_id=couple.id,
-            partner_id=partner.id,
-            gesture_id=gesture.id,
-            kind=gesture.kind,
-            local_date=day,
-            shared=False,
-            created_at=now,
-        )
-        session.add(assignment)
-        await session.flush()
-        shared_fallback = Outgoing(
-            couple.chat_id,
-            # A fallback has no shared assignment behind it, so it offers no Done button.
-            shared_text(gesture.text, with_done=False),
-            purpose=f"gesture_shared:{day.isoformat()}",
-        )
-        messages.append(
-            Outgoing(
-                partner.user_id,
-                private_text(gesture.text, other),
-                buttons=gesture_buttons(assignment),
-                purpose="gesture",
-                partner_id=partner.id,
-                fallback=shared_fallback,
+@dataclass
+class _Nudge:
+    couple: Couple
+    day: date
+    gesture: Gesture
+    partner: Partner | None  # None: the shared group challenge
+
+
+async def deliver_many(
+    session: AsyncSession, plans: Sequence[tuple[Couple, date]], content: Content, now: datetime
+) -> list[tuple[int, list[Outgoing]]]:
+    """Today's ideas for many couples: private nudges, or one shared group challenge."""
+    history = await _histories(session, [couple.id for couple, _day in plans])
+    nudges: list[_Nudge] = []
+    for couple, day in plans:
+        needs_shared = False
+        for partner in couple.partners:
+            other = other_partner(couple, partner)
+            if other is None:
+                continue
+            if not partner.private_open:
+                needs_shared = True
+                continue
+            # The giver's nudges lean towards what the *receiver* says makes them feel
+            # appreciated.
+            gesture = pick_gesture(
+                content,
+                history[(couple.id, partner.id)],
+                seed=f"{couple.id}:{partner.id}:{day.isoformat()}",
+                preferred=preferences_of(other),
             )
+            nudges.append(_Nudge(couple, day, gesture, partner))
+        if needs_shared:
+            gesture = pick_gesture(
+                content, history[(couple.id, None)], seed=f"{couple.id}:shared:{day.isoformat()}"
+            )
+            nudges.append(_Nudge(couple, day, gesture, None))
+    if not nudges:
+        return []
+    ids = list(
+        await session.scalars(
+            insert(GestureAssignment).returning(GestureAssignment.id, sort_by_parameter_order=True),
+            [
+                {
+                    "couple_id": n.couple.id,
+                    "partner_id": n.partner.id if n.partner else None,
+                    "gesture_id": n.gesture.id,
+                    "kind": n.gesture.kind,
+                    "local_date": n.day,
+                    "shared": n.partner is None,
+                    "created_at": now,
+                }
+                for n in nudges
+            ],
         )
-    if needs_shared:
-        messages.append(await _shared(session, couple, content, day, now))
-    return messages
-
-
-async def _shared(
-    session: AsyncSession, couple: Couple, content: Content, day: date, now: datetime
-) -> Outgoing:
-    history = await _history(session, couple, None)
-    gesture = pick_gesture(content, history, seed=f"{couple.id}:shared:{day.isoformat()}")
-    assignment = GestureAssignment(
-        couple_id=couple.id,
-        partner_id=None,
-        gesture_id=gesture.id,
-        kind=gesture.kind,
-        local_date=day,
-        shared=True,
-        created_at=now,
     )
-    session.add(assignment)
-    await session.flush()
+    messages: dict[int, list[Outgoing]] = defaultdict(list)
+    for nudge, assignment_id in zip(nudges, ids, strict=True):
+        messages[nudge.couple.id].append(_nudge_message(nudge, assignment_id))
+    return list(messages.items())
+
+
+def _nudge_message(nudge: _Nudge, assignment_id: int) -> Outgoing:
+    couple, partner, text = nudge.couple, nudge.partner, nudge.gesture.text
+    if partner is None:
+        return Outgoing(
+            couple.chat_id,
+            shared_text(text),
+            buttons=gesture_buttons(assignment_id, shared=True),
+            purpose=Purpose.GESTURE_SHARED,
+        )
+    other = other_partner(couple, partner)
+    assert other is not None
     return Outgoing(
-        couple.chat_id,
-        shared_text(gesture.text),
-        buttons=gesture_buttons(assignment),
-        purpose=f"gesture_shared:{day.isoformat()}",
+        partner.user_id,
+        private_text(text, other),
+        buttons=gesture_buttons(assignment_id),
+        purpose=Purpose.GESTURE,
+        partner_id=partner.id,
+        # If the private chat turns out closed: one shared challenge for the group, without
+        # a Done button (no shared assignment stands behind it).
+        fallback=Outgoing(
+            couple.chat_id, shared_text(text, with_done=False), purpose=Purpose.GESTURE_SHARED
+        ),
     )
 
 
@@ -173,11 +198,12 @@ async def _load(
     return assignment, couple, partner
 
 
-def notice_time(done_at: datetime, tz: ZoneInfo) -> datetime:
-    """When to ask the other partner: a while later, but still this evening."""
-    local = done_at.astimezone(tz)
-    latest = schedule.local_to_utc(local.date(), NOTICE_LATEST, tz)
-    return max(min(done_at + NOTICE_DELAY, latest), done_at + NOTICE_MIN_DELAY)
+def notice_time(done_at: datetime, tz: ZoneInfo, question_time: time) -> datetime:
+    """When to ask the other partner: that evening, an hour before the question, so the
+    kindness has had the day to land (or shortly after Done, when that is later)."""
+    evening = schedule.shift(question_time, -NOTICE_BEFORE_QUESTION)
+    local_day = done_at.astimezone(tz).date()
+    return max(schedule.local_to_utc(local_day, evening, tz), done_at + NOTICE_MIN_DELAY)
 
 
 async def mark_done(
@@ -193,7 +219,9 @@ async def mark_done(
         return TapResult(Tap.ALREADY, assignment=assignment)
     assignment.done_at = now
     if not assignment.shared:
-        assignment.notice_at = notice_time(now, ZoneInfo(couple.tz))
+        assignment.notice_at = notice_time(
+            now, ZoneInfo(couple.tz), schedule.parse_hhmm(couple.question_time)
+        )
     return TapResult(Tap.OK, assignment=assignment)
 
 
@@ -223,7 +251,9 @@ async def another_idea(
     return TapResult(Tap.OK, text=text, assignment=assignment)
 
 
-async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tuple[int, Outgoing]]:
+async def due_notice_questions(
+    session: AsyncSession, now: datetime
+) -> list[tuple[int, list[Outgoing]]]:
     """Ask each receiver whose partner did a gesture whether they noticed something kind."""
     query = (
         select(GestureAssignment)
@@ -233,11 +263,17 @@ async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tup
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # several workers: each asks once
-    due = await session.scalars(query)
-    messages: list[tuple[int, Outgoing]] = []
+    due = list(await session.scalars(query))
+    couples = {
+        c.id: c
+        for c in await session.scalars(
+            select(Couple).where(Couple.id.in_({a.couple_id for a in due}))
+        )
+    }
+    messages: list[tuple[int, list[Outgoing]]] = []
     for assignment in due:
         assignment.notice_at = None
-        couple = await session.get(Couple, assignment.couple_id)
+        couple = couples.get(assignment.couple_id)
         if couple is None or not couple.active or assignment.partner_id is None:
             continue
         giver = next((p for p in couple.partners if p.id == assignment.partner_id), None)
@@ -246,8 +282,8 @@ async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tup
             continue
         buttons = [
             [
-                button(_("💛 I noticed"), f"g:y:{assignment.id}"),
-                button(_("Not yet"), f"g:x:{assignment.id}"),
+                button(_("💛 I noticed"), callbacks.Gesture("y", assignment.id)),
+                button(_("Not yet"), callbacks.Gesture("x", assignment.id)),
             ]
         ]
         group = Outgoing(
@@ -256,7 +292,7 @@ async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tup
                 receiver=escape(receiver.first_name), giver=escape(giver.first_name)
             ),
             buttons=buttons,
-            purpose="notice_ask",
+            purpose=Purpose.NOTICE_ASK,
         )
         private = Outgoing(
             receiver.user_id,
@@ -265,11 +301,11 @@ async def due_notice_questions(session: AsyncSession, now: datetime) -> list[tup
                 "way from {giver} today? Small things count."
             ).format(giver=escape(giver.first_name)),
             buttons=buttons,
-            purpose="notice_ask",
+            purpose=Purpose.NOTICE_ASK,
             partner_id=receiver.id,
             fallback=group,
         )
-        messages.append((couple.id, private if receiver.private_open else group))
+        messages.append((couple.id, [private if receiver.private_open else group]))
     return messages
 
 
@@ -295,14 +331,14 @@ async def answer_notice(
         _("💛 {name} noticed your kindness today. It landed.").format(
             name=escape(partner.first_name)
         ),
-        purpose="noticed",
+        purpose=Purpose.NOTICED,
         partner_id=giver.id,
         fallback=Outgoing(
             couple.chat_id,
             _("💛 {name} noticed {giver}'s kindness today.").format(
                 name=escape(partner.first_name), giver=escape(giver.first_name)
             ),
-            purpose="noticed",
+            purpose=Purpose.NOTICED,
         ),
     )
     message = private if giver.private_open else private.fallback

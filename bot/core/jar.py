@@ -5,18 +5,21 @@ from __future__ import annotations
 import enum
 import random
 import re
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import schedule
+from bot.core import crypto, schedule
 from bot.core.content import Content, pick_jar_item
 from bot.core.models import Couple, JarQuestion, Partner, Prompt
 from bot.core.outbox import Outgoing, button
+from bot.core.purposes import Purpose
+from bot.core.questions import answer_link, histories
 from bot.i18n import _
 
 JAR_MAX = 300
@@ -46,8 +49,9 @@ async def add(
         return Added.EMPTY
     if len(text) > JAR_MAX:
         return Added.TOO_LONG
+    digest = crypto.vault().index(norm)
     exists = await session.scalar(
-        select(JarQuestion.id).where(JarQuestion.couple_id == couple.id, JarQuestion.norm == norm)
+        select(JarQuestion.id).where(JarQuestion.couple_id == couple.id, JarQuestion.norm == digest)
     )
     if exists is not None:
         return Added.DUPLICATE
@@ -57,7 +61,7 @@ async def add(
             author_id=partner.id,
             author_name=partner.first_name,
             text=text,
-            norm=norm,
+            norm=digest,
             secret=secret,
             created_at=now,
         )
@@ -76,62 +80,75 @@ async def undrawn_counts(session: AsyncSession, couple: Couple) -> dict[int, int
     return {author: count for author, count in rows.all() if author is not None}
 
 
-@dataclass
-class Draw:
-    """A drawn jar question and the group message that asks it."""
-
-    prompt: Prompt
-    messages: list[Outgoing] = field(default_factory=list)
-
-
-async def draw(
+async def draw_many(
     session: AsyncSession,
-    couple: Couple,
+    couples: Sequence[Couple],
     content: Content,
     now: datetime,
     bot_username: str,
-    purpose: str = "jar",
-) -> Draw:
-    """Draw the next jar question and post it in the group."""
-    rng = random.Random(f"{couple.id}:{now.isoformat()}")
-    own = list(
+    night: bool = False,
+) -> list[tuple[int, list[Outgoing]]]:
+    """Draw each couple's next jar question (theirs first, else Hearth's) and ask it."""
+    ids = [couple.id for couple in couples]
+    own: dict[int, list[JarQuestion]] = defaultdict(list)
+    for question in await session.scalars(
+        select(JarQuestion)
+        .where(JarQuestion.couple_id.in_(ids), JarQuestion.drawn_at.is_(None))
+        .order_by(JarQuestion.id)
+    ):
+        own[question.couple_id].append(question)
+    history = await histories(session, ids, "jar")
+    params, intros = [], []
+    for couple in couples:
+        rng = random.Random(f"{couple.id}:{now.isoformat()}")
+        today = schedule.local_date(now, ZoneInfo(couple.tz))
+        prompt: dict[str, object] = {
+            "couple_id": couple.id,
+            "kind": "jar",
+            "local_date": today,
+            "created_at": now,
+            "content_id": None,
+            "jar_question_id": None,
+            "text": None,
+        }
+        if own[couple.id]:
+            chosen = rng.choice(own[couple.id])
+            chosen.drawn_at = now
+            prompt.update(jar_question_id=chosen.id, text=chosen.text)
+            intro = _("🫙 From the jar, written by <b>{name}</b>:").format(
+                name=escape(chosen.author_name)
+            )
+            text = chosen.text
+        else:
+            item = pick_jar_item(content, history[couple.id], rng.randrange(2**31))
+            prompt.update(content_id=item.id)
+            intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
+            text = item.text
+        if night:
+            intro = _("🌙 It's jar night!") + "\n\n" + intro
+        params.append(prompt)
+        intros.append((intro, text))
+    prompt_ids = list(
         await session.scalars(
-            select(JarQuestion)
-            .where(JarQuestion.couple_id == couple.id, JarQuestion.drawn_at.is_(None))
-            .order_by(JarQuestion.id)
+            insert(Prompt).returning(Prompt.id, sort_by_parameter_order=True), params
         )
     )
-    today = schedule.local_date(now, ZoneInfo(couple.tz))
-    prompt = Prompt(couple_id=couple.id, kind="jar", local_date=today, created_at=now)
-    if own:
-        chosen = rng.choice(own)
-        chosen.drawn_at = now
-        prompt.jar_question_id, prompt.text = chosen.id, chosen.text
-        intro = _("🫙 From the jar, written by <b>{name}</b>:").format(
-            name=escape(chosen.author_name)
-        )
-    else:
-        history = await session.scalars(
-            select(Prompt.content_id)
-            .where(Prompt.couple_id == couple.id, Prompt.kind == "jar")
-            .order_by(Prompt.id)
-        )
-        item = pick_jar_item(content, [h for h in history if h], rng.randrange(2**31))
-        prompt.content_id, prompt.text = item.id, item.text
-        intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
-    session.add(prompt)
-    await session.flush()
+    purpose = Purpose.JAR_NIGHT if night else Purpose.JAR
+    return [
+        (couple.id, [_ask(couple, prompt_id, intro, text, bot_username, purpose)])
+        for couple, prompt_id, (intro, text) in zip(couples, prompt_ids, intros, strict=True)
+    ]
+
+
+def _ask(
+    couple: Couple, prompt_id: int, intro: str, question: str, bot_username: str, purpose: Purpose
+) -> Outgoing:
     text = _(
         "{intro}\n\n<b>{question}</b>\n\nReply to this message to answer, or answer "
         "privately with the button. I'll bring both answers together once you've both replied."
-    ).format(intro=intro, question=escape(prompt.text))
-    buttons = [
-        [button(_("🔒 Answer privately"), url=f"https://t.me/{bot_username}?start=a{prompt.id}")]
-    ]
-    return Draw(
-        prompt,
-        [Outgoing(couple.chat_id, text, buttons=buttons, purpose=purpose, prompt_id=prompt.id)],
-    )
+    ).format(intro=intro, question=escape(question))
+    buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, prompt_id))]]
+    return Outgoing(couple.chat_id, text, buttons=buttons, purpose=purpose, prompt_id=prompt_id)
 
 
 def reminder_messages(couple: Couple) -> list[Outgoing]:
@@ -149,7 +166,7 @@ def reminder_messages(couple: Couple) -> list[Outgoing]:
                     "of you; it stays secret until it's drawn:\n\n"
                     "<code>/jar add What smell takes you straight back to childhood?</code>"
                 ).format(day=day, time=couple.jar_time),
-                purpose="jar_reminder",
+                purpose=Purpose.JAR_REMINDER,
                 partner_id=partner.id,
             )
         )

@@ -1,7 +1,12 @@
-"""SQLAlchemy 2 typed models: couples, partners, prompts, answers, jar, gestures, outbox."""
+"""SQLAlchemy 2 typed models: couples, partners, prompts, answers, jar, gestures, outbox.
+
+Partners' words (answers, jar questions, queued messages, preferences) are stored sealed
+(`Sealed`, `SealedJSON`): a database file or backup alone reveals none of them.
+"""
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,17 +16,21 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from bot.core import crypto
+from bot.core.purposes import OutboxStatus, Purpose
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,19 +60,53 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-class JSONText(TypeDecorator[dict[str, Any]]):
-    """A JSON object stored as text, identical on SQLite and PostgreSQL."""
+class Sealed(TypeDecorator[str]):
+    """Text stored encrypted with the host's key (see bot.core.crypto)."""
 
-    impl = Text
+    impl = LargeBinary
     cache_ok = True
 
-    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> str | None:
-        """Serialise the object."""
-        return None if value is None else json.dumps(value, ensure_ascii=False)
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        """Encrypt before storing."""
+        return None if value is None else crypto.vault().encrypt(value.encode())
 
-    def process_result_value(self, value: str | None, dialect: Dialect) -> dict[str, Any] | None:
-        """Parse the stored text."""
-        return None if value is None else dict(json.loads(value))
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
+        """Decrypt what was read."""
+        return None if value is None else crypto.vault().decrypt(bytes(value)).decode()
+
+
+class SealedJSON(TypeDecorator[dict[str, Any]]):
+    """A JSON object stored encrypted."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> bytes | None:
+        """Serialise and encrypt."""
+        if value is None:
+            return None
+        return crypto.vault().encrypt(json.dumps(value, ensure_ascii=False).encode())
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
+        """Decrypt and parse."""
+        if value is None:
+            return None
+        return dict(json.loads(crypto.vault().decrypt(bytes(value))))
+
+
+def _values(enum_class: type[enum.Enum]) -> list[str]:
+    return [str(member.value) for member in enum_class]
+
+
+def StrEnumColumn(enum_class: type[enum.Enum], length: int) -> Enum:
+    """A closed set stored as its string values (VARCHAR, no database enum type)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=_values,
+        create_constraint=False,
+    )
 
 
 class Base(DeclarativeBase):
@@ -104,7 +147,6 @@ class Couple(Base):
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stuck_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     depth_asked_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    forget_votes: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple",
@@ -131,9 +173,11 @@ class Partner(Base):
     first_name: Mapped[str] = mapped_column(String(255))
     private_open: Mapped[bool] = mapped_column(Boolean, default=False)
     pending_prompt_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    # Comma-separated gesture kinds that make this partner feel appreciated.
-    appreciation: Mapped[str] = mapped_column(String(64), default="")
+    # Comma-separated gesture kinds that make this partner feel appreciated (sealed).
+    appreciation: Mapped[str] = mapped_column(Sealed, default="")
     ready_depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # This partner confirmed deleting the whole couple; both must, before anything goes.
+    forget_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
@@ -143,7 +187,10 @@ class Prompt(Base):
     """A question put to the couple: the daily question or a jar draw; answers hang off it."""
 
     __tablename__ = "prompts"
-    __table_args__ = (Index("ix_prompts_couple_kind_date", "couple_id", "kind", "local_date"),)
+    __table_args__ = (
+        Index("ix_prompts_couple_kind_date", "couple_id", "kind", "local_date"),
+        Index("ix_prompts_message", "couple_id", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
@@ -155,9 +202,13 @@ class Prompt(Base):
     )
     theme: Mapped[str | None] = mapped_column(String(32), default=None)
     depth: Mapped[int | None] = mapped_column(Integer, default=None)
-    text: Mapped[str] = mapped_column(Text)
+    # A partner's own words (a drawn jar question), sealed; bank questions are looked up by
+    # content_id instead, so they show in the couple's language and cost no space.
+    text: Mapped[str | None] = mapped_column(Sealed, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The group message that asked it: replies to that message are answers.
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class Answer(Base):
@@ -173,7 +224,7 @@ class Answer(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # text | voice | video_note | photo | video
-    text: Mapped[str | None] = mapped_column(Text, default=None)
+    text: Mapped[str | None] = mapped_column(Sealed, default=None)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     in_group: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -208,8 +259,9 @@ class JarQuestion(Base):
         ForeignKey("partners.id", ondelete="SET NULL"), default=None
     )
     author_name: Mapped[str] = mapped_column(String(255), default="")
-    text: Mapped[str] = mapped_column(Text)
-    norm: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Sealed)
+    # A keyed digest of the normalised text: duplicates are refused without storing the words.
+    norm: Mapped[str] = mapped_column(String(64))
     secret: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -241,7 +293,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_sent", "chat_id", "sent_message_id"),
+        Index("ix_outbox_chat", "chat_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -253,14 +305,17 @@ class OutboxMessage(Base):
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(16))  # message | copy
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONText)
-    fallback: Mapped[dict[str, Any] | None] = mapped_column(JSONText, default=None)
-    purpose: Mapped[str] = mapped_column(String(32))
+    # Text and buttons; answers are referenced ("quotes"), not copied, and read when sending.
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
+    fallback: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON, default=None)
+    purpose: Mapped[Purpose] = mapped_column(StrEnumColumn(Purpose, 32))
     prompt_id: Mapped[int | None] = mapped_column(
         ForeignKey("prompts.id", ondelete="CASCADE"), default=None
     )
     only_if_private_group: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        StrEnumColumn(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -279,4 +334,23 @@ class CoupleActivity(Base):
     activity_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # suggested | done_before | wish | done
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UpdateSeen(Base):
+    """An update already processed: Telegram may deliver it again after a restart."""
+
+    __tablename__ = "updates_seen"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ServiceState(Base):
+    """Small facts about the running service (the last tick), for health checks and stats."""
+
+    __tablename__ = "service_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

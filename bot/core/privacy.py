@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import rhythms
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
 from bot.core.models import (
@@ -21,6 +22,8 @@ from bot.core.models import (
     Partner,
     Prompt,
 )
+from bot.core.purposes import OutboxStatus
+from bot.core.questions import question_text
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -95,7 +98,7 @@ async def export(
             {
                 "kind": prompt.kind,
                 "date": prompt.local_date.isoformat(),
-                "question": prompt.text,
+                "question": question_text(prompt, content),
                 "revealed_at": _iso(prompt.revealed_at),
                 "answers": [
                     {
@@ -144,7 +147,7 @@ async def _scrub_outbox(session: AsyncSession, couple_id: int) -> None:
     reply matching needs (chat, message id, prompt), and can never be sent again."""
     await session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.couple_id == couple_id, OutboxMessage.status != "sent"
+            OutboxMessage.couple_id == couple_id, OutboxMessage.status != OutboxStatus.SENT
         )
     )
     await session.execute(
@@ -169,30 +172,21 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
     couple.partners.remove(partner)
     await session.delete(partner)
     couple.chat_title = ""
-    couple.forget_votes = ""
+    cancel_forget_couple(couple)
     # With one partner left the couple waits for a second "We're in"; nothing is scheduled.
-    for column in (
-        "next_question_at",
-        "next_gesture_at",
-        "next_jar_at",
-        "next_jar_reminder_at",
-        "next_together_at",
-        "next_recap_at",
-    ):
-        setattr(couple, column, None)
+    rhythms.clear(couple)
 
 
 def cancel_forget_couple(couple: Couple) -> None:
     """Someone tapped Cancel: confirmations start over."""
-    couple.forget_votes = ""
+    for partner in couple.partners:
+        partner.forget_confirmed = False
 
 
 def vote_forget_couple(couple: Couple, partner: Partner) -> bool:
     """Record one partner's confirmation; True once both have confirmed."""
-    votes = {int(v) for v in couple.forget_votes.split(",") if v}
-    votes.add(partner.id)
-    couple.forget_votes = ",".join(str(v) for v in sorted(votes))
-    return {p.id for p in couple.partners} <= votes
+    partner.forget_confirmed = True
+    return couple.complete and all(p.forget_confirmed for p in couple.partners)
 
 
 async def forget_couple(session: AsyncSession, couple: Couple) -> None:

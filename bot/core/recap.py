@@ -3,170 +3,181 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import schedule
-from bot.core.answers import MEDIA_LABELS, fit
 from bot.core.content import Content
-from bot.core.couples import pair_since
+from bot.core.couples import other_partner, pair_since
 from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
-from bot.core.outbox import Outgoing
-from bot.i18n import _, ngettext
+from bot.core.outbox import Outgoing, describe
+from bot.core.purposes import Purpose
+from bot.core.questions import question_text
+from bot.i18n import _
 
 WEEK = timedelta(days=7)
 STUCK_DAYS = 7
 STUCK_EVERY = timedelta(days=30)
 MEMORY_AGE = timedelta(days=7)
+Plan = tuple[Couple, date]
 
 
 @dataclass
 class Week:
-    """What the couple did together in the last seven days."""
+    """What the couple shared in the last seven days."""
 
-    questions: int
-    jar: int
-    gestures_done: int
-    noticed: int
-    activities: int
-
-    @property
-    def total(self) -> int:
-        """Everything counted."""
-        return self.questions + self.jar + self.gestures_done + self.activities
+    answered: list[Prompt] = field(default_factory=list)  # prompts both answered
+    noticed: list[GestureAssignment] = field(default_factory=list)
+    gestures_done: int = 0
+    activities: list[str] = field(default_factory=list)  # activity ids done together
 
     @property
     def mood(self) -> str:
         """full, some or quiet: which opening line fits the week."""
-        return "full" if self.total >= 6 else "some" if self.total else "quiet"
+        total = len(self.answered) + self.gestures_done + len(self.activities)
+        return "full" if total >= 6 else "some" if total else "quiet"
 
 
-async def week_of(session: AsyncSession, couple: Couple, now: datetime) -> Week:
-    """Count the last seven days."""
+async def weeks_of(
+    session: AsyncSession, couple_ids: Sequence[int], now: datetime
+) -> dict[int, Week]:
+    """The last seven days of each couple (three queries for all of them)."""
     since = now - WEEK
-
-    async def count(query: object) -> int:
-        return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
-
-    revealed = select(func.count()).where(
-        Prompt.couple_id == couple.id, Prompt.revealed_at >= since
-    )
-    return Week(
-        questions=await count(revealed.where(Prompt.kind == "question")),
-        jar=await count(
-            select(func.count()).where(
-                Prompt.couple_id == couple.id, Prompt.kind == "jar", Prompt.created_at >= since
-            )
-        ),
-        gestures_done=await count(
-            select(func.count()).where(
-                GestureAssignment.couple_id == couple.id, GestureAssignment.done_at >= since
-            )
-        ),
-        noticed=await count(
-            select(func.count()).where(
-                GestureAssignment.couple_id == couple.id, GestureAssignment.noticed_at >= since
-            )
-        ),
-        activities=await count(
-            select(func.count()).where(
-                CoupleActivity.couple_id == couple.id,
-                CoupleActivity.status == "done",
-                CoupleActivity.done_at >= since,
-            )
-        ),
-    )
+    weeks: dict[int, Week] = defaultdict(Week)
+    for prompt in await session.scalars(
+        select(Prompt)
+        .where(Prompt.couple_id.in_(couple_ids), Prompt.revealed_at >= since)
+        .order_by(Prompt.revealed_at)
+    ):
+        weeks[prompt.couple_id].answered.append(prompt)
+    for gesture in await session.scalars(
+        select(GestureAssignment).where(
+            GestureAssignment.couple_id.in_(couple_ids),
+            or_(GestureAssignment.done_at >= since, GestureAssignment.noticed_at >= since),
+        )
+    ):
+        week = weeks[gesture.couple_id]
+        week.gestures_done += gesture.done_at is not None and gesture.done_at >= since
+        if gesture.noticed_at is not None and gesture.noticed_at >= since:
+            week.noticed.append(gesture)
+    for couple_id, activity_id in await session.execute(
+        select(CoupleActivity.couple_id, CoupleActivity.activity_id).where(
+            CoupleActivity.couple_id.in_(couple_ids),
+            CoupleActivity.status == "done",
+            CoupleActivity.done_at >= since,
+        )
+    ):
+        weeks[couple_id].activities.append(activity_id)
+    return weeks
 
 
-def recap_text(week: Week, content: Content, seed: str) -> str:
-    """A warm recap: an opening line for the week's mood, then what they did (never a score)."""
+def recap_text(couple: Couple, week: Week, content: Content, seed: str) -> str:
+    """A warm recap: an opening for the week's mood, then what made it (never a score)."""
     lines = [line for line in content.recap_lines if line.mood == week.mood]
     opening = random.Random(seed).choice(lines).text if lines else ""
     parts = [_("🌿 <b>Your week together</b>"), escape(opening)]
-    facts = [
-        (
-            week.questions,
-            ngettext(
-                "{n} evening question answered together",
-                "{n} evening questions answered together",
-                week.questions,
-            ),
-        ),
-        (
-            week.jar,
-            ngettext(
-                "{n} question drawn from your jar", "{n} questions drawn from your jar", week.jar
-            ),
-        ),
-        (
-            week.gestures_done,
-            ngettext(
-                "{n} small gesture of appreciation",
-                "{n} small gestures of appreciation",
-                week.gestures_done,
-            ),
-        ),
-        (week.noticed, ngettext("{n} of them noticed", "{n} of them noticed", week.noticed)),
-        (
-            week.activities,
-            ngettext(
-                "{n} new thing done together", "{n} new things done together", week.activities
-            ),
-        ),
-    ]
-    listed = [f"• {text.format(n=n)}" for n, text in facts if n]
-    if listed:
-        parts.append("\n".join(listed))
+    moments = []
+    if week.answered:
+        # The deepest question they both answered this week, the latest among equals.
+        prompt = max(week.answered, key=lambda p: (p.depth or 0, p.revealed_at))
+        moments.append(
+            _("💬 You both answered <i>{question}</i>").format(
+                question=escape(question_text(prompt, content))
+            )
+        )
+    names = {p.id: escape(p.first_name) for p in couple.partners}
+    givers = {g.partner_id for g in week.noticed if g.partner_id in names}
+    for giver in sorted(givers, key=lambda g: g or 0):
+        partner = next(p for p in couple.partners if p.id == giver)
+        receiver = other_partner(couple, partner)
+        if receiver is not None:
+            moments.append(
+                _("💛 {receiver} noticed a kindness from {giver}").format(
+                    receiver=names[receiver.id], giver=names[partner.id]
+                )
+            )
+    for activity_id in week.activities[:2]:
+        activity = content.by_id.get(activity_id)
+        if activity is not None:
+            moments.append(
+                _("🧭 Something new together: {activity}").format(activity=escape(activity.text))
+            )
+    if moments:
+        parts.append("\n".join(moments))
     return "\n\n".join(p for p in parts if p)
 
 
-async def recap_messages(
-    session: AsyncSession, couple: Couple, content: Content, now: datetime, day: date
-) -> list[Outgoing]:
-    """The Sunday recap for the group."""
-    week = await week_of(session, couple, now)
-    text = recap_text(week, content, f"{couple.id}:{day.isoformat()}")
-    return [Outgoing(couple.chat_id, text, purpose="recap")]
-
-
-async def stuck_messages(
-    session: AsyncSession, couple: Couple, content: Content, now: datetime, today: date
-) -> list[Outgoing]:
-    """After seven days in a row without both answering, one kind private note (monthly at most)."""
-    if couple.stuck_sent_at is not None and couple.stuck_sent_at > now - STUCK_EVERY:
-        return []
-    days = [today - timedelta(days=k) for k in range(1, STUCK_DAYS + 1)]
-    rows = list(
-        await session.execute(
-            select(Prompt.local_date, Prompt.revealed_at).where(
-                Prompt.couple_id == couple.id,
-                Prompt.kind == "question",
-                Prompt.local_date >= days[-1],
-                Prompt.local_date < today,
-            )
-        )
-    )
-    asked = {row.local_date for row in rows}
-    if set(days) - asked or any(row.revealed_at is not None for row in rows):
-        return []  # a day without a question (paused) or with both answers breaks the run
-    if not content.stuck_messages:
-        return []
-    couple.stuck_sent_at = now
-    line = content.stuck_messages[(couple.id + today.toordinal()) % len(content.stuck_messages)]
+async def recap_many(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime
+) -> list[tuple[int, list[Outgoing]]]:
+    """The Sunday recap for each couple's group."""
+    weeks = await weeks_of(session, [couple.id for couple, _day in plans], now)
     return [
-        Outgoing(partner.user_id, escape(line.text), purpose="stuck", partner_id=partner.id)
-        for partner in couple.partners
-        if partner.private_open  # never in the group
+        (
+            couple.id,
+            [
+                Outgoing(
+                    couple.chat_id,
+                    recap_text(couple, weeks[couple.id], content, f"{couple.id}:{day.isoformat()}"),
+                    purpose=Purpose.RECAP,
+                )
+            ],
+        )
+        for couple, day in plans
     ]
 
 
+async def stuck_many(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime
+) -> dict[int, list[Outgoing]]:
+    """After seven days in a row without both answering, one kind private note each (at most
+    monthly, never in the group)."""
+    candidates = [
+        (couple, day)
+        for couple, day in plans
+        if couple.stuck_sent_at is None or couple.stuck_sent_at <= now - STUCK_EVERY
+    ]
+    if not candidates or not content.stuck_messages:
+        return {}
+    earliest = min(day for _c, day in candidates) - timedelta(days=STUCK_DAYS)
+    rows: dict[int, list[tuple[date, datetime | None]]] = defaultdict(list)
+    for couple_id, local_day, revealed_at in await session.execute(
+        select(Prompt.couple_id, Prompt.local_date, Prompt.revealed_at).where(
+            Prompt.couple_id.in_([c.id for c, _d in candidates]),
+            Prompt.kind == "question",
+            Prompt.local_date >= earliest,
+        )
+    ):
+        rows[couple_id].append((local_day, revealed_at))
+    notes: dict[int, list[Outgoing]] = {}
+    for couple, today in candidates:
+        days = {today - timedelta(days=k) for k in range(1, STUCK_DAYS + 1)}
+        week = [(d, r) for d, r in rows[couple.id] if d in days]
+        # A day without a question (paused) or with both answers breaks the run.
+        if days - {d for d, _r in week} or any(r is not None for _d, r in week):
+            continue
+        couple.stuck_sent_at = now
+        index = (couple.id + today.toordinal()) % len(content.stuck_messages)
+        text = escape(content.stuck_messages[index].text)
+        if content.safety_lines:
+            text += "\n\n" + escape(content.safety_lines[index % len(content.safety_lines)].text)
+        notes[couple.id] = [
+            Outgoing(partner.user_id, text, purpose=Purpose.STUCK, partner_id=partner.id)
+            for partner in couple.partners
+            if partner.private_open  # never in the group
+        ]
+    return notes
+
+
 async def memory_messages(
-    session: AsyncSession, couple: Couple, partner: Partner, now: datetime
+    session: AsyncSession, couple: Couple, partner: Partner, now: datetime, content: Content
 ) -> list[Outgoing] | None:
     """A past question (a week old at least) with both answers, privately; None if none yet."""
     prompts = list(
@@ -191,36 +202,33 @@ async def memory_messages(
     )
     names = {p.id: p.first_name for p in couple.partners}
     when = schedule.local_date(prompt.created_at, ZoneInfo(couple.tz)).strftime("%d %B %Y")
-    messages = [
-        Outgoing(
+
+    def private(
+        text: str = "",
+        quotes: list[tuple[int, str]] | None = None,
+        copy_from: tuple[int, int] | None = None,
+    ) -> Outgoing:
+        return Outgoing(
             partner.user_id,
-            _("🕰 A memory from {date}:\n\n<b>{question}</b>").format(
-                date=when, question=escape(prompt.text)
-            ),
-            purpose="memory",
+            text,
+            purpose=Purpose.MEMORY,
             partner_id=partner.id,
+            quotes=quotes or [],
+            copy_from=copy_from,
+        )
+
+    messages = [
+        private(
+            _("🕰 A memory from {date}:\n\n<b>{question}</b>").format(
+                date=when, question=escape(question_text(prompt, content))
+            )
         )
     ]
     for answer in answers:
-        header = _("<b>{name}</b>:").format(name=escape(names.get(answer.partner_id, "?")))
+        label = _("<b>{name}</b>:").format(name=escape(names.get(answer.partner_id, "?")))
         if answer.kind == "text":
-            body = fit(header, answer.text or "")
-            messages.append(
-                Outgoing(partner.user_id, body, purpose="memory", partner_id=partner.id)
-            )
+            messages.append(private(quotes=[(answer.id, label)]))
         else:
-            label = _(MEDIA_LABELS.get(answer.kind, answer.kind))
-            messages.append(
-                Outgoing(
-                    partner.user_id, f"{header} {label}", purpose="memory", partner_id=partner.id
-                )
-            )
-            messages.append(
-                Outgoing(
-                    partner.user_id,
-                    copy_from=(answer.chat_id, answer.message_id),
-                    purpose="memory",
-                    partner_id=partner.id,
-                )
-            )
+            messages.append(private(f"{label} {describe(answer.kind)}"))
+            messages.append(private(copy_from=(answer.chat_id, answer.message_id)))
     return messages

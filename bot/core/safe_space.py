@@ -8,10 +8,13 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import callbacks
 from bot.core.content import Content, Line
 from bot.core.couples import other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt
 from bot.core.outbox import Button, Outgoing, button
+from bot.core.purposes import Purpose
+from bot.core.questions import question_text
 from bot.i18n import _
 
 CHOICES = 3  # buttons under one answer; the bank rotates so they don't always read the same
@@ -26,7 +29,7 @@ def warm_buttons(content: Content, answer: Answer, prompt: Prompt) -> list[list[
     )
     start = (answer.id * CHOICES) % len(fitting)
     picks = [fitting[(start + k) % len(fitting)] for k in range(min(CHOICES, len(fitting)))]
-    return [[button(bank[i].text, f"w:{answer.id}:{i}")] for i in picks]
+    return [[button(bank[i].text, callbacks.Warm(answer.id, i))] for i in picks]
 
 
 def listening_tip(content: Content, prompt: Prompt) -> Line | None:
@@ -76,7 +79,9 @@ async def respond(
     answer.warm_response = line.id
     text = _("💛 {name} read your answer to “<i>{question}</i>” and says:\n\n<b>{words}</b>")
     text = text.format(
-        name=escape(receiver.first_name), question=escape(prompt.text), words=escape(line.text)
+        name=escape(receiver.first_name),
+        question=escape(question_text(prompt, content)),
+        words=escape(line.text),
     )
     group = Outgoing(
         couple.chat_id,
@@ -85,10 +90,10 @@ async def respond(
             sharer=escape(sharer.first_name),
             words=escape(line.text),
         ),
-        purpose="warm",
+        purpose=Purpose.WARM,
     )
     message = (
-        Outgoing(sharer.user_id, text, purpose="warm", partner_id=sharer.id, fallback=group)
+        Outgoing(sharer.user_id, text, purpose=Purpose.WARM, partner_id=sharer.id, fallback=group)
         if sharer.private_open
         else group
     )

@@ -76,9 +76,9 @@ def latest_at_or_before(occurrence: Occurrence, now: datetime, tz: ZoneInfo) -> 
     raise AssertionError("an occurrence repeats at least weekly")
 
 
-def minus_minutes(at: time, minutes: int) -> time:
-    """`at` moved `minutes` earlier on the clock (wrapping past midnight)."""
-    total = (at.hour * 60 + at.minute - minutes) % (24 * 60)
+def shift(at: time, minutes: int) -> time:
+    """`at` moved by `minutes` on the clock (negative: earlier), wrapping past midnight."""
+    total = (at.hour * 60 + at.minute + minutes) % (24 * 60)
     return time(total // 60, total % 60)
 
 

@@ -1,132 +1,176 @@
-"""The tick: everything due at `now` becomes deliveries and outbox messages, exactly once."""
+"""The tick: everything due at `now` becomes deliveries and outbox messages, exactly once.
+
+Work is set-based: due couples are claimed in batches, and each batch's deliveries, prompts,
+messages and next instants are written with a few statements. A batch that fails is redone
+couple by couple, so one broken couple never stalls the others.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
-from html import escape
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import InstrumentedAttribute
 
+from bot import db
 from bot.core import couples as couples_domain
-from bot.core import gestures, jar, privacy, recap, schedule, together
-from bot.core.content import Content, pick_question
-from bot.core.models import Couple, Delivery, Prompt
-from bot.core.outbox import Outgoing, button, enqueue
-from bot.i18n import _
+from bot.core import gestures, jar, outbox, privacy, questions, recap, together
+from bot.core.content import Content
+from bot.core.models import Couple, Delivery, ServiceState, UpdateSeen
+from bot.core.outbox import Outgoing
+from bot.core.rhythms import RHYTHMS, Kind, Rhythm, advance
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 500
 RETRY_BROKEN = timedelta(hours=1)
+KEEP_SENT = timedelta(days=2)  # finished outbox rows: long enough to look into a problem
+KEEP_DELIVERIES = timedelta(days=3)  # at-most-once only concerns today's local date
+KEEP_UPDATES = timedelta(days=2)  # Telegram redelivers an update for at most a day
+LAST_TICK = "last_tick"
 
-COLUMNS: dict[str, InstrumentedAttribute[datetime | None]] = {
-    "question": Couple.next_question_at,
-    "gesture": Couple.next_gesture_at,
-    "jar": Couple.next_jar_at,
-    "jar_reminder": Couple.next_jar_reminder_at,
-    "together": Couple.next_together_at,
-    "recap": Couple.next_recap_at,
+Plan = tuple[Couple, date]
+Builder = Callable[
+    [AsyncSession, Sequence[Plan], Content, datetime, str],
+    Awaitable[list[tuple[int, list[Outgoing]]]],
+]
+
+
+async def _jar_night(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await jar.draw_many(session, [c for c, _d in plans], content, now, username, night=True)
+
+
+async def _reminders(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return [(couple.id, jar.reminder_messages(couple)) for couple, _day in plans]
+
+
+async def _together(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await together.weekly_many(session, [c for c, _d in plans], content, now)
+
+
+async def _gestures(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await gestures.deliver_many(session, plans, content, now)
+
+
+async def _recaps(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await recap.recap_many(session, plans, content, now)
+
+
+async def _questions(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    stuck = await recap.stuck_many(session, plans, content, now)
+    asked = await questions.deliver(session, plans, content, now, username)
+    return [(couple_id, stuck.get(couple_id, []) + messages) for couple_id, messages in asked]
+
+
+BUILDERS: dict[Kind, Builder] = {
+    Kind.QUESTION: _questions,
+    Kind.GESTURE: _gestures,
+    Kind.JAR: _jar_night,
+    Kind.JAR_REMINDER: _reminders,
+    Kind.TOGETHER: _together,
+    Kind.RECAP: _recaps,
 }
 
 
-async def question_messages(
-    session: AsyncSession,
-    couple: Couple,
-    content: Content,
-    day: date,
-    now: datetime,
-    bot_username: str,
-) -> list[Outgoing]:
-    """Pick the day's question, store it as a prompt and word the group message."""
-    history = list(
-        await session.scalars(
-            select(Prompt.content_id)
-            .where(Prompt.couple_id == couple.id, Prompt.kind == "question")
-            .order_by(Prompt.id)
+async def _claim_deliveries(
+    session: AsyncSession, kind: Kind, plans: Sequence[Plan], now: datetime
+) -> set[int]:
+    """Record each (couple, kind, local date) once; returns the couples that got theirs now.
+
+    The unique constraint decides: a restart, a repeated tick or a second worker inserting
+    the same delivery gets nothing back, and sends nothing.
+    """
+    if not plans:
+        return set()
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+    inserted = await session.scalars(
+        statement.values(
+            [
+                {"couple_id": c.id, "kind": str(kind), "local_date": day, "created_at": now}
+                for c, day in plans
+            ]
         )
+        .on_conflict_do_nothing(index_elements=["couple_id", "kind", "local_date"])
+        .returning(Delivery.couple_id)
     )
-    question = pick_question(
-        content, [h for h in history if h], couple.depth, f"{couple.id}:{day.isoformat()}"
-    )
-    prompt = Prompt(
-        couple_id=couple.id,
-        kind="question",
-        local_date=day,
-        content_id=question.id,
-        theme=question.theme,
-        depth=question.depth,
-        text=question.text,
-        created_at=now,
-    )
-    session.add(prompt)
-    await session.flush()
-    for partner in couple.partners:
-        partner.pending_prompt_id = None  # a new evening: private answers go to this question
-    names = " & ".join(escape(p.first_name) for p in couple.partners)
-    text = _(
-        "🕯 Tonight's question for {names}:\n\n<b>{question}</b>\n\n"
-        "Reply to this message to answer, or answer privately with the button. "
-        "Private answers stay sealed until you've both answered."
-    ).format(names=names, question=escape(question.text))
-    buttons = [
-        [button(_("🔒 Answer privately"), url=f"https://t.me/{bot_username}?start=a{prompt.id}")]
-    ]
-    return [
-        Outgoing(couple.chat_id, text, buttons=buttons, purpose="question", prompt_id=prompt.id)
-    ]
+    return set(inserted)
 
 
-async def _deliver(
+async def deliver_batch(
     session: AsyncSession,
-    couple: Couple,
-    kind: str,
-    day: date,
+    rhythm: Rhythm,
+    due: Sequence[Couple],
     now: datetime,
     content: Content,
     bot_username: str,
-) -> list[Outgoing]:
-    if kind == "question":
-        messages = await recap.stuck_messages(session, couple, content, now, day)
-        return messages + await question_messages(session, couple, content, day, now, bot_username)
-    if kind == "together":
-        return await together.weekly_messages(session, couple, content, now)
-    if kind == "recap":
-        return await recap.recap_messages(session, couple, content, now, day)
-    if kind == "gesture":
-        return await gestures.deliver(session, couple, content, day, now)
-    if kind == "jar":
-        draw = await jar.draw(session, couple, content, now, bot_username, purpose="jar_night")
-        draw.messages[0].text = _("🌙 It's jar night!") + "\n\n" + draw.messages[0].text
-        return draw.messages
-    return jar.reminder_messages(couple)
+) -> int:
+    """Advance each couple's rhythm and deliver to those whose day it is; returns how many."""
+    plans: list[Plan] = []
+    for couple in due:
+        day = advance(couple, rhythm, now, couples_domain.is_paused(couple, now))
+        if day is not None:
+            plans.append((couple, day))
+    claimed = await _claim_deliveries(session, rhythm.kind, plans, now)
+    plans = [(c, day) for c, day in plans if c.id in claimed]
+    if plans:
+        batches = await BUILDERS[rhythm.kind](session, plans, content, now, bot_username)
+        await outbox.enqueue(session, batches, now)
+    await session.flush()
+    return len(plans)
 
 
-async def _claim(session: AsyncSession, couple: Couple, kind: str, now: datetime) -> date | None:
-    """Advance the couple's next instant; return the local date to deliver for, or None to skip."""
-    tz = ZoneInfo(couple.tz)
-    column = COLUMNS[kind].key
-    occurrence = couples_domain.occurrences(couple)[column]
-    setattr(couple, column, schedule.next_after(occurrence, now, tz))
-    if kind == "together" and not couple.together_enabled:
-        couple.next_together_at = None
-        return None
-    if not couple.complete or couples_domain.is_paused(couple, now):
-        return None
-    latest = schedule.latest_at_or_before(occurrence, now, tz)
-    day = schedule.local_date(latest, tz)
-    if day != schedule.local_date(now, tz):
-        return None  # missed during downtime and that day is over: skip, don't send late
-    try:
-        async with session.begin_nested():
-            session.add(Delivery(couple_id=couple.id, kind=kind, local_date=day, created_at=now))
-    except IntegrityError:
-        return None  # already delivered (a restart, a second worker)
-    return day
+async def _due(session: AsyncSession, rhythm: Rhythm, now: datetime, batch: int) -> list[Couple]:
+    column = getattr(Couple, rhythm.column)
+    query = (
+        select(Couple).where(column <= now, Couple.active.is_(True)).order_by(column).limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Several workers may share the database: each takes different couples.
+        query = query.with_for_update(skip_locked=True, of=Couple)
+    return list(await session.scalars(query))
+
+
+async def _one_by_one(
+    session: AsyncSession,
+    rhythm: Rhythm,
+    due: Sequence[Couple],
+    now: datetime,
+    content: Content,
+    bot_username: str,
+) -> int:
+    """The rare failed batch, again couple by couple: a broken couple is retried later."""
+    delivered = 0
+    for couple in due:
+        couple_id = couple.id
+        try:
+            async with session.begin_nested():
+                delivered += await deliver_batch(
+                    session, rhythm, [couple], now, content, bot_username
+                )
+        except Exception:
+            log.exception(
+                "couple %s: %s delivery failed; retrying in an hour", couple_id, rhythm.kind
+            )
+            await session.refresh(couple)
+            setattr(couple, rhythm.column, now + RETRY_BROKEN)
+            await session.flush()
+    return delivered
 
 
 async def tick(
@@ -139,40 +183,43 @@ async def tick(
 ) -> Counter[str]:
     """Deliver everything due at `now`; returns how many of each kind were delivered."""
     delivered: Counter[str] = Counter()
-    for kind, column in COLUMNS.items():
+    for rhythm in RHYTHMS:
         while True:
-            async with sessions() as session, session.begin():
-                query = (
-                    select(Couple)
-                    .where(column <= now, Couple.active.is_(True))
-                    .order_by(column)
-                    .limit(batch)
-                )
-                if session.get_bind().dialect.name == "postgresql":
-                    # Several workers may share the database: each takes different couples.
-                    query = query.with_for_update(skip_locked=True, of=Couple)
-                due = list(await session.scalars(query))
-                for couple in due:
-                    couple_id = couple.id
-                    try:
-                        async with session.begin_nested():
-                            day = await _claim(session, couple, kind, now)
-                            if day is not None:
-                                messages = await _deliver(
-                                    session, couple, kind, day, now, content, bot_username
-                                )
-                                enqueue(session, couple_id, messages, now)
-                                delivered[kind] += 1
-                    except Exception:
-                        # One broken couple must not stall everyone else's tick: retry it later.
-                        log.exception("couple %s: %s delivery failed", couple_id, kind)
+            async with db.writing(sessions) as session:
+                due = await _due(session, rhythm, now, batch)
+                if not due:
+                    break
+                try:
+                    async with session.begin_nested():
+                        count = await deliver_batch(
+                            session, rhythm, due, now, content, bot_username
+                        )
+                except Exception:
+                    log.warning("a %s batch failed; delivering couple by couple", rhythm.kind)
+                    for couple in due:
                         await session.refresh(couple)
-                        setattr(couple, COLUMNS[kind].key, now + RETRY_BROKEN)
+                    count = await _one_by_one(session, rhythm, due, now, content, bot_username)
+                delivered[str(rhythm.kind)] += count
             if len(due) < batch:
                 break
-    async with sessions() as session, session.begin():
-        for couple_id, message in await gestures.due_notice_questions(session, now):
-            enqueue(session, couple_id, [message], now)
-            delivered["notice"] += 1
+    async with db.writing(sessions) as session:
+        notices = await gestures.due_notice_questions(session, now)
+        await outbox.enqueue(session, notices, now)
+        delivered["notice"] += len(notices)
         delivered["purged"] += await privacy.purge_removed(session, now, retention_days)
+        await housekeeping(session, now)
     return +delivered
+
+
+async def housekeeping(session: AsyncSession, now: datetime) -> None:
+    """Keep the database small: finished messages, old deliveries and seen updates go."""
+    await outbox.compact(session, now, KEEP_SENT)
+    await session.execute(delete(Delivery).where(Delivery.created_at < now - KEEP_DELIVERIES))
+    await session.execute(delete(UpdateSeen).where(UpdateSeen.seen_at < now - KEEP_UPDATES))
+    state = await session.get(ServiceState, LAST_TICK)
+    if state is None:
+        await session.execute(
+            insert(ServiceState).values(name=LAST_TICK, value=now.isoformat(), updated_at=now)
+        )
+    else:
+        state.value, state.updated_at = now.isoformat(), now

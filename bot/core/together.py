@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -10,9 +12,11 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import callbacks
 from bot.core.content import Activity, Content
 from bot.core.models import Couple, CoupleActivity
 from bot.core.outbox import Button, Outgoing, button
+from bot.core.purposes import Purpose
 from bot.i18n import _
 
 EXCLUDED = ("done_before", "wish", "done")
@@ -27,10 +31,13 @@ async def _rows(session: AsyncSession, couple: Couple) -> dict[str, CoupleActivi
 
 def suggestion_buttons(couple: Couple, activity: Activity) -> list[list[Button]]:
     """We've done this / Let's try it / Another."""
-    data = f"t:{couple.id}:{activity.id}"
+
+    def data(action: str) -> callbacks.Together:
+        return callbacks.Together(couple.id, activity.id, action)
+
     return [
-        [button(_("✨ Let's try it"), f"{data}:w"), button(_("We've done this"), f"{data}:b")],
-        [button(_("🔄 Another"), f"{data}:n")],
+        [button(_("✨ Let's try it"), data("w")), button(_("We've done this"), data("b"))],
+        [button(_("🔄 Another"), data("n"))],
     ]
 
 
@@ -41,11 +48,10 @@ def suggestion_text(activity: Activity) -> str:
     ).format(text=escape(activity.text))
 
 
-async def suggest(
-    session: AsyncSession, couple: Couple, content: Content, now: datetime, skip: str = ""
+def _choose(
+    rows: dict[str, CoupleActivity], content: Content, seed: str, skip: str = ""
 ) -> Activity | None:
-    """An activity neither has done nor wished for yet, least recently suggested first."""
-    rows = await _rows(session, couple)
+    """An activity neither has done nor wished for yet; least recently suggested first."""
     fresh = [a for a in content.activities if a.id not in rows and a.id != skip]
     if not fresh:
         suggested = sorted(
@@ -57,7 +63,17 @@ async def suggest(
         ]
     if not fresh:
         return None
-    activity: Activity = random.Random(f"{couple.id}:{now.isoformat()}").choice(fresh)
+    chosen: Activity = random.Random(seed).choice(fresh)
+    return chosen
+
+
+def _note_suggested(
+    session: AsyncSession,
+    couple: Couple,
+    rows: dict[str, CoupleActivity],
+    activity: Activity,
+    now: datetime,
+) -> None:
     row = rows.get(activity.id)
     if row is None:
         session.add(
@@ -67,24 +83,49 @@ async def suggest(
         )
     else:
         row.updated_at = now
+
+
+async def suggest(
+    session: AsyncSession, couple: Couple, content: Content, now: datetime, skip: str = ""
+) -> Activity | None:
+    """An activity neither has done nor wished for yet, least recently suggested first."""
+    rows = await _rows(session, couple)
+    activity = _choose(rows, content, f"{couple.id}:{now.isoformat()}", skip)
+    if activity is not None:
+        _note_suggested(session, couple, rows, activity, now)
     return activity
 
 
-async def weekly_messages(
-    session: AsyncSession, couple: Couple, content: Content, now: datetime
-) -> list[Outgoing]:
-    """The weekly suggestion for the group."""
-    activity = await suggest(session, couple, content, now)
-    if activity is None:
-        return []
-    return [
-        Outgoing(
-            couple.chat_id,
-            _("🗓 This week's idea.") + " " + suggestion_text(activity),
-            buttons=suggestion_buttons(couple, activity),
-            purpose="together",
+async def weekly_many(
+    session: AsyncSession, couples: Sequence[Couple], content: Content, now: datetime
+) -> list[tuple[int, list[Outgoing]]]:
+    """This week's idea for each couple, in their group."""
+    rows: dict[int, dict[str, CoupleActivity]] = defaultdict(dict)
+    for row in await session.scalars(
+        select(CoupleActivity).where(CoupleActivity.couple_id.in_([c.id for c in couples]))
+    ):
+        rows[row.couple_id][row.activity_id] = row
+    messages = []
+    for couple in couples:
+        activity = _choose(rows[couple.id], content, f"{couple.id}:{now.isoformat()}")
+        if activity is None:
+            continue
+        _note_suggested(session, couple, rows[couple.id], activity, now)
+        text = _("🗓 This week's idea.") + " " + suggestion_text(activity)
+        messages.append(
+            (
+                couple.id,
+                [
+                    Outgoing(
+                        couple.chat_id,
+                        text,
+                        buttons=suggestion_buttons(couple, activity),
+                        purpose=Purpose.TOGETHER,
+                    )
+                ],
+            )
         )
-    ]
+    return messages
 
 
 async def mark(
@@ -132,3 +173,30 @@ async def done_list(session: AsyncSession, couple: Couple, content: Content) -> 
     return [
         WishItem(content.by_id[r.activity_id], r) for r in rows if r.activity_id in content.by_id
     ]
+
+
+def wish_list_view(
+    couple: Couple, wishes: list[WishItem], done: list[WishItem]
+) -> tuple[str, list[list[Button]]]:
+    """/together list: the wish list (each with a "We did it" button) and what they did."""
+    if not wishes and not done:
+        return _("Your wish list is empty. /together suggests something new."), []
+    lines = [_("✨ <b>Your wish list</b>")] if wishes else []
+    lines += [f"{n}. {escape(w.activity.text)}" for n, w in enumerate(wishes[:10], 1)]
+    if len(wishes) > 10:
+        lines.append(_("…and {n} more.").format(n=len(wishes) - 10))
+    if done:
+        lines.append("\n" + _("🎉 <b>Done together</b>"))
+        for item in done[:10]:
+            when = item.row.done_at or item.row.updated_at
+            lines.append(f"• {escape(item.activity.text)} ({when:%d %b %Y})")
+    buttons = [
+        [
+            button(
+                _("🎉 We did #{n}").format(n=n),
+                callbacks.Together(couple.id, w.activity.id, "d"),
+            )
+        ]
+        for n, w in enumerate(wishes[:10], 1)
+    ]
+    return "\n".join(lines), buttons

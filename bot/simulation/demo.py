@@ -7,7 +7,7 @@ import asyncio
 import logging
 import tempfile
 import textwrap
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
@@ -119,13 +119,6 @@ async def play(database_url: str) -> Simulation:
             tg.press(alex, nudge, tg.button_data(nudge, "g:d:")),
         )
 
-        sim.clock.now += timedelta(hours=2, minutes=1)
-        say.scene("Later that day: did Sam notice?")
-        await sim.tick()
-        say.show()
-        ask = tg.last(sam)
-        await act(sam, "taps [I noticed]", tg.press(sam, ask, tg.button_data(ask, "g:y:")))
-
         say.scene("Sam slips a secret question into the jar")
         await act(
             sam,
@@ -135,10 +128,12 @@ async def play(database_url: str) -> Simulation:
         await act(alex, "/jar (in private)", tg.command(alex, alex, "/jar"))
 
         sim.clock.now = datetime(2025, 6, 6, 17, 0, tzinfo=UTC)  # 19:00 in Berlin: jar night
-        say.scene("Jar night")
+        say.scene("Evening: did Sam notice? And it's jar night")
         await sim.tick()
         say.show()
-        drawn = tg.last(group)
+        ask = tg.last(sam)
+        await act(sam, "taps [I noticed]", tg.press(sam, ask, tg.button_data(ask, "g:y:")))
+        drawn = next(s for s in reversed(tg.inbox(group)) if "jar" in s.text.lower())
         await act(
             alex,
             "replies to the jar question in the group",

@@ -12,14 +12,16 @@ from types import TracebackType
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.core.content import Content
 from bot.simulation.driver import TelegramDriver
 from bot.simulation.fake_api import FAKE_TOKEN, FakeBotApi, FakeChat, FakeUser, Sent
-from handlers.context import Hearth
+from handlers.context import Hearth, HearthApp, HearthContext
+
+# A fixed key for the simulation only: demo and test databases are thrown away.
+FAKE_KEY = "c2ltdWxhdGlvbi1vbmx5LWtleS0wMDAwMDAwMDAwMDA="
 
 
 class FakeClock:
@@ -57,21 +59,27 @@ class Simulation:
         self.api = FakeBotApi(bot_username)
         self.tg = TelegramDriver(self.api)
         self.clock = FakeClock(start)
-        self.settings = Settings(token=FAKE_TOKEN, database_url=database_url, rate_limit=False)
-        self.app: Application = build_application(  # type: ignore[type-arg]
+        self.settings = Settings(
+            token=FAKE_TOKEN,
+            database_url=database_url,
+            rate_limit=False,
+            encryption_key=FAKE_KEY,
+        )
+        self.app: HearthApp = build_application(
             self.settings, request=self.api, clock=self.clock, content=content
         )
         self.errors: list[BaseException] = []
         self.app.add_error_handler(self._record_error)
 
-    async def _record_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _record_error(self, update: object, context: HearthContext) -> None:
         if context.error is not None:
             self.errors.append(context.error)
 
     @property
     def hearth(self) -> Hearth:
         """The services in bot_data."""
-        service: Hearth = self.app.bot_data["hearth"]
+        service = self.app.bot_data["hearth"]
+        assert isinstance(service, Hearth)
         return service
 
     async def __aenter__(self) -> Simulation:
@@ -100,6 +108,7 @@ class Simulation:
         if self.errors:
             error = self.errors.pop(0)
             raise AssertionError(f"handler failed: {error!r}") from error
+        await self.send()
 
     async def tick(self, at: datetime | None = None) -> None:
         """Move the clock (optionally) and run the repeating tick job once."""
@@ -110,6 +119,11 @@ class Simulation:
         await job.run(self.app)
         if self.errors:
             raise AssertionError(f"tick failed: {self.errors.pop(0)!r}")
+        await self.send()
+
+    async def send(self) -> int:
+        """Let the sender send everything due now (the service does this continuously)."""
+        return await self.hearth.sender.drain()
 
     async def onboard(self, alex: str = "Alex", sam: str = "Sam", private: bool = True) -> Couple:
         """Two partners make a group, add the bot, join, and (optionally) open private chats."""

@@ -1,0 +1,236 @@
+"""Callback data: one small class per kind of button, and one total parser for all of them.
+
+`encode` gives the string put under a button (at most 64 bytes, Telegram's limit). `decode`
+takes any string (forged, truncated, from an older version) and returns a button value or
+None; it never raises. Numbers are plain ASCII digits within the range of their column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+MAX_DB_ID = 2**31 - 1  # the database's INTEGER primary keys
+DIGITS = re.compile(r"[0-9]{1,10}")
+CONTENT_ID = re.compile(r"[a-z0-9_-]{1,40}")
+MAX_BYTES = 64
+
+
+def number(text: str, maximum: int = MAX_DB_ID) -> int | None:
+    """An ASCII decimal within 0..maximum, or None ("²", "-1", "1e3" and 2**64 are not)."""
+    if not DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+class Callback:
+    """A button's meaning; subclasses define `prefix`, `encode` and `parse`."""
+
+    prefix: ClassVar[str]
+
+    def encode(self) -> str:
+        """The callback data for this button."""
+        data = self._encode()
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    def _encode(self) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Callback | None:
+        """The value from the parts after the prefix, or None when they don't fit."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Join(Callback):
+    """We're in: under the greeting, or (`again`) under the note that one partner left."""
+
+    prefix: ClassVar[str] = "join"
+    again: bool = False
+
+    def _encode(self) -> str:
+        return "join:again" if self.again else "join"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Join | None:
+        """join, or join:again."""
+        if not parts:
+            return cls()
+        return cls(again=True) if parts == ["again"] else None
+
+
+SETTINGS_ACTIONS = frozenset(
+    {
+        "q-30", "q+30", "g-30", "g+30", "j-30", "j+30",
+        "d-1", "d+1", "i-1", "i+1", "ion", "ioff",
+        "lv-1", "lv+1", "pause7", "resume", "tz", "back",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings(Callback):
+    """A settings button: an action, or a time zone from the list (`zone`)."""
+
+    prefix: ClassVar[str] = "s"
+    couple_id: int
+    action: str = ""
+    zone: int | None = None
+
+    def _encode(self) -> str:
+        action = f"z{self.zone}" if self.zone is not None else self.action
+        return f"s:{self.couple_id}:{action}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Settings | None:
+        """s:<couple>:<action|z<index>>."""
+        if len(parts) != 2 or (couple_id := number(parts[0])) is None:
+            return None
+        action = parts[1]
+        if action.startswith("z") and (zone := number(action[1:], 99)) is not None:
+            return cls(couple_id, zone=zone)
+        return cls(couple_id, action) if action in SETTINGS_ACTIONS else None
+
+
+@dataclass(frozen=True)
+class Gesture(Callback):
+    """Done / Another idea (the giver) and I noticed / Not yet (the receiver)."""
+
+    prefix: ClassVar[str] = "g"
+    ACTIONS: ClassVar[frozenset[str]] = frozenset({"d", "n", "y", "x"})
+    action: str
+    assignment_id: int
+
+    def _encode(self) -> str:
+        return f"g:{self.action}:{self.assignment_id}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Gesture | None:
+        """g:<d|n|y|x>:<assignment>."""
+        if len(parts) != 2 or parts[0] not in cls.ACTIONS:
+            return None
+        assignment_id = number(parts[1])
+        return None if assignment_id is None else cls(parts[0], assignment_id)
+
+
+@dataclass(frozen=True)
+class Warm(Callback):
+    """A warm response under a mirrored answer."""
+
+    prefix: ClassVar[str] = "w"
+    answer_id: int
+    index: int
+
+    def _encode(self) -> str:
+        return f"w:{self.answer_id}:{self.index}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Warm | None:
+        """w:<answer>:<response index>."""
+        if len(parts) != 2:
+            return None
+        answer_id, index = number(parts[0]), number(parts[1], 999)
+        return None if answer_id is None or index is None else cls(answer_id, index)
+
+
+@dataclass(frozen=True)
+class Depth(Callback):
+    """Ready for a deeper level (`level`), or Not yet (level 0)."""
+
+    prefix: ClassVar[str] = "d"
+    couple_id: int
+    level: int
+
+    def _encode(self) -> str:
+        return f"d:{self.couple_id}:{self.level}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Depth | None:
+        """d:<couple>:<level>."""
+        if len(parts) != 2:
+            return None
+        couple_id, level = number(parts[0]), number(parts[1], 9)
+        return None if couple_id is None or level is None else cls(couple_id, level)
+
+
+@dataclass(frozen=True)
+class Appreciation(Callback):
+    """Toggle one kind of appreciation (the kinds are checked by the handler's content)."""
+
+    prefix: ClassVar[str] = "p"
+    kind: str
+
+    def _encode(self) -> str:
+        return f"p:{self.kind}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Appreciation | None:
+        """p:<kind>."""
+        ok = len(parts) == 1 and CONTENT_ID.fullmatch(parts[0])
+        return cls(parts[0]) if ok else None
+
+
+@dataclass(frozen=True)
+class Together(Callback):
+    """Let's try it / We've done this / Another / We did it, for one activity."""
+
+    prefix: ClassVar[str] = "t"
+    ACTIONS: ClassVar[frozenset[str]] = frozenset({"w", "b", "n", "d"})
+    couple_id: int
+    activity_id: str
+    action: str
+
+    def _encode(self) -> str:
+        return f"t:{self.couple_id}:{self.activity_id}:{self.action}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Together | None:
+        """t:<couple>:<activity>:<w|b|n|d>."""
+        if len(parts) != 3 or parts[2] not in cls.ACTIONS:
+            return None
+        couple_id = number(parts[0])
+        if couple_id is None or not CONTENT_ID.fullmatch(parts[1]):
+            return None
+        return cls(couple_id, parts[1], parts[2])
+
+
+@dataclass(frozen=True)
+class Forget(Callback):
+    """Confirm deleting my data (`me`), our couple (`us`, with its id), or cancel (`no`)."""
+
+    prefix: ClassVar[str] = "f"
+    scope: str
+    couple_id: int | None = None
+
+    def _encode(self) -> str:
+        return f"f:{self.scope}" + (f":{self.couple_id}" if self.couple_id is not None else "")
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Forget | None:
+        """f:me, f:no, f:us:<couple>."""
+        if parts in (["me"], ["no"]):
+            return cls(parts[0])
+        if len(parts) == 2 and parts[0] == "us" and (couple_id := number(parts[1])) is not None:
+            return cls("us", couple_id)
+        return None
+
+
+KINDS: dict[str, Callable[[list[str]], Callback | None]] = {
+    kind.prefix: kind.parse
+    for kind in (Join, Settings, Gesture, Warm, Depth, Appreciation, Together, Forget)
+}
+
+
+def decode(data: object) -> Callback | None:
+    """The button behind any callback data, or None for anything Hearth did not write."""
+    if not isinstance(data, str) or not data or len(data.encode()) > MAX_BYTES:
+        return None
+    prefix, *parts = data.split(":")
+    parse = KINDS.get(prefix)
+    return None if parse is None else parse(parts)

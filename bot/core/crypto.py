@@ -1,0 +1,105 @@
+"""Encryption at rest: answers, jar questions and queued messages are stored as AES-GCM blobs.
+
+A blob is: format byte, 4-byte key id, 12-byte nonce, ciphertext with its 16-byte tag. The key
+id lets a host rotate keys: old keys stay readable until `python -m bot rotate-key` has
+rewritten every blob with the current key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT = b"\x01"
+KEY_ID_BYTES = 4
+NONCE_BYTES = 12
+HEADER = len(FORMAT) + KEY_ID_BYTES + NONCE_BYTES
+
+
+class CryptoError(ValueError):
+    """A key is malformed, or a blob was written with a key that is not configured."""
+
+
+def new_key() -> str:
+    """A fresh key in the form HEARTH_ENCRYPTION_KEY takes (url-safe base64 of 32 bytes)."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode())
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise CryptoError(
+            "an encryption key must be 32 bytes in url-safe base64 "
+            "(create one with `python -m bot new-key`)"
+        )
+    return raw
+
+
+def key_id(raw: bytes) -> bytes:
+    """The 4-byte id stored in front of every blob a key wrote."""
+    return hashlib.sha256(b"hearth-key-id" + raw).digest()[:KEY_ID_BYTES]
+
+
+class Vault:
+    """The current key (writes) and older keys (reads only, until rotation is done)."""
+
+    def __init__(self, current: str, older: Iterable[str] = ()) -> None:
+        """Keys as url-safe base64 text; `older` are kept readable during a rotation."""
+        raw = _decode_key(current)
+        self.current_id = key_id(raw)
+        self._index_key = hmac.new(raw, b"hearth-index", hashlib.sha256).digest()
+        self._ciphers = {self.current_id: AESGCM(raw)}
+        for text in older:
+            old = _decode_key(text)
+            self._ciphers.setdefault(key_id(old), AESGCM(old))
+
+    def encrypt(self, plain: bytes) -> bytes:
+        """Seal `plain` with the current key."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._ciphers[self.current_id].encrypt(nonce, plain, FORMAT)
+        return FORMAT + self.current_id + nonce + sealed
+
+    def decrypt(self, blob: bytes) -> bytes:
+        """Open a blob written with any configured key."""
+        if blob[:1] != FORMAT or len(blob) < HEADER:
+            raise CryptoError("not an encrypted value")
+        cipher = self._ciphers.get(blob[1 : 1 + KEY_ID_BYTES])
+        if cipher is None:
+            raise CryptoError(
+                "this value was encrypted with a key that is not configured "
+                "(set HEARTH_OLD_ENCRYPTION_KEYS to the previous key)"
+            )
+        nonce = blob[1 + KEY_ID_BYTES : HEADER]
+        return cipher.decrypt(nonce, blob[HEADER:], FORMAT)
+
+    def is_current(self, blob: bytes) -> bool:
+        """The blob was written with the current key (rotation can skip it)."""
+        return blob[1 : 1 + KEY_ID_BYTES] == self.current_id
+
+    def index(self, text: str) -> str:
+        """A keyed digest of `text`, for equality lookups without storing the text itself."""
+        return hmac.new(self._index_key, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_vault: Vault | None = None
+
+
+def configure(vault: Vault) -> None:
+    """Install the process's vault (done once at start-up, before any database access)."""
+    global _vault
+    _vault = vault
+
+
+def vault() -> Vault:
+    """The process's vault; encrypted columns cannot be read or written without one."""
+    if _vault is None:
+        raise CryptoError("no encryption key is configured (HEARTH_ENCRYPTION_KEY)")
+    return _vault

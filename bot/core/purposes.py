@@ -1,0 +1,118 @@
+"""The closed vocabularies of the outbox: why a message is sent, where it stands, and the policy
+each purpose follows when Telegram is slow, a chat is closed or the day has moved on."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+class Purpose(enum.StrEnum):
+    """Why a queued message exists."""
+
+    QUESTION = "question"
+    JAR = "jar"
+    JAR_NIGHT = "jar_night"
+    JAR_REMINDER = "jar_reminder"
+    GESTURE = "gesture"
+    GESTURE_SHARED = "gesture_shared"
+    NOTICE_ASK = "notice_ask"
+    NOTICED = "noticed"
+    YOUR_TURN = "your_turn"
+    REVEAL = "reveal"
+    REVEAL_WAITING = "reveal_waiting"
+    REVEAL_GROUP = "reveal_group"
+    INVITE = "invite"
+    EDIT = "edit"
+    EDIT_GROUP = "edit_group"
+    WARM = "warm"
+    DEPTH_ASK = "depth_ask"
+    DEPTH_UP = "depth_up"
+    TOGETHER = "together"
+    RECAP = "recap"
+    STUCK = "stuck"
+    MEMORY = "memory"
+    STEPPED_OUT = "stepped_out"
+    INFO = "info"
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a queued message stands."""
+
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by the sender; reset to pending if its process died
+    SENT = "sent"
+    HELD = "held"  # its private chat is closed: sent when the partner opens it again
+    FAILED = "failed"  # Telegram rejected it (a bug: logged at ERROR)
+    EXPIRED = "expired"  # its moment passed before it could go out
+    SKIPPED = "skipped"  # a group reveal in a group with someone besides the partners
+    DROPPED = "dropped"  # nobody left to receive it (bot removed, stale nudge)
+
+
+class Outcome(enum.StrEnum):
+    """What one attempt to deliver a message did."""
+
+    SENT = "sent"
+    DEFERRED = "deferred"  # retried later (network, flood wait, unsure membership)
+    HELD = "held"
+    DROPPED = "dropped"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    SKIPPED = "skipped"
+
+
+FINISHED = (
+    OutboxStatus.SENT,
+    OutboxStatus.FAILED,
+    OutboxStatus.EXPIRED,
+    OutboxStatus.SKIPPED,
+    OutboxStatus.DROPPED,
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the sender treats messages of one purpose."""
+
+    # After a timeout the message has usually arrived; a second copy would confuse. Messages
+    # without this (reveals, "your turn", passed-on words) are retried: a duplicate beats a loss.
+    assume_delivered: bool = False
+    # Could not go out for this long: its moment has passed.
+    expires_after: timedelta | None = None
+    # Worded for tonight: not sent once the couple's local day is over (unless a crash
+    # interrupted it mid-send before midnight).
+    day_bound: bool = False
+    # Held for a closed private chat: still worth delivering days later when it opens.
+    keep_when_held: bool = False
+    # The sent message is a prompt: replies to it are answers.
+    prompt: bool = False
+
+
+_PROMPT_LIKE = Policy(assume_delivered=True, expires_after=timedelta(hours=12))
+_KEEP = Policy(keep_when_held=True)
+
+POLICIES: dict[Purpose, Policy] = {
+    Purpose.QUESTION: Policy(True, timedelta(hours=12), day_bound=True, prompt=True),
+    Purpose.JAR: Policy(True, timedelta(hours=12), prompt=True),
+    Purpose.JAR_NIGHT: Policy(True, timedelta(hours=12), day_bound=True, prompt=True),
+    Purpose.JAR_REMINDER: _PROMPT_LIKE,
+    Purpose.GESTURE: _PROMPT_LIKE,
+    Purpose.GESTURE_SHARED: _PROMPT_LIKE,
+    Purpose.NOTICE_ASK: _PROMPT_LIKE,
+    Purpose.DEPTH_ASK: _PROMPT_LIKE,
+    Purpose.TOGETHER: _PROMPT_LIKE,
+    Purpose.RECAP: _PROMPT_LIKE,
+    Purpose.STUCK: _PROMPT_LIKE,
+    Purpose.REVEAL: _KEEP,
+    Purpose.EDIT: _KEEP,
+    Purpose.WARM: _KEEP,
+    Purpose.NOTICED: _KEEP,
+    Purpose.MEMORY: _KEEP,
+}
+DEFAULT_POLICY = Policy()
+
+
+def policy(purpose: Purpose) -> Policy:
+    """The policy for messages of this purpose."""
+    return POLICIES.get(purpose, DEFAULT_POLICY)

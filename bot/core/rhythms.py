@@ -1,0 +1,106 @@
+"""The couple's rhythms, declared once: what recurs, when, and which column holds its next
+UTC instant. The scheduler, the settings and /forget all work from this table."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.core import schedule
+from bot.core.models import Couple
+
+
+class Kind(enum.StrEnum):
+    """What a delivery hands out (stored in deliveries.kind)."""
+
+    QUESTION = "question"
+    GESTURE = "gesture"
+    JAR = "jar"
+    JAR_REMINDER = "jar_reminder"
+    TOGETHER = "together"
+    RECAP = "recap"
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """One recurring prompt: its kind, its column and how its local times recur."""
+
+    kind: Kind
+    column: str
+    occurrence: Callable[[Couple, ZoneInfo], schedule.Occurrence]
+
+    def enabled(self, couple: Couple) -> bool:
+        """Whether the couple wants this rhythm at all."""
+        return self.kind != Kind.TOGETHER or couple.together_enabled
+
+
+def _daily(attribute: str) -> Callable[[Couple, ZoneInfo], schedule.Occurrence]:
+    return lambda c, tz: schedule.daily(schedule.parse_hhmm(getattr(c, attribute)), tz)
+
+
+RHYTHMS: tuple[Rhythm, ...] = (
+    Rhythm(Kind.QUESTION, "next_question_at", _daily("question_time")),
+    Rhythm(Kind.GESTURE, "next_gesture_at", _daily("gesture_time")),
+    Rhythm(
+        Kind.JAR,
+        "next_jar_at",
+        lambda c, tz: schedule.weekly(c.jar_day, schedule.parse_hhmm(c.jar_time), tz),
+    ),
+    # Two days before jar night, at the same time.
+    Rhythm(
+        Kind.JAR_REMINDER,
+        "next_jar_reminder_at",
+        lambda c, tz: schedule.weekly((c.jar_day - 2) % 7, schedule.parse_hhmm(c.jar_time), tz),
+    ),
+    Rhythm(
+        Kind.TOGETHER,
+        "next_together_at",
+        lambda c, tz: schedule.weekly(c.together_day, schedule.parse_hhmm(c.together_time), tz),
+    ),
+    # Sunday, half an hour before the evening question.
+    Rhythm(
+        Kind.RECAP,
+        "next_recap_at",
+        lambda c, tz: schedule.weekly(
+            6, schedule.shift(schedule.parse_hhmm(c.question_time), -30), tz
+        ),
+    ),
+)
+BY_KIND = {rhythm.kind: rhythm for rhythm in RHYTHMS}
+
+
+def reschedule(couple: Couple, now: datetime) -> None:
+    """Recompute every next instant from the couple's local times and time zone."""
+    if not couple.complete:
+        return
+    tz = ZoneInfo(couple.tz)
+    for rhythm in RHYTHMS:
+        due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
+        setattr(couple, rhythm.column, due if rhythm.enabled(couple) else None)
+
+
+def clear(couple: Couple) -> None:
+    """Nothing is scheduled (a couple waiting for its second partner)."""
+    for rhythm in RHYTHMS:
+        setattr(couple, rhythm.column, None)
+
+
+def advance(couple: Couple, rhythm: Rhythm, now: datetime, paused: bool) -> date | None:
+    """Move the rhythm's next instant past `now`; the local date to deliver for, or None.
+
+    None means skip: switched off, incomplete or paused couple, or a prompt missed during
+    downtime whose local day is already over (it is never sent late into another day).
+    """
+    tz = ZoneInfo(couple.tz)
+    occurrence = rhythm.occurrence(couple, tz)
+    setattr(couple, rhythm.column, schedule.next_after(occurrence, now, tz))
+    if not rhythm.enabled(couple):
+        setattr(couple, rhythm.column, None)
+        return None
+    if not couple.complete or paused:
+        return None
+    day = schedule.local_date(schedule.latest_at_or_before(occurrence, now, tz), tz)
+    return day if day == schedule.local_date(now, tz) else None
