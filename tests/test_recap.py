@@ -179,9 +179,7 @@ async def _prompt_texts(sim: Simulation, content: Content) -> dict[int, str]:
     """The evening questions' words by day of the simulation."""
     async with sim.hearth.sessions() as s:
         prompts = await s.scalars(select(Prompt).where(Prompt.kind == "question"))
-        return {
-            (p.local_date - MONDAY.date()).days: question_text(p, content) for p in prompts
-        }
+        return {(p.local_date - MONDAY.date()).days: question_text(p, content) for p in prompts}
 
 
 async def test_memories_resurface_a_week_old_question_with_both_answers(
