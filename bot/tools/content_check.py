@@ -1,6 +1,10 @@
-"""Content checker: schema, duplicate ids and texts, closed questions, lengths and balance.
+"""Content checker: schema, duplicate ids and texts, near-duplicates, closed questions and more.
 
-Run it with `python -m bot.content_check [--lang en] [--data DIR]`; it prints how each bank is
+Beyond the schema it checks exact and TF-IDF near-duplicate texts, closed questions, jar prompts
+that ask for a story or a reason, sensitive questions kept at depth 3, an at-a-distance
+alternative for every gesture that needs the partners together, safety lines that name no
+service, lengths, and how each bank is spread over its themes, depths and tags.
+Run it with `python -m bot check-content [--lang en] [--data DIR]`; it prints how each bank is
 spread over its tags, then every problem found, and exits 1 when there is any.
 """
 
@@ -40,10 +44,10 @@ from bot.core.content import (
 # could not tell apart. Measured on data/en, second edition (680 daily and 170 jar questions
 # compared together, 190 gestures with their 98 at-a-distance alternatives, 170 activities; well
 # under 0.1 s for all of it):
-#   * the highest honest pairs score 0.57 and below, questions that share a rare word but ask
+#   * the highest honest pairs score 0.56 and below, questions that share a rare word but ask
 #     different things: "When have you felt ashamed or proud about money, and what did that
 #     moment show you?" / "Tell me about a moment you felt ashamed. What did you need then that
-#     you didn't get?" (0.57), "What do you need from me when we disagree, so that you feel
+#     you didn't get?" (0.56), "What do you need from me when we disagree, so that you feel
 #     heard?" / "How can we tell a problem that needs solving from a feeling that just needs to
 #     be heard?" (0.56); the highest gesture pair (an alternative against another gesture)
 #     scores 0.55, the highest activity pair 0.44;
@@ -56,7 +60,7 @@ from bot.core.content import (
 #       "and why was it so good?"                                                    -> 0.94
 #       and two twins the first edition shipped, daily against jar: "If you could swap lives
 #       with any animal for a day, ...?" / "If you could swap lives with a pet for a day,
-#       ...?" (0.62), "If you could shrink to the size of a mouse for an afternoon, where would
+#       ...?" (0.63), "If you could shrink to the size of a mouse for an afternoon, where would
 #       you go exploring?" / "If you could shrink down for one afternoon, ...?" (0.66)
 # so 0.6 sits just under the looser twins and above every honest pair. Rewording most of a
 # question still slips under it ("... the best thing you ate this week ..." scores 0.49): the
