@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from bot.core.content import (
     DATA_DIR,
     GESTURE_KINDS,
+    OPT_IN_THEMES,
     THEMES,
     Content,
     ContentError,
@@ -26,13 +28,19 @@ from bot.tools.content_check import (
     MAX_QUESTION,
     MAX_WARM_RESPONSE,
     MIN_STUCK_MESSAGES,
-    MIN_THEME_SHARE,
+    MIN_THEME_DEPTH_APART,
+    MIN_THEME_QUESTIONS,
     SIMILARITY_THRESHOLD,
     Report,
+    TfIdf,
+    asks_for_story,
     check,
     closed_question_rule,
     main,
-    similarity,
+    names_a_service,
+    question_entries,
+    stem,
+    tokens,
 )
 
 
@@ -54,8 +62,10 @@ def ids_flagged(report: Report, rule: str) -> set[str]:
     return {i for p in report.problems if p.rule == rule for i in p.ids}
 
 
-def daily(text: str, theme: str = "mind", depth: int = 1, id: str = "test-q") -> Question:
-    return Question(id=id, theme=theme, depth=depth, text=text)
+def daily(
+    text: str, theme: str = "mind", depth: int = 1, id: str = "test-q", **flags: bool
+) -> Question:
+    return Question(id=id, theme=theme, depth=depth, text=text, **flags)
 
 
 @pytest.fixture
@@ -85,19 +95,36 @@ def test_main_prints_tables_and_passes_on_shipped_content(
     assert main([]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
+    content = load_content()
     header = next(line for line in lines if line.startswith("theme"))
-    assert header.split() == ["theme", "depth", "1", "depth", "2", "depth", "3", "total"]
+    assert header.split() == [
+        "theme", "depth", "1", "depth", "2", "depth", "3", "total", "together", "sensitive"
+    ]  # fmt: skip
     for theme in THEMES:
         row = next(line for line in lines if line.split()[:1] == [theme])
         counts = [int(cell) for cell in row.split()[1:]]
-        assert len(counts) == 4 and sum(counts[:3]) == counts[3]
+        assert len(counts) == 6 and sum(counts[:3]) == counts[3]
+        assert counts[4] == sum(q.lives_together for q in content.questions if q.theme == theme)
+        assert counts[5] == sum(q.sensitive for q in content.questions if q.theme == theme)
     total = next(line for line in lines if line.startswith("total"))
-    assert total.split()[-1] == str(len(load_content().questions))
+    assert total.split()[4] == str(len(content.questions))
     # Columns line up: every cell of the table ends where its header ends.
     assert len({len(line) for line in lines[lines.index(header) : lines.index(total) + 1]}) == 1
     assert "Gestures by kind" in out and "Activities by tag" in out
     for kind in GESTURE_KINDS:
         assert any(line.split()[:1] == [kind] for line in lines)
+    # The jar and support banks are counted too.
+    expected = {
+        "jar questions": len(content.jar),
+        "warm responses": len(content.warm_responses),
+        "listening tips": len(content.listening_tips),
+        "stuck messages": len(content.stuck_messages),
+        "safety lines": len(content.safety_lines),
+        "recap lines (quiet)": sum(line.mood == "quiet" for line in content.recap_lines),
+    }
+    for name, count in expected.items():
+        row = next(line for line in lines if line.startswith(name + " "))
+        assert row.split()[-1] == str(count)
     assert lines[-1] == "content OK"
 
 
@@ -139,7 +166,9 @@ def test_duplicate_id_in_files_fails_main(data_dir: Path) -> None:
 
 def test_duplicate_id_across_banks(real: Content) -> None:
     taken = real.questions[0].id
-    content = modified(real, jar=[*real.jar, JarItem(taken, "What would you cook for me?")])
+    content = modified(
+        real, jar=[*real.jar, JarItem(taken, "What would you cook for me, and why?")]
+    )
     report = check(content)
     assert report.rules() == {"duplicate-id"}
     assert ids_flagged(report, "duplicate-id") == {taken}
@@ -214,7 +243,10 @@ def test_near_duplicate_activity(real: Content) -> None:
     assert ids_flagged(report, "near-duplicate") == {original.id, twin.id}
 
 
-def test_similarity_threshold_separates_rephrasings_from_different_questions() -> None:
+def test_similarity_threshold_separates_rephrasings_from_different_questions(
+    real: Content,
+) -> None:
+    model = TfIdf(text for _, _, text in question_entries(real))
     rephrasings = [
         (
             "What small thing made you smile today that I might have missed?",
@@ -224,14 +256,68 @@ def test_similarity_threshold_separates_rephrasings_from_different_questions() -
             "What was the best bite of food you had this week, and what made it so good?",
             "What was the best bite of food you had this week, and why was it so good?",
         ),
+        # A twin the first edition shipped, daily question against jar prompt.
+        (
+            "If you could swap lives with any animal for a day, which would you choose and "
+            "what would you do first?",
+            "If you could swap lives with a pet for a day, which animal would you pick and "
+            "what would you do?",
+        ),
     ]
     for a, b in rephrasings:
-        assert similarity(a, b) >= SIMILARITY_THRESHOLD
-    different = (
-        "When do you feel most proud of me, and what does it stir in you?",
-        "When did you feel most proud of us, and what was happening?",
-    )
-    assert similarity(*different) < SIMILARITY_THRESHOLD
+        assert model.similarity(a, b) >= SIMILARITY_THRESHOLD
+    different = [
+        (
+            "When do you feel most proud of me, and what does it stir in you?",
+            "When did you feel most proud of us, and what was happening?",
+        ),
+        (
+            "When have you felt ashamed or proud about money, and what did that moment show you?",
+            "Tell me about a moment you felt ashamed. What did you need then that you didn't get?",
+        ),
+    ]
+    for a, b in different:
+        assert model.similarity(a, b) < SIMILARITY_THRESHOLD
+
+
+def test_rare_shared_words_weigh_more_than_common_ones(real: Content) -> None:
+    model = TfIdf(text for _, _, text in question_entries(real))
+    base = "What would you name a lighthouse, and why?"
+    rare = "What would you name a lighthouse keeper's cat?"
+    common = "What would you name a feeling you had today, and why?"
+    assert model.similarity(base, rare) > model.similarity(base, common)
+    assert model.similarity(base, base) == pytest.approx(1.0)
+    assert model.similarity("What, and why?", base) == 0.0
+
+
+def test_tokens_drop_stop_words_and_stem_lightly() -> None:
+    assert tokens("What are your favourite memories of walking home?") == [
+        "favourite", "memory", "walk", "home"
+    ]  # fmt: skip
+    assert stem("stories") == "story" and stem("glass") == "glass" and stem("sing") == "sing"
+
+
+def test_the_checker_is_fast(real: Content) -> None:
+    start = time.perf_counter()
+    check(real)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_distance_alternative_repeating_another_gesture(real: Content) -> None:
+    other = next(g for g in real.gestures if g.distance)
+    apart = next(g for g in real.gestures if not g.distance)
+    twin = dataclasses.replace(apart, distance_alt="Quickly " + other.text)
+    gestures = [twin if g.id == apart.id else g for g in real.gestures]
+    report = check(modified(real, gestures=gestures))
+    assert report.rules() == {"near-duplicate"}
+    assert ids_flagged(report, "near-duplicate") == {other.id, apart.id}
+
+
+def test_distance_alternative_may_echo_its_own_gesture(real: Content) -> None:
+    apart = next(g for g in real.gestures if not g.distance)
+    echo = dataclasses.replace(apart, distance_alt=apart.text)
+    gestures = [echo if g.id == apart.id else g for g in real.gestures]
+    assert check(modified(real, gestures=gestures)).ok
 
 
 # --- Closed questions -------------------------------------------------------------------------
@@ -256,7 +342,9 @@ def test_closed_daily_question(real: Content, text: str, rule: str) -> None:
 
 
 def test_closed_jar_question(real: Content) -> None:
-    report = check(modified(real, jar=[*real.jar, JarItem("jar-closed", "Is pizza a sandwich?")]))
+    report = check(
+        modified(real, jar=[*real.jar, JarItem("jar-closed", "Is pizza a sandwich, and why?")])
+    )
     assert report.rules() == {"closed-question"}
     assert ids_flagged(report, "closed-question") == {"jar-closed"}
 
@@ -295,18 +383,19 @@ def test_texts_at_the_limit_pass(real: Content) -> None:
 # --- Counts and shares ------------------------------------------------------------------------
 
 
-def test_theme_below_its_share(real: Content) -> None:
+def test_theme_below_its_minimum(real: Content) -> None:
     keep = 20
     questions = [q for q in real.questions if q.theme != "play"]
     questions += [q for q in real.questions if q.theme == "play"][:keep]
-    assert keep / len(questions) < MIN_THEME_SHARE
+    assert keep < MIN_THEME_QUESTIONS
     report = check(modified(real, questions=questions))
-    assert report.rules() == {"share"}
-    (message,) = problems(report, "share")
-    assert "theme 'play'" in message
+    assert report.rules() == {"too-few"}
+    messages = problems(report, "too-few")
+    assert f"{keep} daily questions in theme 'play', need" in "\n".join(messages)
+    assert all("'play'" in message for message in messages)
 
 
-def test_theme_below_its_share_fails_main(
+def test_theme_below_its_minimum_fails_main(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def shrink(items: list[dict[str, Any]]) -> None:
@@ -315,8 +404,48 @@ def test_theme_below_its_share_fails_main(
     edit_json(data_dir / "en" / "questions" / "play.json", shrink)
     assert main(["--data", str(data_dir)]) == 1
     out = capsys.readouterr().out
-    assert "[share] daily theme 'play'" in out and "content OK" not in out
-    assert main(["--data", str(data_dir)]) == 1
+    assert "[too-few] 20 daily questions in theme 'play'" in out and "content OK" not in out
+
+
+def test_a_new_theme_needs_every_depth(real: Content) -> None:
+    # Still 40 money questions, but none left at depth 3.
+    questions = [
+        dataclasses.replace(q, depth=2, sensitive=False)
+        if q.theme == "money" and q.depth == 3
+        else q
+        for q in real.questions
+    ]
+    report = check(modified(real, questions=questions))
+    assert report.rules() == {"too-few"}
+    messages = problems(report, "too-few")
+    assert "0 daily questions in theme 'money' at depth 3, need at least 8" in messages
+
+
+def test_first_edition_themes_keep_their_floor(real: Content) -> None:
+    # Drop first-edition questions, a few per theme and depth, until under 400 in all.
+    by_cell: dict[tuple[str, int], int] = {}
+    questions = []
+    for q in real.questions:
+        by_cell[q.theme, q.depth] = by_cell.get((q.theme, q.depth), 0) + 1
+        if q.theme in THEMES[:8] and by_cell[q.theme, q.depth] > 15:
+            continue
+        questions.append(q)
+    report = check(modified(real, questions=questions))
+    assert report.rules() == {"too-few"}
+    (message,) = problems(report, "too-few")
+    assert "first-edition themes" in message
+
+
+def test_every_theme_and_depth_keeps_questions_for_couples_living_apart(real: Content) -> None:
+    questions = [
+        dataclasses.replace(q, lives_together=True) if q.theme == "home" and q.depth == 2 else q
+        for q in real.questions
+    ]
+    report = check(modified(real, questions=questions))
+    assert report.rules() == {"too-few"}
+    (message,) = problems(report, "too-few")
+    assert "living apart in theme 'home' at depth 2" in message
+    assert f"need at least {MIN_THEME_DEPTH_APART}" in message
 
 
 def test_too_few_stuck_messages(real: Content) -> None:
@@ -333,7 +462,10 @@ def test_too_few_recap_lines_for_a_mood(real: Content) -> None:
 
 
 def test_gestures_at_a_distance_share(real: Content) -> None:
-    gestures = [dataclasses.replace(g, distance=False) for g in real.gestures]
+    gestures = [
+        dataclasses.replace(g, distance=False, distance_alt=g.distance_alt or g.text)
+        for g in real.gestures
+    ]
     report = check(modified(real, gestures=gestures))
     assert report.rules() == {"share"}
     assert "distance" in problems(report, "share")[0]
@@ -342,4 +474,164 @@ def test_gestures_at_a_distance_share(real: Content) -> None:
 def test_empty_content_reports_every_count(real: Content) -> None:
     empty = Content([], [], [], [], [], [], [], [])
     report = check(empty)
-    assert {"too-few", "share"} == report.rules()
+    assert {"too-few", "share", "safety-lines"} == report.rules()
+
+
+# --- Second edition: flags, opt-in themes, distance alternatives, jar stories, safety ---------
+
+
+def test_shipped_second_edition_banks(real: Content) -> None:
+    for theme in ("repair", "money", "home", "stress", *OPT_IN_THEMES):
+        assert sum(q.theme == theme for q in real.questions) >= MIN_THEME_QUESTIONS
+    assert any(q.lives_together for q in real.questions)
+    assert any(j.lives_together for j in real.jar)
+    assert all(q.depth == 3 for q in real.questions if q.sensitive)
+    assert any(q.sensitive for q in real.questions)
+    assert all(g.distance_alt for g in real.gestures if not g.distance)
+    assert 2 <= len(real.safety_lines) <= 3
+
+
+def test_loader_reads_the_optional_fields(data_dir: Path) -> None:
+    def flag(items: list[dict[str, Any]]) -> None:
+        items[0]["lives_together"] = True
+
+    edit_json(data_dir / "en" / "jar.json", flag)
+    content = load_content(base=data_dir)
+    assert content.jar[0].lives_together and not content.jar[1].lives_together
+    plain = next(q for q in content.questions if not q.sensitive and not q.lives_together)
+    assert plain.sensitive is False and plain.lives_together is False
+    assert all(isinstance(g.distance_alt, str) for g in content.gestures)
+    assert next(g for g in content.gestures if g.distance).distance_alt == ""
+
+
+@pytest.mark.parametrize("field", ["lives_together", "sensitive"])
+def test_non_boolean_flag_is_a_schema_error(data_dir: Path, field: str) -> None:
+    def spoil(items: list[dict[str, Any]]) -> None:
+        items[0][field] = "yes"
+
+    edit_json(data_dir / "en" / "questions" / "home.json", spoil)
+    with pytest.raises(ContentError, match=field):
+        load_content(base=data_dir)
+
+
+def test_sensitive_question_below_depth_3(real: Content) -> None:
+    question = daily(
+        "Which part of growing up do you find hard to talk about, and why?",
+        depth=2,
+        sensitive=True,
+    )
+    report = check(modified(real, questions=[*real.questions, question]))
+    assert report.rules() == {"sensitive-depth"}
+    assert ids_flagged(report, "sensitive-depth") == {"test-q"}
+
+
+def test_sensitive_question_at_depth_3_passes(real: Content) -> None:
+    question = daily(
+        "Which part of growing up do you find hard to talk about, and why?",
+        depth=3,
+        sensitive=True,
+    )
+    assert check(modified(real, questions=[*real.questions, question])).ok
+
+
+def test_gesture_needing_company_without_a_distance_alternative(real: Content) -> None:
+    apart = next(g for g in real.gestures if not g.distance)
+    gestures = [dataclasses.replace(g, distance_alt="") if g is apart else g for g in real.gestures]
+    report = check(modified(real, gestures=gestures))
+    assert report.rules() == {"distance-alt"}
+    assert ids_flagged(report, "distance-alt") == {apart.id}
+
+
+def test_missing_distance_alt_in_the_file_fails_main(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def drop(items: list[dict[str, Any]]) -> None:
+        item = next(i for i in items if not i["distance"])
+        del item["distance_alt"]
+
+    edit_json(data_dir / "en" / "gestures.json", drop)
+    assert main(["--data", str(data_dir)]) == 1
+    assert "[distance-alt]" in capsys.readouterr().out
+
+
+def test_over_long_distance_alternative(real: Content) -> None:
+    apart = next(g for g in real.gestures if not g.distance)
+    long = dataclasses.replace(apart, distance_alt="Call them and " + "really " * 40 + "listen.")
+    gestures = [long if g is apart else g for g in real.gestures]
+    report = check(modified(real, gestures=gestures))
+    assert report.rules() == {"too-long"}
+    assert ids_flagged(report, "too-long") == {apart.id}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's your favourite colour?",
+        "Which city would you most like to visit?",
+        "What is the strangest dream you can still remember?",
+    ],
+)
+def test_jar_prompt_answerable_in_a_word(real: Content, text: str) -> None:
+    report = check(modified(real, jar=[*real.jar, JarItem("jar-short", text)]))
+    assert report.rules() == {"jar-one-word"}
+    assert ids_flagged(report, "jar-one-word") == {"jar-short"}
+
+
+def test_what_asks_for_a_story_or_a_reason() -> None:
+    assert not asks_for_story("What's your favourite colour?")
+    assert asks_for_story("Which colour do you reach for, and what does it remind you of?")
+    assert asks_for_story("Which city would you visit first, and why?")
+    assert asks_for_story("What's the story behind your oldest scar?")
+    assert asks_for_story("How did you learn to swim?")
+    assert asks_for_story("What would your ideal rainy day look like?")
+
+
+def test_safety_lines_are_loaded(data_dir: Path) -> None:
+    content = load_content(base=data_dir)
+    assert [line.id for line in content.safety_lines] == [
+        line.id for line in load_content().safety_lines
+    ]
+
+    def drop(support: dict[str, Any]) -> None:
+        del support["safety_lines"]
+
+    edit_json(data_dir / "en" / "support.json", drop)
+    with pytest.raises(ContentError, match="safety_lines"):
+        load_content(base=data_dir)
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_safety_lines_count(real: Content, count: int) -> None:
+    lines = [Line(f"safety-x{n}", "You deserve to feel safe at home.") for n in range(count)]
+    report = check(modified(real, safety_lines=lines))
+    assert "safety-lines" in report.rules()
+    assert any(f"{count} safety lines" in message for message in problems(report, "safety-lines"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You deserve to be safe. Call 0800 123 456 any time.",
+        "You deserve to be safe, and the Harbour Helpline can talk it through with you.",
+        "You deserve to be safe: www.example.org has people who can help.",
+    ],
+)
+def test_safety_line_naming_a_service(real: Content, text: str) -> None:
+    lines = [*real.safety_lines[:2], Line("safety-named", text)]
+    report = check(modified(real, safety_lines=lines))
+    assert report.rules() == {"safety-lines"}
+    assert ids_flagged(report, "safety-lines") == {"safety-named"}
+
+
+def test_safety_line_id_clashing_with_a_stuck_message(real: Content) -> None:
+    taken = real.stuck_messages[0].id
+    lines = [*real.safety_lines[:2], Line(taken, "You deserve to feel safe.")]
+    assert ids_flagged(check(modified(real, safety_lines=lines)), "duplicate-id") == {taken}
+
+
+def test_safety_line_in_plain_words_names_no_service(real: Content) -> None:
+    assert not names_a_service(
+        "If you feel unsafe, you deserve help. I hope a local support line or a friend can help."
+    )
+    for line in real.safety_lines:
+        assert not names_a_service(line.text)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from typing import Any
 
 import pytest
 
 from bot.core.content import (
+    OPT_IN_THEMES,
+    THEMES,
     Content,
+    ContentError,
     Question,
+    allowed_themes,
     depth_for_day,
+    eligible_questions,
     load_content,
     pick_gesture,
     pick_jar_item,
@@ -33,13 +38,25 @@ def first_repeat(ids: list[str]) -> int | None:
     return None
 
 
-def year_of_questions(content: Content, days: int = 365) -> list[Question]:
+def year_of_questions(content: Content, days: int = 365, **options: Any) -> list[Question]:
     history: list[str] = []
     picks = []
     for day in range(days):
-        question = pick_question(content, history, level=1, seed=day)
+        question = pick_question(content, history, level=1, seed=day, **options)
         history.append(question.id)
         picks.append(question)
+    return picks
+
+
+def whole_bank(content: Content, level: int = 1, **options: Any) -> list[Question]:
+    """Picks until every question the options allow has come up once."""
+    bank = {q.id for q in eligible_questions(content, **options)}
+    history: list[str] = []
+    picks: list[Question] = []
+    while not bank <= set(history):
+        picks.append(pick_question(content, history, level, seed=len(history), **options))
+        history.append(picks[-1].id)
+        assert len(history) <= len(bank), "a question came back before the bank was used up"
     return picks
 
 
@@ -57,11 +74,14 @@ def test_a_year_of_daily_questions(content: Content) -> None:
     assert first_repeat(ids) is None
     themes = [q.theme for q in picks]
     assert all(a != b for a, b in itertools.pairwise(themes))
-    depths = Counter(q.depth for q in picks[:200])
-    assert depths[1] > 0 and depths[2] > 0
-    assert depths[1] + depths[2] >= 0.9 * 200
-    # Every theme comes round during the year.
-    assert set(themes) == {q.theme for q in content.questions}
+    # Level 1 stays light until the light questions run out, then goes one step deeper.
+    light = sum(q.depth == 1 for q in eligible_questions(content))
+    assert light < 365
+    assert {q.depth for q in picks[:light]} == {1}
+    assert {q.depth for q in picks[light:]} == {2}
+    # Every standard theme comes round during the year; opt-in themes never do by default.
+    assert set(themes) == set(allowed_themes())
+    assert not set(themes) & set(OPT_IN_THEMES)
 
 
 def test_same_seed_same_day(content: Content) -> None:
@@ -69,26 +89,89 @@ def test_same_seed_same_day(content: Content) -> None:
 
 
 def test_after_the_whole_bank_the_least_recently_used_come_back(content: Content) -> None:
+    bank = eligible_questions(content)
     history: list[str] = []
     day = 0
-    while len(set(history)) < len(content.questions):
+    while len(set(history)) < len(bank):
         history.append(pick_question(content, history, level=1, seed=day).id)
         day += 1
-        assert day < 2 * len(content.questions), "the bank is never used up"
+        assert day < 2 * len(bank), "the bank is never used up"
     for _ in range(200):
         question = pick_question(content, history, level=1, seed=day)
         last_use = {content_id: n for n, content_id in enumerate(history)}
         previous_theme = content.by_id[history[-1]].theme
         depth = depth_for_day(1, len(history))
-        candidates = [
-            q.id for q in content.questions if q.depth == depth and q.theme != previous_theme
-        ]
+        candidates = [q.id for q in bank if q.depth == depth and q.theme != previous_theme]
         assert question.theme != previous_theme
         assert question.id == min(candidates, key=last_use.__getitem__)
         # Least recently used within today's depth: at least half that depth's bank ago.
         assert len(history) - last_use[question.id] > len(candidates) // 2
         history.append(question.id)
         day += 1
+
+
+# --- Opt-in themes and couples living apart ---------------------------------------------------
+
+
+def test_opt_in_themes_are_known_themes() -> None:
+    assert set(OPT_IN_THEMES) == {"parents", "intimacy"}
+    assert set(OPT_IN_THEMES) < set(THEMES)
+    assert set(allowed_themes()) == set(THEMES) - set(OPT_IN_THEMES)
+    assert set(allowed_themes(["intimacy"])) == set(THEMES) - {"parents"}
+
+
+def test_opt_in_themes_are_never_picked_unless_allowed(content: Content) -> None:
+    picks = whole_bank(content)
+    themes = {q.theme for q in picks}
+    assert themes == set(allowed_themes())
+    assert len(picks) == sum(q.theme not in OPT_IN_THEMES for q in content.questions)
+
+
+@pytest.mark.parametrize("opted_in", [("parents",), ("intimacy",), OPT_IN_THEMES])
+def test_an_allowed_opt_in_theme_joins_the_rotation(content: Content, opted_in: Any) -> None:
+    themes_allowed = allowed_themes(opted_in)
+    picks = whole_bank(content, level=3, themes_allowed=themes_allowed)
+    assert {q.theme for q in picks} == set(themes_allowed)
+    assert all(a.theme != b.theme for a, b in itertools.pairwise(picks))
+
+
+def test_themes_allowed_is_the_whole_list_of_themes(content: Content) -> None:
+    picks = whole_bank(content, level=2, themes_allowed=("money", "intimacy"))
+    assert {q.theme for q in picks} == {"money", "intimacy"}
+    assert len(picks) == sum(q.theme in ("money", "intimacy") for q in content.questions)
+    # Two themes of the same size take turns to the end, never the same theme two days running.
+    assert all(a.theme != b.theme for a, b in itertools.pairwise(picks))
+
+
+def test_a_theme_turned_off_again_stops_coming(content: Content) -> None:
+    # Yesterday's question came from a theme the couple has since turned off.
+    yesterday = next(q for q in content.questions if q.theme == "intimacy")
+    history = [yesterday.id]
+    for day in range(50):
+        question = pick_question(content, history, level=2, seed=day)
+        assert question.theme not in OPT_IN_THEMES
+        history.append(question.id)
+
+
+def test_no_allowed_theme_is_an_error(content: Content) -> None:
+    with pytest.raises(ContentError):
+        pick_question(content, [], level=1, seed=0, themes_allowed=())
+
+
+def test_couples_living_apart_get_no_shared_home_questions(content: Content) -> None:
+    shared_home = {q.id for q in content.questions if q.lives_together}
+    assert shared_home, "the shipped bank tags some questions as assuming a shared home"
+    picks = whole_bank(content, level=2, living_apart=True)
+    assert not {q.id for q in picks} & shared_home
+    assert {q.theme for q in picks} == set(allowed_themes())
+    # The depth rotation still holds: level 2 alternates 2, 1, 2 while each depth lasts.
+    early = picks[:60]
+    assert [q.depth for q in early] == [depth_for_day(2, n) for n in range(60)]
+
+
+def test_couples_living_together_get_the_shared_home_questions_too(content: Content) -> None:
+    picks = whole_bank(content, level=2, themes_allowed=allowed_themes(OPT_IN_THEMES))
+    assert {q.id for q in picks} == {q.id for q in content.questions}
 
 
 def gesture_run(content: Content, days: int, preferred: tuple[str, ...] = ()) -> list[str]:
@@ -138,3 +221,15 @@ def test_jar_does_not_repeat_until_drawn_out(content: Content) -> None:
     assert set(history) == {j.id for j in content.jar}
     # Then the least recently drawn comes back first.
     assert pick_jar_item(content, history, seed=0).id == history[0]
+
+
+def test_jar_for_couples_living_apart(content: Content) -> None:
+    shared_home = {j.id for j in content.jar if j.lives_together}
+    assert shared_home, "the shipped jar tags some prompts as assuming a shared home"
+    apart = [j.id for j in content.jar if not j.lives_together]
+    history: list[str] = []
+    for day in range(len(apart)):
+        history.append(pick_jar_item(content, history, seed=day, living_apart=True).id)
+    assert first_repeat(history) is None
+    assert set(history) == set(apart)
+    assert pick_jar_item(content, history, seed=0, living_apart=True).id == history[0]

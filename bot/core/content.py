@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,16 @@ THEMES = (
     "appreciation",
     "relationship",
     "play",
+    "repair",
+    "money",
+    "home",
+    "stress",
+    "parents",
+    "intimacy",
 )
+# Themes a couple has to ask for: "parents" fits only new parents, and "intimacy" stays off until
+# both partners turn it on. Selection leaves them out unless the caller lists them.
+OPT_IN_THEMES = ("parents", "intimacy")
 GESTURE_KINDS = ("words", "time", "help", "touch", "surprise")
 COSTS = ("free", "low", "high")
 PLACES = ("home", "outdoors", "out")
@@ -47,6 +56,8 @@ class Question:
     theme: str
     depth: int
     text: str
+    lives_together: bool = False  # assumes a shared home: skipped for couples living apart
+    sensitive: bool = False  # may touch a sore spot: shown with a note that skipping is fine
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class JarItem:
 
     id: str
     text: str
+    lives_together: bool = False  # assumes a shared home: skipped for couples living apart
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class Gesture:
     kind: str
     distance: bool
     text: str
+    distance_alt: str = ""  # what to do instead while apart, for gestures needing to be together
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ class Content:
     listening_tips: list[Line]
     recap_lines: list[Line]
     stuck_messages: list[Line]
+    # One of these ends each stuck note, for a partner who does not feel safe at home.
+    safety_lines: list[Line] = field(default_factory=list)
     by_id: dict[str, Any] = field(default_factory=dict)
     safety_lines: list[Line] = field(default_factory=list)
 
@@ -133,6 +148,11 @@ def _field(item: Any, name: str, kind: type, where: str, allowed: Iterable[Any] 
     return value
 
 
+def _optional(item: dict[str, Any], name: str, kind: type, where: str, default: Any) -> Any:
+    """An optional field: `default` when absent, else checked like a required one."""
+    return _field(item, name, kind, where) if name in item else default
+
+
 def _items(data: Any, where: str) -> list[Any]:
     if not isinstance(data, list):
         raise ContentError(f"{where}: expected a JSON array")
@@ -155,12 +175,20 @@ def load_content(lang: str = "en", base: Path = DATA_DIR) -> Content:
                     theme=_field(item, "theme", str, where, THEMES),
                     depth=_field(item, "depth", int, where, (1, 2, 3)),
                     text=_field(item, "text", str, where),
+                    lives_together=_optional(item, "lives_together", bool, where, False),
+                    sensitive=_optional(item, "sensitive", bool, where, False),
                 )
             )
-    jar = [
-        JarItem(id=_field(i, "id", str, f"jar.json[{n}]"), text=_field(i, "text", str, "jar"))
-        for n, i in enumerate(_items(_read(root / "jar.json"), "jar.json"))
-    ]
+    jar = []
+    for n, item in enumerate(_items(_read(root / "jar.json"), "jar.json")):
+        where = f"jar.json[{n}]"
+        jar.append(
+            JarItem(
+                id=_field(item, "id", str, where),
+                text=_field(item, "text", str, where),
+                lives_together=_optional(item, "lives_together", bool, where, False),
+            )
+        )
     gestures = []
     for n, item in enumerate(_items(_read(root / "gestures.json"), "gestures.json")):
         where = f"gestures.json[{n}]"
@@ -170,6 +198,7 @@ def load_content(lang: str = "en", base: Path = DATA_DIR) -> Content:
                 kind=_field(item, "kind", str, where, GESTURE_KINDS),
                 distance=_field(item, "distance", bool, where),
                 text=_field(item, "text", str, where),
+                distance_alt=_optional(item, "distance_alt", str, where, ""),
             )
         )
     activities = []
@@ -210,6 +239,7 @@ def load_content(lang: str = "en", base: Path = DATA_DIR) -> Content:
         listening_tips=lines("listening_tips"),
         recap_lines=lines("recap_lines", "mood", MOODS),
         stuck_messages=lines("stuck_messages"),
+        safety_lines=lines("safety_lines"),
     )
     ids = [i.id for bank in (questions, jar, gestures, activities) for i in bank]
     if len(ids) != len(set(ids)):
@@ -238,21 +268,52 @@ def depth_for_day(level: int, question_count: int) -> int:
     return rotation[question_count % len(rotation)]
 
 
+def allowed_themes(opted_in: Collection[str] = ()) -> tuple[str, ...]:
+    """Every theme a couple gets: the standard ones plus the opt-in themes they turned on."""
+    return tuple(t for t in THEMES if t not in OPT_IN_THEMES or t in opted_in)
+
+
+def eligible_questions(
+    content: Content,
+    *,
+    themes_allowed: Collection[str] | None = None,
+    living_apart: bool = False,
+) -> list[Question]:
+    """The daily questions a couple may get: allowed themes only, no shared-home ones if apart."""
+    themes = set(allowed_themes() if themes_allowed is None else themes_allowed)
+    return [
+        q
+        for q in content.questions
+        if q.theme in themes and not (living_apart and q.lives_together)
+    ]
+
+
 def pick_question(
-    content: Content, history: Sequence[str], level: int, seed: int | str
+    content: Content,
+    history: Sequence[str],
+    level: int,
+    seed: int | str,
+    *,
+    themes_allowed: Collection[str] | None = None,
+    living_apart: bool = False,
 ) -> Question:
     """An unused question at today's depth (else the nearest depth), never yesterday's theme.
 
-    Only when every question has been used does the least recently used one come back.
+    Only questions of `themes_allowed` are picked (by default every theme but the opt-in ones),
+    and none assuming a shared home when `living_apart`. Only when every such question has been
+    used does the least recently used one come back.
     """
     rng = random.Random(seed)
+    bank = eligible_questions(content, themes_allowed=themes_allowed, living_apart=living_apart)
+    if not bank:
+        raise ContentError("no daily question fits the allowed themes")
     depth = depth_for_day(level, len(history))
     used = set(history)
     last_theme = None
     if history and history[-1] in content.by_id:
         last_theme = content.by_id[history[-1]].theme
-    fresh_theme = [q for q in content.questions if q.theme != last_theme] or content.questions
-    for pool in (fresh_theme, content.questions):  # a repeat is worse than a repeated theme
+    fresh_theme = [q for q in bank if q.theme != last_theme] or bank
+    for pool in (fresh_theme, bank):  # a repeat is worse than a repeated theme
         for nearest in sorted((1, 2, 3), key=lambda d: (abs(d - depth), d)):
             unused = [q.id for q in pool if q.depth == nearest and q.id not in used]
             if unused:
@@ -263,9 +324,12 @@ def pick_question(
     return chosen
 
 
-def pick_jar_item(content: Content, history: Sequence[str], seed: int | str) -> JarItem:
-    """The least recently drawn built-in jar question."""
-    ordered = _least_recently_used([j.id for j in content.jar], history)
+def pick_jar_item(
+    content: Content, history: Sequence[str], seed: int | str, *, living_apart: bool = False
+) -> JarItem:
+    """The least recently drawn built-in jar question (none assuming a shared home if apart)."""
+    bank = [j.id for j in content.jar if not (living_apart and j.lives_together)]
+    ordered = _least_recently_used(bank, history)
     chosen: JarItem = content.by_id[_pick(ordered, history, random.Random(seed))]
     return chosen
 
