@@ -253,8 +253,12 @@ async def test_memories_ignore_questions_only_one_partner_answered(sim: Simulati
 
 
 def stuck_received(sim: Simulation, content: Content, since: int = 0) -> list[Sent]:
+    """Stuck notes: a kind line, then one line for anyone who doesn't feel safe."""
     lines = {line.text for line in content.stuck_messages}
-    return [s for s in sim.new_messages(since) if s.text in lines]
+    safety = {line.text for line in content.safety_lines}
+    found = [s for s in sim.new_messages(since) if s.text.split("\n\n")[0] in lines]
+    assert all(s.text.split("\n\n")[-1] in safety for s in found), [s.text for s in found]
+    return found
 
 
 async def test_seven_days_of_one_sided_answers_bring_one_kind_private_message(
@@ -273,7 +277,9 @@ async def test_seven_days_of_one_sided_answers_bring_one_kind_private_message(
     got = stuck_received(sim, content, before)
     assert sorted(s.chat_id for s in got) == sorted([alex.id, sam.id]), [s.chat_id for s in got]
     assert not [
-        s for s in sim.tg.inbox(group) if s.text in {m.text for m in content.stuck_messages}
+        s
+        for s in sim.tg.inbox(group)
+        if s.text.split("\n\n")[0] in {m.text for m in content.stuck_messages}
     ]
     assert not any("counsel" in s.text or "therapist" in s.text for s in sim.tg.inbox(group))
     assert any("Tonight's question" in s.text for s in sim.new_messages(before)), "still asked"

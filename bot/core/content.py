@@ -117,7 +117,6 @@ class Content:
     # One of these ends each stuck note, for a partner who does not feel safe at home.
     safety_lines: list[Line] = field(default_factory=list)
     by_id: dict[str, Any] = field(default_factory=dict)
-    safety_lines: list[Line] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for bank in (self.questions, self.jar, self.gestures, self.activities):
