@@ -40,6 +40,7 @@ TONES = ("light", "deep", "any")
 QUESTION_MAX = 200
 GESTURE_MAX = 200
 ACTIVITY_MAX = 200
+SAMPLE_TRIES = 12  # random draws before listing every eligible question
 # Which depths a couple's days rotate through at each level of the depth ladder.
 DEPTH_ROTATION: dict[int, tuple[int, ...]] = {1: (1,), 2: (2, 1, 2), 3: (3, 2, 3)}
 
@@ -117,6 +118,10 @@ class Content:
     # One of these ends each stuck note, for a partner who does not feel safe at home.
     safety_lines: list[Line] = field(default_factory=list)
     by_id: dict[str, Any] = field(default_factory=dict)
+    # Eligible questions by depth for each kind of couple, filled as they are asked for.
+    pools: dict[Any, dict[int, list[Question]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for bank in (self.questions, self.jar, self.gestures, self.activities):
@@ -287,6 +292,20 @@ def eligible_questions(
     ]
 
 
+def _pools(
+    content: Content, themes_allowed: Collection[str] | None, living_apart: bool
+) -> dict[int, list[Question]]:
+    """The eligible questions by depth, worked out once per kind of couple (a tick asks
+    thousands of times)."""
+    key = (None if themes_allowed is None else frozenset(themes_allowed), living_apart)
+    pools = content.pools.get(key)
+    if pools is None:
+        bank = eligible_questions(content, themes_allowed=themes_allowed, living_apart=living_apart)
+        pools = {depth: [q for q in bank if q.depth == depth] for depth in (1, 2, 3)}
+        content.pools[key] = pools
+    return pools
+
+
 def pick_question(
     content: Content,
     history: Sequence[str],
@@ -303,7 +322,8 @@ def pick_question(
     used does the least recently used one come back.
     """
     rng = random.Random(seed)
-    bank = eligible_questions(content, themes_allowed=themes_allowed, living_apart=living_apart)
+    by_depth = _pools(content, themes_allowed, living_apart)
+    bank = [q for depth in (1, 2, 3) for q in by_depth[depth]]
     if not bank:
         raise ContentError("no daily question fits the allowed themes")
     depth = depth_for_day(level, len(history))
@@ -311,13 +331,27 @@ def pick_question(
     last_theme = None
     if history and history[-1] in content.by_id:
         last_theme = content.by_id[history[-1]].theme
-    fresh_theme = [q for q in bank if q.theme != last_theme] or bank
-    for pool in (fresh_theme, bank):  # a repeat is worse than a repeated theme
-        for nearest in sorted((1, 2, 3), key=lambda d: (abs(d - depth), d)):
-            unused = [q.id for q in pool if q.depth == nearest and q.id not in used]
+    nearest_first = sorted((1, 2, 3), key=lambda d: (abs(d - depth), d))
+    for other_theme in (True, False):  # a repeat is worse than a repeated theme
+        for nearest in nearest_first:
+            pool = by_depth[nearest]
+
+            avoid = last_theme if other_theme else None
+
+            def fits(q: Question, avoid: str | None = avoid) -> bool:
+                return q.id not in used and q.theme != avoid
+
+            # Most couples have used few questions: a few random draws find a fitting one
+            # (uniformly among those that fit) without listing the whole pool each evening.
+            for _try in range(SAMPLE_TRIES if pool else 0):
+                candidate = rng.choice(pool)
+                if fits(candidate):
+                    return candidate
+            unused = [q for q in pool if fits(q)]
             if unused:
-                chosen: Question = content.by_id[rng.choice(unused)]
+                chosen: Question = rng.choice(unused)
                 return chosen
+    fresh_theme = [q for q in bank if q.theme != last_theme] or bank
     at_depth = [q.id for q in fresh_theme if q.depth == depth] or [q.id for q in fresh_theme]
     chosen = content.by_id[_pick(_least_recently_used(at_depth, history), history, rng)]
     return chosen

@@ -304,9 +304,14 @@ def resume(couple: Couple) -> bool:
     return was_paused
 
 
+def pause_over(couple: Couple, now: datetime) -> bool:
+    """A timed pause has run out (the couple is paused only in name until it is cleared)."""
+    return couple.paused and couple.paused_until is not None and couple.paused_until <= now
+
+
 def is_paused(couple: Couple, now: datetime) -> bool:
     """Paused right now (a timed pause ends by itself)."""
-    if couple.paused and couple.paused_until is not None and couple.paused_until <= now:
+    if pause_over(couple, now):
         couple.paused = False
         couple.paused_until = None
     return couple.paused

@@ -10,14 +10,14 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, schedule
 from bot.core.content import Content, Gesture, pick_gesture
 from bot.core.couples import other_partner, partner_in
 from bot.core.models import Couple, GestureAssignment, Partner
-from bot.core.outbox import Button, Outgoing, button
+from bot.core.outbox import Button, Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.i18n import _
 
@@ -120,26 +120,28 @@ async def deliver_many(
             nudges.append(_Nudge(couple, day, gesture, None))
     if not nudges:
         return []
-    ids = list(
-        await session.scalars(
-            insert(GestureAssignment).returning(GestureAssignment.id, sort_by_parameter_order=True),
-            [
-                {
-                    "couple_id": n.couple.id,
-                    "partner_id": n.partner.id if n.partner else None,
-                    "gesture_id": n.gesture.id,
-                    "kind": n.gesture.kind,
-                    "local_date": n.day,
-                    "shared": n.partner is None,
-                    "created_at": now,
-                }
-                for n in nudges
-            ],
-        )
+    ids = await insert_keyed(
+        session,
+        GestureAssignment,
+        [
+            {
+                "couple_id": n.couple.id,
+                "partner_id": n.partner.id if n.partner else None,
+                "gesture_id": n.gesture.id,
+                "kind": n.gesture.kind,
+                "local_date": n.day,
+                "shared": n.partner is None,
+                "created_at": now,
+            }
+            for n in nudges
+        ],
+        "couple_id",
+        "partner_id",
     )
     messages: dict[int, list[Outgoing]] = defaultdict(list)
-    for nudge, assignment_id in zip(nudges, ids, strict=True):
-        messages[nudge.couple.id].append(_nudge_message(nudge, assignment_id))
+    for nudge in nudges:
+        key = (nudge.couple.id, nudge.partner.id if nudge.partner else None)
+        messages[nudge.couple.id].append(_nudge_message(nudge, ids[key]))
     return list(messages.items())
 
 

@@ -11,13 +11,13 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import crypto, schedule
 from bot.core.content import Content, pick_jar_item
 from bot.core.models import Couple, JarQuestion, Partner, Prompt
-from bot.core.outbox import Outgoing, button
+from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.core.questions import answer_link, histories
 from bot.i18n import _
@@ -128,15 +128,11 @@ async def draw_many(
             intro = _("🌙 It's jar night!") + "\n\n" + intro
         params.append(prompt)
         intros.append((intro, text))
-    prompt_ids = list(
-        await session.scalars(
-            insert(Prompt).returning(Prompt.id, sort_by_parameter_order=True), params
-        )
-    )
+    prompt_ids = await insert_keyed(session, Prompt, params, "couple_id")
     purpose = Purpose.JAR_NIGHT if night else Purpose.JAR
     return [
-        (couple.id, [_ask(couple, prompt_id, intro, text, bot_username, purpose)])
-        for couple, prompt_id, (intro, text) in zip(couples, prompt_ids, intros, strict=True)
+        (couple.id, [_ask(couple, prompt_ids[(couple.id,)], intro, text, bot_username, purpose)])
+        for couple, (intro, text) in zip(couples, intros, strict=True)
     ]
 
 

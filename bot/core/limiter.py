@@ -14,6 +14,8 @@ from dataclasses import dataclass
 # Evenly spaced sends arrive with a little jitter; a small margin keeps every sliding window
 # under its limit even when two neighbours arrive a millisecond closer than they were sent.
 MARGIN = 1.03
+# Waits are at least this long, so rounding at a window's edge can never spin in place.
+TICK = 0.001
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Limiter:
         self._chat_interval = limits.chat_interval * MARGIN
         self._group_window = 60.0 * MARGIN
         self._next = 0.0  # the next free overall slot
+        # When messages actually went: a late wake-up must not squeeze the window behind it.
+        self._sent: deque[float] = deque()
+        self._window = MARGIN  # seconds: Telegram's one-second window, with the margin
         self._chat_next: dict[int, float] = {}
         self._group_log: dict[int, deque[float]] = {}
         self._paused_until = 0.0
@@ -67,20 +72,32 @@ class Limiter:
             ready = self._ready_at(chat_id)
             if ready <= now:
                 break
-            await self.sleep(ready - now)
+            await self.sleep(max(ready - now, TICK))
         # Hold the chat while waiting for an overall slot, so no other sender takes it.
         self._chat_next[chat_id] = now + self._chat_interval
         slot = max(now, self._next)
         self._next = slot + self._interval
         if slot > now:
             await self.sleep(slot - now)
-        sent = self.clock()
+        sent = await self._within_window()
         self._chat_next[chat_id] = max(self._chat_next[chat_id], sent + self._chat_interval)
         if chat_id < 0:
             log = self._group_log.setdefault(chat_id, deque(maxlen=self.limits.group_per_minute))
             log.append(sent)
         if len(self._chat_next) > 10_000:
             self._forget_idle(sent)
+
+    async def _within_window(self) -> float:
+        """Wait while the last second already holds the limit; the moment the message goes."""
+        limit = max(int(self.limits.per_second), 1)
+        while True:
+            now = self.clock()
+            while self._sent and self._sent[0] <= now - self._window:
+                self._sent.popleft()
+            if len(self._sent) < limit:
+                self._sent.append(now)
+                return now
+            await self.sleep(max(self._sent[0] + self._window - now, TICK))
 
     def pause(self, chat_id: int, seconds: float, everything: bool = False) -> None:
         """Telegram asked for a wait: hold this chat (or every chat) for `seconds`."""

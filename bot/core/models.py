@@ -23,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -113,6 +114,14 @@ class Base(DeclarativeBase):
     """Declarative base with a constraint naming convention (stable Alembic names)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for bulk statements that skip the ORM's bookkeeping."""
+    found = model.__table__
+    if not isinstance(found, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return found
 
 
 class Couple(Base):

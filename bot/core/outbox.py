@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.callbacks import Callback
-from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
+from bot.core.models import Answer, Base, Couple, OutboxMessage, Partner, Prompt, table
 from bot.core.purposes import FINISHED, OutboxStatus, Outcome, Purpose, policy
 from bot.i18n import _
 
@@ -114,8 +114,24 @@ async def enqueue(
     """Add every message to the outbox in the caller's transaction, in one statement."""
     params = [row for couple_id, messages in batches for row in rows(couple_id, messages, now)]
     if params:
-        await session.execute(insert(OutboxMessage), params)
+        await session.execute(insert(table(OutboxMessage)), params)
     return len(params)
+
+
+async def insert_keyed(
+    session: AsyncSession, model: type[Base], params: Sequence[dict[str, Any]], *key: str
+) -> dict[tuple[Any, ...], int]:
+    """Insert many rows in one statement; their new ids by the values of `key` columns.
+
+    RETURNING order is not guaranteed on every engine (SQLite would fall back to one
+    statement per row), so rows are matched back by a key that is unique within the batch.
+    """
+    if not params:
+        return {}
+    target = table(model)
+    columns = [target.c[name] for name in key]
+    rows = await session.execute(insert(target).returning(target.c.id, *columns), params)
+    return {tuple(row[1:]): row[0] for row in rows}
 
 
 def fit(header: str, body: str, room: int = MAX_TEXT, separator: str = "\n\n") -> str:

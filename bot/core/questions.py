@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.content import Content, pick_question
-from bot.core.models import Couple, Partner, Prompt
-from bot.core.outbox import Outgoing, button
+from bot.core.models import Couple, Prompt
+from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.i18n import _
 
@@ -85,29 +85,34 @@ async def deliver(
         pick_question(content, history[c.id], c.depth, f"{c.id}:{day.isoformat()}")
         for c, day in plans
     ]
-    prompt_ids = list(
-        await session.scalars(
-            insert(Prompt).returning(Prompt.id, sort_by_parameter_order=True),
-            [
-                {
-                    "couple_id": couple.id,
-                    "kind": "question",
-                    "local_date": day,
-                    "content_id": question.id,
-                    "theme": question.theme,
-                    "depth": question.depth,
-                    "text": None,
-                    "created_at": now,
-                }
-                for (couple, day), question in zip(plans, picked, strict=True)
-            ],
-        )
+    prompt_ids = await insert_keyed(
+        session,
+        Prompt,
+        [
+            {
+                "couple_id": couple.id,
+                "kind": "question",
+                "local_date": day,
+                "content_id": question.id,
+                "theme": question.theme,
+                "depth": question.depth,
+                "text": None,
+                "created_at": now,
+            }
+            for (couple, day), question in zip(plans, picked, strict=True)
+        ],
+        "couple_id",
     )
-    # A new evening: each partner's next private message answers this question.
-    await session.execute(
-        update(Partner).where(Partner.couple_id.in_(ids)).values(pending_prompt_id=None)
-    )
+    # A new evening: each partner's next private message answers this question. (Set on the
+    # loaded partners: only those who had one change, in the batch's flush.)
+    for couple, _day in plans:
+        for partner in couple.partners:
+            if partner.pending_prompt_id is not None:
+                partner.pending_prompt_id = None
     return [
-        (couple.id, [question_message(couple, prompt_id, question.text, bot_username)])
-        for (couple, _day), question, prompt_id in zip(plans, picked, prompt_ids, strict=True)
+        (
+            couple.id,
+            [question_message(couple, prompt_ids[(couple.id,)], question.text, bot_username)],
+        )
+        for (couple, _day), question in zip(plans, picked, strict=True)
     ]

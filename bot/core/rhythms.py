@@ -88,19 +88,21 @@ def clear(couple: Couple) -> None:
         setattr(couple, rhythm.column, None)
 
 
-def advance(couple: Couple, rhythm: Rhythm, now: datetime, paused: bool) -> date | None:
-    """Move the rhythm's next instant past `now`; the local date to deliver for, or None.
+def advance(
+    couple: Couple, rhythm: Rhythm, now: datetime, paused: bool
+) -> tuple[date | None, datetime | None]:
+    """The local date to deliver for (None: skip) and the rhythm's next instant after `now`.
 
-    None means skip: switched off, incomplete or paused couple, or a prompt missed during
-    downtime whose local day is already over (it is never sent late into another day).
+    Skip means: switched off, incomplete or paused couple, or a prompt missed during downtime
+    whose local day is already over (it is never sent late into another day). Pure: the
+    caller writes the next instant, for many couples at once.
     """
     tz = ZoneInfo(couple.tz)
     occurrence = rhythm.occurrence(couple, tz)
-    setattr(couple, rhythm.column, schedule.next_after(occurrence, now, tz))
     if not rhythm.enabled(couple):
-        setattr(couple, rhythm.column, None)
-        return None
+        return None, None
+    following = schedule.next_after(occurrence, now, tz)
     if not couple.complete or paused:
-        return None
+        return None, following
     day = schedule.local_date(schedule.latest_at_or_before(occurrence, now, tz), tz)
-    return day if day == schedule.local_date(now, tz) else None
+    return (day if day == schedule.local_date(now, tz) else None), following

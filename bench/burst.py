@@ -1,0 +1,83 @@
+"""A shared 20:00 at Telegram's pace: due questions sent through a Bot API that enforces the
+three windows (overall rate, one a second per chat, twenty a minute per group) and answers
+429 to anything faster. Wall-clock time: this is the one benchmark that must wait.
+
+Baseline: the configured rate (the ceiling). Hearth: first-to-last rate of the running sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from telegram.ext import ExtBot
+
+from bench.common import LimitedBotApi, Row, add_couples, database, print_table, setup_vault
+from bot import db
+from bot.core.content import load_content
+from bot.core.limiter import Limiter, Limits
+from bot.core.scheduler import tick
+from bot.simulation.fake_api import FAKE_TOKEN
+from handlers.limits import TelegramLimits
+from handlers.sender import Sender
+
+NOW = datetime(2025, 6, 2, 20, 0, tzinfo=UTC)
+CASES = ((600, 30, False), (3_000, 1_000, True))  # (questions, messages/s, paid broadcast)
+
+
+async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, int]:
+    """Send `count` due questions; the achieved rate and how many 429s were drawn."""
+    engine = db.create_engine(url)
+    sessions = db.session_factory(engine)
+    await tick(sessions, load_content(), NOW, "hearth_bot")
+    api = LimitedBotApi(per_second=rate)
+    bot: ExtBot[int] = ExtBot(
+        FAKE_TOKEN, request=api, get_updates_request=api,
+        rate_limiter=TelegramLimits(Limiter(Limits(per_second=rate))),
+    )  # fmt: skip
+    await bot.initialize()
+    sender = Sender(bot, sessions, lambda: NOW, paid_broadcast=paid)
+    running = asyncio.create_task(sender.run())
+    deadline = time.monotonic() + 3 * count / rate + 30
+    while len(api.sent_at) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    sender.stop()
+    await running
+    await bot.shutdown()
+    await engine.dispose()
+    assert len(api.sent_at) == count, (len(api.sent_at), count)
+    first, last = api.sent_at[0], api.sent_at[-1]
+    return (count - 1) / (last - first), api.refused
+
+
+async def measure(kind: str, runs: int) -> list[Row]:
+    """For each case: the configured rate, the achieved rate, their ratio, and the 429s."""
+    setup_vault()
+    load_content()
+    rows = []
+    for count, rate, paid in CASES:
+        mode = "paid broadcast" if paid else "free"
+        speed = Row(
+            f"{count:,} due questions at {rate}/s ({mode})",
+            "msg/s",
+            target="ratio ≥ 0.95, zero 429s",
+        )
+        refused = Row("  429s drawn", "count", target="0")
+        for _run in range(runs):
+            async with database(kind) as url:
+                engine = db.create_engine(url)
+                await add_couples(engine, count, NOW)
+                await engine.dispose()
+                achieved, n429 = await _burst(url, count, rate, paid)
+            speed.baseline.append(float(rate))
+            speed.hearth.append(achieved)
+            speed.ratio.append(achieved / rate)
+            refused.hearth.append(float(n429))
+        rows += [speed, refused]
+    return rows
+
+
+def report(kind: str, rows: list[Row]) -> None:
+    """Print this benchmark's table."""
+    print_table(f"burst at Telegram's limits — {kind}", rows)
