@@ -649,6 +649,28 @@ def test_safety_line_in_plain_words_names_no_service(real: Content) -> None:
         assert not names_a_service(line.text)
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Ты заслуживаешь безопасности. Местная линия поддержки может помочь.", False),
+        ("Ты заслуживаешь безопасности. Позвони на Телефон доверия.", True),
+        ("Ты не одна… Местная линия поддержки рядом.", False),
+        ("«Тебе страшно дома?» Это не твоя вина.", False),
+        ("Mereces estar a salvo. ¿Hay alguien de confianza cerca?", False),
+        ("Mereces estar a salvo; la Línea Violeta puede ayudarte.", True),
+        ("Você merece se sentir segura.\nUma linha de apoio local pode ajudar.", False),
+    ],
+)
+def test_safety_line_names_in_other_scripts(text: str, named: bool) -> None:
+    # Cyrillic and Latin scripts both have case; sentences may start after …, ?» or a line break.
+    assert names_a_service(text) is named
+
+
+def test_tokens_keep_accented_and_cyrillic_words_whole() -> None:
+    assert tokens("Café, résumé — когда-нибудь!", EN) == ["café", "résumé", "когда", "нибудь"]
+    assert tokens("cafe\u0301", EN) == ["café"]  # a combining accent is one word with its letter
+
+
 # --- Translations -----------------------------------------------------------------------------
 # "xx" is a made-up language: a small overlay written over a copy of the shipped data, with no
 # rules module unless a test registers one. None of this relies on the real translations.
@@ -661,7 +683,10 @@ XX_TO_ENGLISH = str.maketrans("éó", "eo")
 
 
 def _xx_closed_question(text: str) -> str | None:
-    return "opens with «Est-ce que», a yes/no question" if text.startswith("Est-ce que") else None
+    # Also a rule English texts break, so a test sees whether they are (wrongly) checked too.
+    if text.startswith("Est-ce que"):
+        return "opens with «Est-ce que», a yes/no question"
+    return None if text.endswith(" ?") else "does not end with « ?»"
 
 
 def xx_module(
@@ -740,6 +765,7 @@ def test_missing_translation_falls_back_to_english_and_is_reported(
     assert xx.by_id["mind-002"].text == english.by_id["mind-002"].text
     assert xx.by_id["gesture-008"].distance_alt == english.by_id["gesture-008"].distance_alt
     report = check(xx, english)
+    # Only reported missing: the English stand-ins are not held to the language's own rules.
     assert report.rules() == {"untranslated"}
     by_bank = {p.message.split()[1]: p for p in report.problems}
     assert set(by_bank) == {
@@ -802,7 +828,7 @@ def test_a_schema_error_in_one_language_leaves_the_others_checked(
 def test_closed_question_in_the_language_own_terms(xx_dir: Path, xx_rules: None) -> None:
     closed = {"id": "mind-001", "text": "Est-ce que tu aimes le thé ?"}
     # English rules would flag this one; the language's own module does not.
-    english_closed = {"id": "mind-003", "text": "Do you like tea, and why?"}
+    english_closed = {"id": "mind-003", "text": "Do you like tea, and why ?"}
     write_json(xx_dir / "xx" / "questions" / "mind.json", [closed, english_closed])
     report = check(load_content("xx", xx_dir), load_content("en", xx_dir))
     assert ids_flagged(report, "closed-question") == {"mind-001"}
