@@ -1,0 +1,88 @@
+"""Content banks shipped in data/<lang>/: their types, loading with translations, and selection.
+
+English (data/en/) holds every item with its tags. Another language's folder is an overlay: the
+same files, each item only {"id", "text"} (gestures also "distance_alt"), laid over the English
+items by id. `load_content(lang)` loads one language, `load_all()` every shipped one.
+"""
+
+from bot.core.content.banks import (
+    ACTIVITY_MAX,
+    COSTS,
+    DEPTH_ROTATION,
+    ENERGIES,
+    GESTURE_KINDS,
+    GESTURE_MAX,
+    MOODS,
+    OPT_IN_THEMES,
+    PLACES,
+    QUESTION_MAX,
+    SUPPORT_BANKS,
+    THEMES,
+    TONES,
+    Activity,
+    Content,
+    ContentError,
+    Gesture,
+    JarItem,
+    Line,
+    Question,
+    TextEntry,
+    Untranslated,
+    support_lists,
+    text_entries,
+)
+from bot.core.content.loading import (
+    DATA_DIR,
+    SHIPPED_LANGUAGES,
+    load_all,
+    load_content,
+    shipped_languages,
+    translate,
+)
+from bot.core.content.selection import (
+    allowed_themes,
+    depth_for_day,
+    eligible_questions,
+    pick_gesture,
+    pick_jar_item,
+    pick_question,
+)
+
+__all__ = [
+    "ACTIVITY_MAX",
+    "COSTS",
+    "DATA_DIR",
+    "DEPTH_ROTATION",
+    "ENERGIES",
+    "GESTURE_KINDS",
+    "GESTURE_MAX",
+    "MOODS",
+    "OPT_IN_THEMES",
+    "PLACES",
+    "QUESTION_MAX",
+    "SHIPPED_LANGUAGES",
+    "SUPPORT_BANKS",
+    "THEMES",
+    "TONES",
+    "Activity",
+    "Content",
+    "ContentError",
+    "Gesture",
+    "JarItem",
+    "Line",
+    "Question",
+    "TextEntry",
+    "Untranslated",
+    "allowed_themes",
+    "depth_for_day",
+    "eligible_questions",
+    "load_all",
+    "load_content",
+    "pick_gesture",
+    "pick_jar_item",
+    "pick_question",
+    "shipped_languages",
+    "support_lists",
+    "text_entries",
+    "translate",
+]
