@@ -155,7 +155,7 @@ STORY_WORDS = re.compile(
     r"hace que|hizo que|para qué|qué significa|qué significó|qué sentiste|qué sientes)\b"
 )
 FOLLOW_UP = re.compile(
-    r"(?:,|\b[ye])\s+(?:\w+\s+)?(?:qué|cuál|cuáles|cuándo|dónde|quién|quiénes|cómo|"
+    r"(?:,|\b[ye])\s+(?:\w+\s+)?(?:qué|cuál|cuáles|cuándo|dónde|adónde|quién|quiénes|cómo|"
     r"cuánto|cuánta|cuántos|cuántas)\b"
 )
 
