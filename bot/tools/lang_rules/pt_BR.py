@@ -139,9 +139,11 @@ _STORY_WORDS = re.compile(
     r")\b",
     re.IGNORECASE,
 )
-# "…, e qual…?" / "…, ou onde…?": a second question that asks for more than the first word.
+# "…, e qual…?" / "…, e de onde…?" / "…, e que nome…?": a second question, maybe behind a
+# preposition, asks for more than the first word ("and what", "and where from" in English).
 _FOLLOW_UP = re.compile(
-    r"\b(?:e|ou)\s+(?:qual|quais|quem|onde|quando|quanto|por\s+que|como|o\s+que)\b",
+    r"\b(?:e|ou)\s+(?:(?:de|da|do|com|pra|pro|para|a|em|no|na|por)\s+)?"
+    r"(?:qual|quais|quem|onde|aonde|quando|quanto|quanta|quantos|quantas|quão|que|como)\b",
     re.IGNORECASE,
 )
 
