@@ -128,7 +128,7 @@ async def measure(couples: int) -> dict[str, float]:
 
 def apscheduler_baseline(jobs: int = 10_000) -> dict[str, float]:
     """Memory and time of one APScheduler cron job per couple (the design we avoid)."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
     async def go() -> dict[str, float]:
         gc.collect()
@@ -146,13 +146,13 @@ def apscheduler_baseline(jobs: int = 10_000) -> dict[str, float]:
     return asyncio.run(go())
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run each size in its own process (so memory is measured cleanly) and print a table."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--couples", type=int)
     parser.add_argument("--one", action="store_true", help="measure one size in this process")
     parser.add_argument("--baseline", action="store_true", help="measure APScheduler only")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(asyncio.run(measure(args.couples))))
         return 0

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+from bot import sqlite_inline
 from bot.config import ROOT
 
 MIGRATIONS = ROOT / "migrations"
@@ -37,12 +38,21 @@ def create_engine(url: str) -> AsyncEngine:
         # hide_parameters: error messages and logs must never carry answers' text.
         engine = create_async_engine(
             url,
-            connect_args={"timeout": 30},
             hide_parameters=True,
             pool_size=1,
             max_overflow=0,
             pool_timeout=120,
+            # Every transaction ends in its own commit or rollback: no extra ROLLBACK each time
+            # the connection goes back to the pool.
+            pool_reset_on_return=None,
+            async_creator=sqlite_inline.creator(database or ":memory:"),
         )
+        checkpoints = sqlite_inline.Checkpointer(database)
+
+        @event.listens_for(engine.sync_engine, "commit")
+        def _count_commit(_connection):  # type: ignore[no-untyped-def]
+            if database and database != ":memory:":
+                checkpoints.committed()
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -56,6 +66,9 @@ def create_engine(url: str) -> AsyncEngine:
             # WAL + NORMAL: a commit survives the application crashing, not the machine losing
             # power (the last commits may then be lost). The README says so.
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints fsync: they run in a thread (sqlite_inline.Checkpointer), not in a
+            # commit on the event loop.
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 

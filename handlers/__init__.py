@@ -34,7 +34,7 @@ async def on_error(update: object, context: Context) -> None:
     (one WARNING line); anything else is a bug (ERROR, with its traceback).
     """
     error = context.error
-    where = update.update_id if isinstance(update, Update) else "polling"
+    where = update.update_id if isinstance(update, Update) else "(a job or polling)"
     if isinstance(error, HANDLED):
         log.warning("update %s: %s (%s)", where, type(error).__name__, "handled")
     else:

@@ -84,8 +84,7 @@ async def who(work: Work, update: Update) -> tuple[Couple | None, Partner | None
     if chat is None or user is None:
         return None, None
     if chat.type == Chat.PRIVATE:
-        partner = await couples.partner_of(work.session, user.id)
-        return (None, None) if partner is None else (partner.couple, partner)
+        return await couples.couple_of_user(work.session, user.id)
     couple = await couples.couple_by_chat(work.session, chat.id)
     if couple is None:
         return None, None

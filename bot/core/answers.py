@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import depth, safe_space
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
-from bot.core.models import Answer, Couple, Partner, Prompt
+from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import MAX_TEXT, Outgoing, button
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
@@ -92,6 +92,9 @@ async def prompt_for_reply(
         .limit(RECENT_PROMPTS)
     )
     return next((p for p in recent if question_text(p, content) in reply_text), None)
+
+
+_INSERT_ANSWER = insert(table(Answer)).returning(table(Answer).c.id)
 
 
 async def answers_to(session: AsyncSession, prompt: Prompt) -> dict[int, Answer]:
@@ -324,18 +327,21 @@ async def record_answer(
     answers = await answers_to(session, prompt)
     if partner.id in answers:
         return AnswerResult(Status.ALREADY, prompt)
-    answer = Answer(
-        prompt_id=prompt.id,
-        partner_id=partner.id,
-        kind=incoming.kind,
-        text=incoming.text,
-        chat_id=incoming.chat_id,
-        message_id=incoming.message_id,
-        in_group=incoming.in_group,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(answer)
+    values = {
+        "prompt_id": prompt.id,
+        "partner_id": partner.id,
+        "kind": incoming.kind,
+        "text": incoming.text,
+        "chat_id": incoming.chat_id,
+        "message_id": incoming.message_id,
+        "in_group": incoming.in_group,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # Core, not session.add: the ORM's unit of work costs more than the insert itself, and
+    # the answer's id is needed at once (the reveal quotes it).
+    answer_id = await session.scalar(_INSERT_ANSWER, values)
+    answer = Answer(id=answer_id, **values)
     if partner.pending_prompt_id == prompt.id:
         partner.pending_prompt_id = None
     other = other_partner(couple, partner)
@@ -345,7 +351,6 @@ async def record_answer(
         return AnswerResult(
             Status.RECORDED, prompt, [_your_turn(couple, partner, other, prompt, content)]
         )
-    await session.flush()  # the answer's id is quoted in the reveal
     answers[partner.id] = answer
     prompt.revealed_at = now
     messages = reveal_messages(couple, prompt, answers, content, bot_username)

@@ -19,21 +19,31 @@ from bot.core.purposes import OutboxStatus, Purpose, policy
 MAX_PAUSE_DAYS = 90
 
 
+# One couple with its partners in one query (every update needs both).
+_WITH_PARTNERS = joinedload(Couple.partners)
+
+
 async def couple_by_chat(session: AsyncSession, chat_id: int) -> Couple | None:
-    """The couple living in group `chat_id`, active or not."""
-    return await session.scalar(select(Couple).where(Couple.chat_id == chat_id))
-
-
-async def partner_of(session: AsyncSession, user_id: int) -> Partner | None:
-    """The user's partner record in an active couple (else their newest one), or None."""
+    """The couple living in group `chat_id`, active or not, with its partners."""
     rows = await session.scalars(
-        select(Partner)
-        .join(Couple)
-        .where(Partner.user_id == user_id)
-        .options(joinedload(Partner.couple).selectinload(Couple.partners))
-        .order_by(Couple.active.desc(), Partner.id.desc())
+        select(Couple).where(Couple.chat_id == chat_id).options(_WITH_PARTNERS)
     )
-    return rows.first()
+    return rows.unique().first()
+
+
+async def couple_of_user(
+    session: AsyncSession, user_id: int
+) -> tuple[Couple, Partner] | tuple[None, None]:
+    """The user's couple (an active one first, else their newest) and their partner record."""
+    rows = await session.scalars(
+        select(Couple)
+        .where(Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == user_id)))
+        .options(_WITH_PARTNERS)
+        .order_by(Couple.active.desc(), Couple.id.desc())
+    )
+    couple = rows.unique().first()
+    partner = None if couple is None else partner_in(couple, user_id)
+    return (couple, partner) if couple is not None and partner is not None else (None, None)
 
 
 def other_partner(couple: Couple, partner: Partner) -> Partner | None:
@@ -152,9 +162,9 @@ async def join(
         return JoinResult(Join.ALREADY, existing)
     if couple.complete:
         return JoinResult(Join.FULL)
-    elsewhere = await partner_of(session, user_id)
-    if elsewhere is not None and elsewhere.couple.active and elsewhere.couple_id != couple.id:
-        return JoinResult(Join.PAIRED_ELSEWHERE, elsewhere, elsewhere.couple)
+    other_couple, elsewhere = await couple_of_user(session, user_id)
+    if other_couple is not None and other_couple.active and other_couple.id != couple.id:
+        return JoinResult(Join.PAIRED_ELSEWHERE, elsewhere, other_couple)
     partner = Partner(
         couple_id=couple.id,
         user_id=user_id,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks
-from bot.core.couples import partner_in
+from bot.core.couples import pair_since, partner_in
 from bot.core.models import Couple, Partner, Prompt
 from bot.core.outbox import Outgoing, button
 from bot.core.purposes import Purpose
@@ -74,6 +74,8 @@ async def after_reveal(session: AsyncSession, couple: Couple, now: datetime) -> 
     nxt = couple.depth + 1
     if nxt > MAX_LEVEL or couple.depth_asked_level >= nxt:
         return []
+    if (pair_since(couple) or now) > now - timedelta(days=ANSWERED_DAYS - 1):
+        return []  # too new a pair to have answered on enough days: no need to count
     answered_days = await session.scalar(
         select(func.count(func.distinct(Prompt.local_date))).where(
             Prompt.couple_id == couple.id,

@@ -12,15 +12,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import db
 from bot.core import couples as couples_domain
-from bot.core import gestures, jar, models, outbox, privacy, questions, recap, together
+from bot.core import gestures, jar, models, outbox, privacy, questions, recap, service, together
 from bot.core.content import Content
-from bot.core.models import Couple, Delivery, ServiceState, UpdateSeen
+from bot.core.models import Couple, Delivery, UpdateSeen
 from bot.core.outbox import Outgoing
 from bot.core.rhythms import RHYTHMS, Kind, Rhythm, advance
 
@@ -30,7 +30,6 @@ RETRY_BROKEN = timedelta(hours=1)
 KEEP_SENT = timedelta(days=2)  # finished outbox rows: long enough to look into a problem
 KEEP_DELIVERIES = timedelta(days=3)  # at-most-once only concerns today's local date
 KEEP_UPDATES = timedelta(days=2)  # Telegram redelivers an update for at most a day
-LAST_TICK = "last_tick"
 
 Plan = tuple[Couple, date]
 Builder = Callable[
@@ -235,10 +234,4 @@ async def housekeeping(session: AsyncSession, now: datetime) -> None:
     await outbox.compact(session, now, KEEP_SENT)
     await session.execute(delete(Delivery).where(Delivery.created_at < now - KEEP_DELIVERIES))
     await session.execute(delete(UpdateSeen).where(UpdateSeen.seen_at < now - KEEP_UPDATES))
-    state = await session.get(ServiceState, LAST_TICK)
-    if state is None:
-        await session.execute(
-            insert(ServiceState).values(name=LAST_TICK, value=now.isoformat(), updated_at=now)
-        )
-    else:
-        state.value, state.updated_at = now.isoformat(), now
+    await service.mark_tick(session, now)

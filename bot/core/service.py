@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.models import ServiceState, UpdateSeen
+from bot.core.models import ServiceState, UpdateSeen, table
 
 
 async def first_time(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -17,18 +18,42 @@ async def first_time(session: AsyncSession, update_id: int, now: datetime) -> bo
     Called in the same transaction as the update's effects, so an update is either processed
     and recorded, or neither: a crash in between never loses it.
     """
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(UpdateSeen)
-    inserted = await session.scalar(
-        statement.values(update_id=update_id, seen_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(UpdateSeen.update_id)
-    )
+    statement = _FIRST_TIME[session.get_bind().dialect.name]
+    inserted = await session.scalar(statement, {"update_id": update_id, "seen_at": now})
     return inserted is not None
+
+
+def _first_time(dialect: Any) -> Any:
+    """Built once per dialect (a statement built per update costs more than running it)."""
+    seen = table(UpdateSeen)
+    return (
+        dialect.insert(seen)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(seen.c.update_id)
+    )
+
+
+_FIRST_TIME = {"postgresql": _first_time(postgresql), "sqlite": _first_time(sqlite)}
+
+
+LAST_TICK = "last_tick"
 
 
 async def last_tick(session: AsyncSession) -> datetime | None:
     """When the scheduler last finished a tick (any worker)."""
     return await session.scalar(
-        select(ServiceState.updated_at).where(ServiceState.name == "last_tick")
+        select(ServiceState.updated_at).where(ServiceState.name == LAST_TICK)
+    )
+
+
+async def mark_tick(session: AsyncSession, now: datetime) -> None:
+    """Record that a tick finished (workers racing on it: the last one wins)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    state = table(ServiceState)
+    statement = dialect.insert(state).values(name=LAST_TICK, value=now.isoformat(), updated_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
     )
