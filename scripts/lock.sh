@@ -1,5 +1,7 @@
 #!/usr/bin/env sh
-# Refresh the lock files from pyproject.toml: `sh scripts/lock.sh` (needs PyPI).
+# Refresh the lock files from pyproject.toml: `sh scripts/lock.sh` (needs PyPI). Pins already
+# in the lock files are kept while pyproject.toml allows them; `sh scripts/lock.sh --upgrade`
+# moves everything to the newest allowed, `--upgrade-package NAME` one package.
 # requirements.lock: what Hearth needs to run, plus setuptools to install it; every package
 # pinned with its hashes, for every platform and Python >= 3.11 (uv's universal resolution).
 # requirements-dev.lock: the same pins plus the test and lint tools.
@@ -18,6 +20,6 @@ compile() {
         --python-version 3.11 --generate-hashes --no-strip-extras \
         --custom-compile-command "sh scripts/lock.sh" pyproject.toml - "$@"
 }
-compile --output-file requirements.lock
-compile --extra dev --constraint requirements.lock --output-file requirements-dev.lock
+compile "$@" --output-file requirements.lock
+compile "$@" --extra dev --constraint requirements.lock --output-file requirements-dev.lock
 echo "requirements.lock and requirements-dev.lock refreshed; run sh scripts/test.sh"
