@@ -123,6 +123,11 @@ def test_the_wheel_holds_content_and_migrations_inside_bot(wheel: Path) -> None:
             if path.is_file() and "__pycache__" not in path.parts:
                 relative = path.relative_to(ROOT / folder).as_posix()
                 assert f"{inside}/{relative}" in names, f"{folder}/{relative} is not shipped"
+    # A new subpackage must be listed in pyproject.toml's packages, or the wheel lacks it.
+    for package in paths.IMPORT_PACKAGES:
+        for module in (ROOT / package).rglob("*.py"):
+            relative = module.relative_to(ROOT).as_posix()
+            assert relative in names, f"{relative} is not shipped: list its package"
     top_level = {name.split("/", 1)[0] for name in names if not name.startswith("hearth-")}
     assert top_level == set(paths.IMPORT_PACKAGES), "no top-level migrations/, tests/, bench/"
     assert f"hearth-{__version__}.dist-info/licenses/LICENSE" in names
