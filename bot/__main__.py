@@ -1,4 +1,4 @@
-"""`python -m bot run | demo | migrate | check-content`."""
+"""`python -m bot run | demo | migrate | check-content | new-key | backup PATH`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
+from bot import __version__
 from bot.config import TOKEN_HELP, ConfigError, load_settings
 
 
@@ -100,18 +102,45 @@ def migrate() -> int:
     return 0
 
 
+def backup(argv: list[str]) -> int:
+    """Back up the database to a path (SQLite), or explain how to (PostgreSQL)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot backup",
+        description="Write a consistent copy of the SQLite database while the bot runs "
+        "(for PostgreSQL: print how to use pg_dump).",
+    )
+    parser.add_argument("path", type=Path, help="the backup file to write (or a folder)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    from bot import backup as backups
+
+    return backups.command(settings.database_url, args.path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Hearth, a bot for couples")
+    parser.add_argument("--version", action="version", version=f"hearth {__version__}")
     parser.add_argument(
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "migrate", "check-content", "new-key"],
+        choices=["run", "demo", "migrate", "check-content", "new-key", "backup"],
         help="run the bot (default), play the demo, migrate the database, check content, "
-        "or print a new encryption key",
+        "print a new encryption key, or back up the database (backup PATH)",
     )
     args, rest = parser.parse_known_args(argv)
+    from bot.paths import installation_check
+
+    # Before anything imports content or handlers: a broken install refuses clearly.
+    problem = installation_check()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     if args.command == "new-key":
         from bot.core.crypto import new_key
 
@@ -127,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(check_main(rest))
     if args.command == "migrate":
         return migrate()
+    if args.command == "backup":
+        return backup(rest)
     return run()
 
 

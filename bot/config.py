@@ -11,7 +11,11 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-ROOT = Path(__file__).resolve().parent.parent
+# ROOT holds data/ and migrations/ (the checkout, or the installed package): see bot/paths.py.
+from bot.paths import ROOT as ROOT
+from bot.paths import default_database_path, default_env_file
+
+DEFAULT_ENV_FILE = default_env_file()
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 FREE_RATE = 30.0  # messages per second per bot token
 PAID_RATE = 1000.0  # with paid broadcasts (allow_paid_broadcast)
@@ -24,7 +28,8 @@ Hearth needs a Telegram bot token to run.
   1. In Telegram, open a chat with @BotFather and send /newbot.
   2. Choose a name and a username (ending in "bot"); BotFather replies with a token
      such as 123456789:AAE...
-  3. Put it in a file named .env next to README.md:
+  3. Put it in a file named .env next to README.md (installed from a wheel: in the
+     directory you start Hearth from):
          TELEGRAM_BOT_TOKEN=123456789:AAE...
      (see .env.example for every setting), then run the bot again.
 
@@ -81,9 +86,10 @@ class Settings:
             )
 
 
-def default_database_url(base: Path = ROOT) -> str:
-    """The SQLite file used when DATABASE_URL is not set (outside data/, which holds content)."""
-    return f"sqlite+aiosqlite:///{base / 'var' / 'hearth.sqlite3'}"
+def default_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The SQLite file used when DATABASE_URL is not set (where: see bot/paths.py)."""
+    path = default_database_path(os.environ if environ is None else environ)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def normalise_database_url(url: str) -> str:
@@ -114,7 +120,7 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env"
+    environ: Mapping[str, str] | None = None, env_file: Path | None = DEFAULT_ENV_FILE
 ) -> Settings:
     """Read settings from `.env` (if present) overlaid by the process environment."""
     env: dict[str, str] = {}
@@ -137,7 +143,7 @@ def load_settings(
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
         database_url=normalise_database_url(
-            env.get("DATABASE_URL", "").strip() or default_database_url()
+            env.get("DATABASE_URL", "").strip() or default_database_url(env)
         ),
         api_base_url=base_url,
         tick_seconds=_number(env, "HEARTH_TICK_SECONDS", 30.0, 1.0),

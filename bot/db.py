@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
-from bot import sqlite_inline
+from bot import backup, sqlite_inline
 from bot.config import ROOT
+from bot.paths import private_dir, private_file
 
 MIGRATIONS = ROOT / "migrations"
+log = logging.getLogger(__name__)
 
 
 WRITE = "hearth_write"  # execution option: this transaction will write
@@ -32,9 +37,12 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        database = backup.sqlite_path(url)
+        if database is not None:
+            # Partners' words live here: a new folder is 0700 and a new file 0600 (and SQLite
+            # gives its -wal and -shm files the database file's mode).
+            private_dir(database.parent)
+            private_file(database)
         # hide_parameters: error messages and logs must never carry answers' text.
         engine = create_async_engine(
             url,
@@ -45,13 +53,13 @@ def create_engine(url: str) -> AsyncEngine:
             # Every transaction ends in its own commit or rollback: no extra ROLLBACK each time
             # the connection goes back to the pool.
             pool_reset_on_return=None,
-            async_creator=sqlite_inline.creator(database or ":memory:"),
+            async_creator=sqlite_inline.creator(str(database) if database else ":memory:"),
         )
-        checkpoints = sqlite_inline.Checkpointer(database)
+        if database is not None:
+            checkpoints = sqlite_inline.Checkpointer(str(database))
 
-        @event.listens_for(engine.sync_engine, "commit")
-        def _count_commit(_connection):  # type: ignore[no-untyped-def]
-            if database and database != ":memory:":
+            @event.listens_for(engine.sync_engine, "commit")
+            def _count_commit(_connection):  # type: ignore[no-untyped-def]
                 checkpoints.committed()
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -128,7 +136,29 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
                 await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
+            await connection.run_sync(lambda sync: _backup_before_upgrade(sync, revision))
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+def _backup_before_upgrade(connection: Connection, revision: str) -> Path | None:
+    """On SQLite, back the database up when this upgrade has migrations to apply.
+
+    Runs under the migration's write lock, so nothing changes between the copy and the
+    upgrade. A new (or emptied) database, with no revision yet, has nothing to lose.
+    """
+    database = backup.sqlite_path(connection.engine.url.render_as_string(hide_password=False))
+    if database is None:
+        return None
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None:
+        return None
+    scripts = ScriptDirectory.from_config(alembic_config())
+    pending = [script.revision for script in scripts.iterate_revisions(revision, current)]
+    if not pending:
+        return None
+    copy = backup.backup_before_migration(database, pending[0])  # the target revision
+    log.info("backed up the database to %s before migrating to %s", copy, pending[0])
+    return copy
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
