@@ -30,12 +30,27 @@ class RedactingFormatter(logging.Formatter):
         return text.replace(self.secret, "<token>") if self.secret else text
 
 
+class HandledConditions(logging.Filter):
+    """PTB logs a few conditions Hearth handles as ERROR with a traceback: on call, ERROR
+    means a bug, so these become one WARNING line."""
+
+    PASSING = ("one more time to mark all fetched updates",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Downgrade a known, handled condition; pass everything else unchanged."""
+        if record.levelno >= logging.ERROR and any(p in record.getMessage() for p in self.PASSING):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def setup_logging(level: str, token: str = "") -> None:
     """Log to stderr at `level`, token redacted; noisy or text-carrying loggers held back."""
     logging.basicConfig(level=level, stream=sys.stderr)
     formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", token)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(HandledConditions())
     # httpx logs URLs (with the token) at INFO; PTB and aiosqlite log request parameters and
     # SQL values (message text) at DEBUG: none of them goes below WARNING/INFO here.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -58,17 +73,52 @@ def run() -> int:
     setup_logging(settings.log_level, settings.token)
     from telegram.error import InvalidToken
 
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot import runner
+    from bot.app import build_application
 
     application = build_application(settings)
     logging.getLogger("bot").info(
-        "Hearth starting (database: %s)", _safe_url(settings.database_url)
+        "Hearth %s starting (database: %s, %s)",
+        __version__,
+        _safe_url(settings.database_url),
+        "webhook" if settings.webhook_url else "polling",
     )
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        runner.run(application, settings)
     except InvalidToken:
         print("Telegram rejected TELEGRAM_BOT_TOKEN.\n\n" + TOKEN_HELP, file=sys.stderr)
         return 2
+    return 0
+
+
+def stats() -> int:
+    """Print the instance in numbers (what /stats shows its admins)."""
+    try:
+        settings = load_settings()
+        settings.require_key()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    from datetime import UTC, datetime
+
+    from bot import db
+    from bot.core import crypto
+    from bot.core import stats as numbers
+
+    crypto.configure(crypto.Vault(settings.encryption_key, settings.old_encryption_keys))
+
+    async def _go() -> str:
+        engine = db.create_engine(settings.database_url)
+        try:
+            now = datetime.now(UTC)
+            async with db.reading(db.session_factory(engine)) as session:
+                found = await numbers.gather(session, now)
+        finally:
+            await engine.dispose()
+        since = found.leader_since
+        return numbers.render(found, __version__, None if since is None else now - since)
+
+    print(asyncio.run(_go()))
     return 0
 
 
@@ -129,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "migrate", "check-content", "new-key", "backup"],
+        choices=["run", "demo", "migrate", "check-content", "new-key", "backup", "stats"],
         help="run the bot (default), play the demo, migrate the database, check content, "
-        "print a new encryption key, or back up the database (backup PATH)",
+        "print a new encryption key, back up the database (backup PATH), or print the "
+        "instance's numbers (stats)",
     )
     args, rest = parser.parse_known_args(argv)
     from bot.paths import installation_check
@@ -158,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         return migrate()
     if args.command == "backup":
         return backup(rest)
+    if args.command == "stats":
+        return stats()
     return run()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -13,7 +14,7 @@ from telegram.request import BaseRequest
 
 from bot import db
 from bot.config import Settings
-from bot.core import crypto
+from bot.core import crypto, service, stats
 from bot.core.content import Content, load_content
 from bot.core.limiter import Limiter, Limits
 from bot.core.scheduler import tick
@@ -62,9 +63,30 @@ def private_commands() -> list[BotCommand]:
     ]
 
 
+def description() -> str:
+    """What Telegram shows in the bot's empty chat (BotFather's "description")."""
+    return _(
+        "Hearth helps couples stay close with small daily rituals: an evening question you "
+        "both answer (sealed until you've both replied), a private idea each morning for "
+        "showing appreciation, and a question jar you fill together. Add me to a group with "
+        "your partner to begin."
+    )
+
+
+def short_description() -> str:
+    """The one line on the bot's profile (BotFather's "about")."""
+    return _("Small daily rituals for couples: a question, a gesture, a jar.")
+
+
 async def run_tick(context: HearthContext) -> None:
-    """The repeating job: hand out what is due; the sender takes it from there."""
+    """The repeating job (the leader's): hand out what is due; the sender takes it from there."""
     hearth = context.hearth
+    if not hearth.sender.leading:
+        return
+    now = hearth.clock()
+    async with db.writing(hearth.sessions) as session:
+        troubles = json.dumps(hearth.sender.last_hour(now))
+        await service.set_state(session, stats.SENDER_HOUR, troubles, now)
     delivered = await tick(
         hearth.sessions,
         hearth.content,
@@ -86,7 +108,6 @@ async def start_sender(context: HearthContext) -> None:
 async def _post_init(application: HearthApp) -> None:
     hearth = application.bot_data["hearth"]
     await db.migrate(hearth.engine)
-    await hearth.sender.recover()  # a previous process died mid-send: resume at once
     hearth.bot_username = application.bot.username
     try:
         await application.bot.set_my_commands(
@@ -95,8 +116,10 @@ async def _post_init(application: HearthApp) -> None:
         await application.bot.set_my_commands(
             private_commands(), scope=BotCommandScopeAllPrivateChats()
         )
+        await application.bot.set_my_description(description())
+        await application.bot.set_my_short_description(short_description())
     except TelegramError as error:
-        log.warning("could not register command menus: %s", type(error).__name__)
+        log.warning("could not register menus and descriptions: %s", type(error).__name__)
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
     job_queue.run_repeating(run_tick, interval=hearth.settings.tick_seconds, first=1, name="tick")

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from dotenv import dotenv_values
 
@@ -58,6 +59,13 @@ class Settings:
     encryption_key: str = ""
     old_encryption_keys: tuple[str, ...] = ()
     send_rate: float = 30.0  # messages per second, all chats together
+    # Webhook mode when set: the public HTTPS URL Telegram posts updates to.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    # host:port for the webhook and /healthz ("" in polling mode: no listener).
+    listen: str = ""
+    allowed_users: frozenset[str] = frozenset()  # ids and lower-case @usernames; empty: all
+    admin_ids: frozenset[int] = frozenset()
     paid_broadcast: bool = False
     concurrent_updates: int = 32
 
@@ -156,7 +164,62 @@ def load_settings(
         send_rate=rate,
         paid_broadcast=paid,
         concurrent_updates=int(_number(env, "HEARTH_CONCURRENT_UPDATES", 32, 1)),
+        **_hosting(env),
     )
+
+
+DEFAULT_LISTEN = "0.0.0.0:8080"
+
+
+class _Hosting(TypedDict):
+    webhook_url: str
+    webhook_secret: str
+    listen: str
+    allowed_users: frozenset[str]
+    admin_ids: frozenset[int]
+
+
+def _hosting(env: Mapping[str, str]) -> _Hosting:
+    """Webhook, listener, access control and admins: checked so a typo fails at start."""
+    webhook = env.get("HEARTH_WEBHOOK_URL", "").strip()
+    secret = env.get("HEARTH_WEBHOOK_SECRET", "").strip()
+    if webhook:
+        if not webhook.startswith("https://"):
+            raise ConfigError(f"HEARTH_WEBHOOK_URL must be an https:// URL, got {webhook!r}.")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ConfigError(
+                "HEARTH_WEBHOOK_SECRET must be set in webhook mode: 16 to 256 letters, digits, "
+                "_ or - (Telegram sends it with every update; requests without it are refused)."
+            )
+    listen = env.get("HEARTH_LISTEN", "").strip() or (DEFAULT_LISTEN if webhook else "")
+    if listen:
+        host, _sep, port = listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"HEARTH_LISTEN must be host:port, got {listen!r}.")
+    allowed: set[str] = set()
+    for entry in env.get("HEARTH_ALLOWED_USERS", "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        if not re.fullmatch(r"-?\d+|@[A-Za-z0-9_]{3,32}", entry):
+            raise ConfigError(
+                f"HEARTH_ALLOWED_USERS takes Telegram ids and @usernames, got {entry!r}."
+            )
+        allowed.add(entry.lower())
+    admins: set[int] = set()
+    for entry in env.get("HEARTH_ADMIN_IDS", "").split(","):
+        entry = entry.strip()
+        if entry:
+            if not entry.isdigit():
+                raise ConfigError(f"HEARTH_ADMIN_IDS takes numeric Telegram ids, got {entry!r}.")
+            admins.add(int(entry))
+    return {
+        "webhook_url": webhook,
+        "webhook_secret": secret,
+        "listen": listen,
+        "allowed_users": frozenset(allowed),
+        "admin_ids": frozenset(admins),
+    }
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

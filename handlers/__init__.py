@@ -12,11 +12,12 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.i18n import _
-from handlers import answers, buttons, jar, onboarding, practices, privacy, settings
+from handlers import access, admin, answers, buttons, jar, onboarding, practices, privacy, settings
 from handlers.common import Context, once
 from handlers.context import HearthApp
 
@@ -74,6 +75,7 @@ def register(application: HearthApp) -> None:
         "privacy": privacy.privacy_command,
         "export": privacy.export,
         "forget": privacy.forget,
+        "stats": admin.stats_command,
     }
     application.add_handlers(
         [
@@ -92,6 +94,9 @@ def register(application: HearthApp) -> None:
                 private & ~filters.COMMAND & filters.UpdateType.MESSAGE,
                 once(answers.private_message),
             ),
+            MessageHandler(private & filters.COMMAND & new, once(admin.unknown)),
         ]
     )
+    # Before everything: people outside a private instance's allow-list are turned away.
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)
     application.add_error_handler(on_error)

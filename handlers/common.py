@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, Update
 
-from bot import db
+from bot import db, leader
 from bot.core import couples, outbox, service
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Outgoing
@@ -55,6 +55,9 @@ async def unit_of_work(update: Update, context: HearthContext) -> AsyncIterator[
         work = Work(session, now, hearth)
         yield work
         await outbox.enqueue(session, work.queued, now)
+        if (work.queued or work.released) and session.get_bind().dialect.name == "postgresql":
+            # The leader may be another worker: PostgreSQL tells it at commit.
+            await leader.notify(await session.connection())
     if work.queued or work.released:
         hearth.sender.wake()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,6 +85,9 @@ class Sender:
         self.paid_broadcast = paid_broadcast
         self.poll_seconds = poll_seconds
         self.stats = SenderStats()
+        # Only the leader sends (one process per bot token: Telegram's limits are per token).
+        self.leading = True
+        self._troubles: deque[tuple[datetime, str]] = deque(maxlen=10_000)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._results: list[Result] = []
@@ -114,7 +118,7 @@ class Sender:
         """
         tasks: set[asyncio.Task[None]] = set()
         while not self._stopping.is_set():
-            room = self.batch - self._inflight
+            room = self.batch - self._inflight if self.leading else 0
             claimed = await self._claim(self.clock(), room) if room > 0 else []
             self._inflight += len(claimed)
             for rows in _by_chat(claimed):
@@ -190,6 +194,12 @@ class Sender:
             self.stats.deferred += 1
         elif result.outcome == Outcome.FAILED:
             self.stats.failed += 1
+            self._troubles.append((self.clock(), "failure"))
+
+    def last_hour(self, now: datetime) -> dict[str, int]:
+        """Flood waits and failures in the hour before `now` (for /stats)."""
+        recent = [kind for at, kind in self._troubles if at > now - timedelta(hours=1)]
+        return {"flood_waits": recent.count("flood_wait"), "failures": recent.count("failure")}
 
     async def _deliver(self, claimed: Claimed, chat: _Chat, now: datetime) -> Result:
         row = claimed.row
@@ -216,6 +226,7 @@ class Sender:
                 continue
             except RetryAfter as error:
                 self.stats.flood_waits += 1
+                self._troubles.append((now, "flood_wait"))
                 wait = error.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 return self._result(row, chat, Outcome.DEFERRED, retry_at=now + _secs(seconds))

@@ -12,6 +12,9 @@ from sqlalchemy.engine import Connection
 
 from bot import db
 from bot.core.models import Base
+from tests.conftest import BOTH
+
+ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
 
 def _tables(connection: Connection) -> set[str]:

@@ -19,6 +19,9 @@ from bot.__main__ import setup_logging
 from bot.core.models import Answer, Base, Couple, Partner
 from bot.simulation.fake_api import FAKE_TOKEN, FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
+from tests.conftest import BOTH
+
+ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
 NUDGE = "A small idea for today"

@@ -8,6 +8,9 @@ from sqlalchemy import select
 
 from bot.core.models import Answer, Couple, JarQuestion
 from bot.simulation.world import Simulation
+from tests.conftest import BOTH
+
+ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 

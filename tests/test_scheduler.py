@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from bot.core.content import Content
 from bot.core.models import Delivery, Prompt
 from bot.simulation.world import Couple, Simulation
+from tests.conftest import BOTH
+
+ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
 
 def utc(*args: int) -> datetime:

@@ -48,9 +48,14 @@ async def last_tick(session: AsyncSession) -> datetime | None:
 
 async def mark_tick(session: AsyncSession, now: datetime) -> None:
     """Record that a tick finished (workers racing on it: the last one wins)."""
+    await set_state(session, LAST_TICK, now.isoformat(), now)
+
+
+async def set_state(session: AsyncSession, name: str, value: str, now: datetime) -> None:
+    """Write one fact about the service (an upsert: the last writer wins)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     state = table(ServiceState)
-    statement = dialect.insert(state).values(name=LAST_TICK, value=now.isoformat(), updated_at=now)
+    statement = dialect.insert(state).values(name=name, value=value, updated_at=now)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["name"],

@@ -107,6 +107,7 @@ class FakeBotApi(BaseRequest):
         self.failures: list[Failure] = []
         self.pending_updates: list[JSONDict] = []
         self.documents: list[tuple[int, str, bytes]] = []
+        self.profile: dict[str, str] = {}  # description, short description, webhook URL
         self._files: dict[str, tuple[str, bytes]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._update_ids = itertools.count(1)
@@ -216,6 +217,25 @@ class FakeBotApi(BaseRequest):
         return 200, True
 
     def _api_setMyCommands(self, params: JSONDict) -> tuple[int, Any]:
+        return 200, True
+
+    def _api_setMyDescription(self, params: JSONDict) -> tuple[int, Any]:
+        self.profile["description"] = str(params.get("description", ""))
+        return 200, True
+
+    def _api_setMyShortDescription(self, params: JSONDict) -> tuple[int, Any]:
+        self.profile["short_description"] = str(params.get("short_description", ""))
+        return 200, True
+
+    def _api_setWebhook(self, params: JSONDict) -> tuple[int, Any]:
+        self.profile["webhook"] = str(params.get("url", ""))
+        return 200, True
+
+    def _api_leaveChat(self, params: JSONDict) -> tuple[int, Any]:
+        chat = self.chats.get(int(params["chat_id"]))
+        if chat is None:
+            return self._json_error(400, "Bad Request: chat not found")
+        chat.bot_member = False
         return 200, True
 
     def _api_getUpdates(self, params: JSONDict) -> tuple[int, Any]:

@@ -87,6 +87,8 @@ class Simulation:
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
+        # The one process here is the leader: what a dead one had claimed goes out again.
+        await self.hearth.sender.recover()
         return self
 
     async def __aexit__(

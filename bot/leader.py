@@ -1,0 +1,159 @@
+"""Who runs the schedule and the sender: one process at a time, the leader.
+
+Several workers may share one PostgreSQL database (webhook mode behind a load balancer). All of
+them handle updates; only the leader runs the tick and sends the outbox, so Telegram's
+per-token limit is enforced in one place. Leadership is a PostgreSQL advisory lock held on a
+connection of its own: when the leader dies, PostgreSQL releases the lock with its connection,
+and a standby that tries every few seconds takes over. Other workers wake the leader's sender
+with NOTIFY. With SQLite (one process), the lock is a file lock beside the database, released
+by the operating system when the process ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot import backup
+
+log = logging.getLogger(__name__)
+LEADER_LOCK = 0x48_45_41_52_54  # an arbitrary, fixed advisory lock key: "HEART"
+CHANNEL = "hearth_outbox"  # NOTIFY channel: new messages were queued by some worker
+
+
+class Leadership(Protocol):
+    """A lock only one process holds at a time."""
+
+    async def try_acquire(self) -> bool:
+        """Take the lock if it is free; True if this process holds it now."""
+
+    async def still_held(self) -> bool:
+        """Whether this process still holds the lock (its connection may have died)."""
+
+    async def release(self) -> None:
+        """Give the lock up (shutting down)."""
+
+    async def on_notify(self, wake: Callable[[], None]) -> None:
+        """Call `wake` when another worker queued messages (leaders only)."""
+
+
+class PostgresLeadership:
+    """A session-level advisory lock on a connection kept for it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        """Leadership among the processes sharing this database."""
+        self.engine = engine
+        self._connection: AsyncConnection | None = None
+        self._held = False
+
+    async def try_acquire(self) -> bool:
+        """Try the lock once (never waits)."""
+        try:
+            if self._connection is None:
+                self._connection = await self.engine.connect()
+            got = await self._connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}
+            )
+            await self._connection.commit()  # the lock outlives the transaction
+        except (DBAPIError, OSError) as error:
+            log.warning("leadership: database unreachable (%s)", type(error).__name__)
+            await self._drop()
+            return False
+        self._held = bool(got)
+        return self._held
+
+    async def still_held(self) -> bool:
+        """A round trip on the lock's connection: if it died, so did the lock."""
+        if not self._held or self._connection is None:
+            return False
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except (DBAPIError, OSError):
+            await self._drop()
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Unlock and close the connection."""
+        if self._connection is not None and self._held:
+            with contextlib.suppress(DBAPIError, OSError):
+                await self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK}
+                )
+                await self._connection.commit()
+        await self._drop()
+
+    async def on_notify(self, wake: Callable[[], None]) -> None:
+        """LISTEN on the lock's connection; every NOTIFY wakes the sender."""
+        if self._connection is None:
+            return
+        raw = await self._connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+
+        def listener(*_args: object) -> None:
+            wake()
+
+        await driver.add_listener(CHANNEL, listener)
+
+    async def _drop(self) -> None:
+        self._held = False
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # a dead connection: closing may fail too
+                await self._connection.close()
+            self._connection = None
+
+
+class FileLeadership:
+    """An exclusive file lock beside the SQLite database (released when the process ends)."""
+
+    def __init__(self, path: Path | None) -> None:
+        """`path`: the database file (None: an in-memory database, always leader)."""
+        self.path = None if path is None else path.with_name(path.name + ".leader")
+        self._fd: int | None = None
+
+    async def try_acquire(self) -> bool:
+        """Take the file lock if no other process holds it."""
+        if self.path is None:
+            return True
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    async def still_held(self) -> bool:
+        """A file lock is held until released or the process ends."""
+        return self.path is None or self._fd is not None
+
+    async def release(self) -> None:
+        """Unlock (closing the file releases the lock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    async def on_notify(self, wake: Callable[[], None]) -> None:
+        """One process: handlers wake the sender directly."""
+
+
+def for_engine(engine: AsyncEngine, url: str) -> Leadership:
+    """The kind of leadership this database supports."""
+    if engine.dialect.name == "postgresql":
+        return PostgresLeadership(engine)
+    return FileLeadership(backup.sqlite_path(url))
+
+
+async def notify(connection: AsyncConnection) -> None:
+    """Tell the leader (maybe another process) that messages were queued; sent on commit."""
+    await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})

@@ -1,0 +1,151 @@
+"""Running Hearth as a service: start (patiently), serve updates, lead when it is our turn, stop.
+
+Polling (the default) or webhook mode (HEARTH_WEBHOOK_URL). Either way:
+- start-up waits for Telegram and the database, retrying with backoff and one line per try;
+- the HTTP listener (HEARTH_LISTEN) answers /healthz, and in webhook mode takes the updates;
+- every worker handles updates; the leader (see bot/leader.py) also runs the tick and the
+  sender, and a standby takes over within a few seconds when the leader dies;
+- SIGTERM and SIGINT stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot import db, leader
+from bot.app import ALLOWED_UPDATES
+from bot.config import Settings
+from bot.core import service
+from handlers import web
+from handlers.context import HearthApp
+
+log = logging.getLogger("bot")
+LEADERSHIP_EVERY = 2.0  # seconds between a standby's tries, and a leader's checks
+MAX_BACKOFF = 60.0
+
+
+async def _patiently(what: str, attempt: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> bool:
+    """Retry `attempt` until it works or we are stopped: one WARNING line per failure."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await attempt()
+            return True
+        except InvalidToken:
+            raise
+        except (NetworkError, DBAPIError, OSError) as error:
+            log.warning("%s: %s; retrying in %.0f s", what, _short(error), delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, MAX_BACKOFF)
+    return False
+
+
+def _short(error: BaseException) -> str:
+    """The kind of failure, without a traceback or a URL (which would carry the token)."""
+    cause = error.__cause__ or error
+    return (
+        f"{type(error).__name__} ({type(cause).__name__})"
+        if cause is not error
+        else type(error).__name__
+    )
+
+
+async def _lead(application: HearthApp, stop: asyncio.Event) -> None:
+    """Become the leader when the lock is free; step down if it is lost."""
+    hearth = application.bot_data["hearth"]
+    sender = hearth.sender
+    lock = leader.for_engine(hearth.engine, hearth.settings.database_url)
+    sender.leading = False
+    try:
+        while not stop.is_set():
+            if not sender.leading and await lock.try_acquire():
+                await sender.recover()  # what a dead leader had claimed goes out again now
+                await lock.on_notify(sender.wake)
+                async with db.writing(hearth.sessions) as session:
+                    now = hearth.clock()
+                    await service.set_state(session, "leader_since", now.isoformat(), now)
+                sender.leading = True
+                sender.wake()
+                log.info("this worker now runs the schedule and the sender")
+            elif sender.leading and not await lock.still_held():
+                sender.leading = False
+                log.warning("lost leadership (database connection); standing by")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LEADERSHIP_EVERY)
+    finally:
+        sender.leading = False
+        await lock.release()
+
+
+async def serve(application: HearthApp, settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT; raises InvalidToken when Telegram rejects the token."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    if not await _patiently("cannot reach Telegram yet", application.initialize, stop):
+        return
+    prepare = application.post_init
+    assert prepare is not None
+    if not await _patiently("cannot prepare the database yet", lambda: prepare(application), stop):
+        await application.shutdown()
+        return
+    await application.start()
+    server = web.listener(application) if settings.listen else None
+    leading = asyncio.create_task(_lead(application, stop))
+    updater = application.updater
+    try:
+        if settings.webhook_url:
+            await _patiently(
+                "cannot register the webhook yet",
+                lambda: application.bot.set_webhook(
+                    settings.webhook_url,
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                ),
+                stop,
+            )
+            log.info("Hearth is serving the webhook on %s", settings.listen)
+        else:
+            assert updater is not None
+            await _patiently("cannot stop an old webhook yet", application.bot.delete_webhook, stop)
+            await updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, error_callback=_polling_trouble
+            )
+            log.info("Hearth is polling for updates")
+        await stop.wait()
+    finally:
+        log.info("Hearth is stopping")
+        if updater is not None and updater.running:
+            await updater.stop()
+        if server is not None:
+            server.stop()
+        stop.set()
+        await leading
+        # Application.stop waits for the tasks it started, the sender among them.
+        application.bot_data["hearth"].sender.stop()
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+def _polling_trouble(error: TelegramError) -> None:
+    """getUpdates failed: a handled, passing condition (PTB retries); one line."""
+    log.warning("polling: %s (retrying)", type(error).__name__)
+
+
+def run(application: HearthApp, settings: Settings) -> None:
+    """Serve in a fresh event loop (the console entry point)."""
+    asyncio.run(serve(application, settings))
