@@ -177,6 +177,7 @@ def build_application(
         content=content or load_content(),
         sender=Sender(application.bot, sessions, clock, paid_broadcast=settings.paid_broadcast),
         clock=clock,
+        started_at=clock(),
     )
     register(application)
     return application

@@ -12,16 +12,24 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
 
-from bot.config import ROOT
+from bot import db
+from bot.config import ROOT, ConfigError, Settings, load_settings
+from bot.core.models import Base
 from bot.simulation import http_api
 from bot.simulation.driver import TelegramDriver
 from bot.simulation.fake_api import FAKE_TOKEN, FakeBotApi
-from bot.simulation.world import FAKE_KEY
+from bot.simulation.world import FAKE_KEY, Simulation
+from handlers import web
+from tests.conftest import START
 
 SECRET = "a-webhook-secret-of-sorts"
 HOOK = "https://hearth.example.org/telegram/hook"
@@ -210,3 +218,98 @@ async def test_without_network_it_waits_with_one_line_per_try(tmp_path: Path) ->
     waits = [line for line in output.splitlines() if "cannot reach Telegram yet" in line]
     assert len(waits) >= 2 and all(" WARNING " in line for line in waits), output
     assert "Traceback" not in output and " ERROR " not in output, output
+
+
+# --- in one process: access control, the host's numbers, health --------------------------
+
+
+def simulation(url: str, **settings: Any) -> Simulation:
+    """A simulation with some hosting settings."""
+    base = Settings(token=FAKE_TOKEN, database_url=url, rate_limit=False, encryption_key=FAKE_KEY)
+    return Simulation(url, START, settings=replace(base, **settings))
+
+
+async def stored_ids(sim: Simulation) -> set[int]:
+    """Every integer stored anywhere (user and chat ids among them)."""
+    found: set[int] = set()
+    async with sim.hearth.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).all():
+                found |= {value for value in row if isinstance(value, int)}
+    return found
+
+
+async def test_a_private_instance_turns_strangers_away_and_stores_nothing(sqlite_url: str) -> None:
+    async with simulation(sqlite_url, allowed_users=frozenset({"@alexandra"})) as sim:
+        stranger = sim.tg.user("Robin")
+        await sim.feed(sim.tg.start(stranger))
+        assert "This Hearth is private" in sim.tg.last(stranger).text
+        group = sim.tg.group("Robin & Kim", [stranger])
+        await sim.feed(sim.tg.add_bot(group, by=stranger))
+        assert "This Hearth is private" in sim.tg.last(group).text
+        assert not sim.api.chats[group.id].bot_member, "the bot leaves a stranger's group"
+        assert stranger.id not in await stored_ids(sim)
+        assert group.id not in await stored_ids(sim)
+        # An allowed person whose partner isn't allowed: the partner can't join.
+        alex, sam = sim.tg.user("Alex"), sim.tg.user("Sam")
+        alex.username = "Alexandra"  # usernames match whatever their case
+        couple_group = sim.tg.group("Alex & Sam", [alex, sam])
+        await sim.feed(sim.tg.add_bot(couple_group, by=alex))
+        greeting = sim.tg.last(couple_group)
+        await sim.feed(sim.tg.press(alex, greeting, "join"))
+        await sim.feed(sim.tg.press(sam, greeting, "join"))
+        assert "This Hearth is private" in sim.api.alerts[-1]["text"]
+        assert sam.id not in await stored_ids(sim)
+
+
+async def test_stats_for_admins_only(sqlite_url: str) -> None:
+    async with simulation(sqlite_url, admin_ids=frozenset({5001})) as sim:
+        couple = await sim.onboard()  # Alex is user 5001
+        await sim.feed(sim.tg.command(couple.alex, couple.alex, "/stats"))
+        report = sim.tg.last(couple.alex).text
+        assert "Couples: 1 active, 0 paused, 0 removed" in report
+        assert "Waiting to be sent: 0" in report and "Hearth 0." in report
+        assert "Alex" not in report and "Sam" not in report, "counts only, never names"
+        for who, chat in ((couple.sam, couple.sam), (couple.alex, couple.group)):
+            await sim.feed(sim.tg.command(who, chat, "/stats"))
+            assert "I don't know that command" in sim.tg.last(chat).text
+        await sim.feed(sim.tg.command(couple.sam, couple.sam, "/nonsense"))
+        assert "I don't know that command" in sim.tg.last(couple.sam).text
+
+
+async def test_health_is_503_when_the_database_is_unreachable(sqlite_url: str) -> None:
+    async with simulation(sqlite_url) as sim:
+        assert sim.api.profile["description"] and sim.api.profile["short_description"]
+        await sim.tick(START + timedelta(minutes=1))
+        body, healthy = await web.health(sim.app)
+        assert healthy and body["database"] == "ok" and body["last_tick_age_seconds"] == 0
+        sim.clock.now += timedelta(hours=1)  # no tick for an hour: nobody is leading
+        body, healthy = await web.health(sim.app)
+        assert not healthy and body["status"] == "no recent tick"
+        broken = db.create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+        sim.hearth.sessions = db.session_factory(broken)
+        body, healthy = await web.health(sim.app)
+        assert not healthy and body["database"] != "ok"
+        await broken.dispose()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HEARTH_WEBHOOK_URL", "http://insecure.example.org/hook"),
+        ("HEARTH_LISTEN", "8080"),
+        ("HEARTH_ALLOWED_USERS", "alex"),
+        ("HEARTH_ADMIN_IDS", "@alex"),
+    ],
+)
+def test_hosting_settings_refuse_malformed_values(variable: str, value: str) -> None:
+    environ = {variable: value, "HEARTH_WEBHOOK_SECRET": "s" * 20}
+    with pytest.raises(ConfigError, match=variable):
+        load_settings(environ, env_file=None)
+
+
+def test_webhook_mode_needs_a_secret() -> None:
+    with pytest.raises(ConfigError, match="HEARTH_WEBHOOK_SECRET"):
+        load_settings({"HEARTH_WEBHOOK_URL": HOOK}, env_file=None)
+    settings = load_settings({"HEARTH_WEBHOOK_URL": HOOK, "HEARTH_WEBHOOK_SECRET": SECRET}, None)
+    assert settings.listen == "0.0.0.0:8080" and web.webhook_path(HOOK) == "/telegram/hook"

@@ -29,10 +29,14 @@ class FakeUser:
     first_name: str
     started: bool = False  # has opened the private chat with the bot
     blocked: bool = False
+    username: str = ""
 
     def json(self) -> JSONDict:
         """The User object."""
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        found: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            found["username"] = self.username
+        return found
 
     def chat_json(self) -> JSONDict:
         """The private Chat object."""

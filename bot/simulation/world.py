@@ -54,12 +54,13 @@ class Simulation:
         start: datetime,
         content: Content | None = None,
         bot_username: str = "hearth_bot",
+        settings: Settings | None = None,
     ) -> None:
-        """Prepare (nothing runs until entered)."""
+        """Prepare (nothing runs until entered); `settings` replaces the defaults below."""
         self.api = FakeBotApi(bot_username)
         self.tg = TelegramDriver(self.api)
         self.clock = FakeClock(start)
-        self.settings = Settings(
+        self.settings = settings or Settings(
             token=FAKE_TOKEN,
             database_url=database_url,
             rate_limit=False,
