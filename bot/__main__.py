@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -24,9 +25,13 @@ class RedactingFormatter(logging.Formatter):
         super().__init__(fmt)
         self.secret = secret
 
+    # asyncpg's own error messages quote the value it refused ("invalid input for query
+    # argument $1: <value> (...)"): SQLAlchemy's hide_parameters can't reach them.
+    DRIVER_VALUE = re.compile(r"(query argument \$\d+:) .*?( \(|$)", re.MULTILINE)
+
     def format(self, record: logging.LogRecord) -> str:
-        """The formatted record with the secret replaced."""
-        text = super().format(record)
+        """The formatted record with the secret and any quoted SQL value replaced."""
+        text = self.DRIVER_VALUE.sub(r"\1 <hidden>\2", super().format(record))
         return text.replace(self.secret, "<token>") if self.secret else text
 
 
@@ -88,6 +93,40 @@ def run() -> int:
     except InvalidToken:
         print("Telegram rejected TELEGRAM_BOT_TOKEN.\n\n" + TOKEN_HELP, file=sys.stderr)
         return 2
+    return 0
+
+
+def rotate_key() -> int:
+    """Rewrite every sealed value with HEARTH_ENCRYPTION_KEY (old keys in
+    HEARTH_OLD_ENCRYPTION_KEYS are read meanwhile)."""
+    try:
+        settings = load_settings()
+        settings.require_key()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    from bot import db, rekey
+    from bot.core import crypto
+
+    crypto.configure(crypto.Vault(settings.encryption_key, settings.old_encryption_keys))
+
+    async def _go() -> rekey.Rotation:
+        engine = db.create_engine(settings.database_url)
+        try:
+            await db.migrate(engine)
+            return await rekey.rotate(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(_go())
+    except crypto.CryptoError as error:
+        print(f"rotate-key: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"re-encrypted {done.rewritten} values with the current key "
+        f"({done.current} already used it). HEARTH_OLD_ENCRYPTION_KEYS can now be removed."
+    )
     return 0
 
 
@@ -171,6 +210,18 @@ def backup(argv: list[str]) -> int:
     return backups.command(settings.database_url, args.path)
 
 
+COMMANDS = (
+    "run",
+    "demo",
+    "migrate",
+    "check-content",
+    "new-key",
+    "rotate-key",
+    "backup",
+    "stats",
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Hearth, a bot for couples")
@@ -179,10 +230,20 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "migrate", "check-content", "new-key", "backup", "stats"],
+        choices=[
+            "run",
+            "demo",
+            "migrate",
+            "check-content",
+            "new-key",
+            "rotate-key",
+            "backup",
+            "stats",
+        ],
         help="run the bot (default), play the demo, migrate the database, check content, "
-        "print a new encryption key, back up the database (backup PATH), or print the "
-        "instance's numbers (stats)",
+        "print a new encryption key, re-encrypt everything with the current key "
+        "(rotate-key), back up the database (backup PATH), or print the instance's "
+        "numbers (stats)",
     )
     args, rest = parser.parse_known_args(argv)
     from bot.paths import installation_check
@@ -211,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         return backup(rest)
     if args.command == "stats":
         return stats()
+    if args.command == "rotate-key":
+        return rotate_key()
     return run()
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -243,7 +243,12 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claime
         await session.scalars(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(status=OutboxStatus.SENDING, claimed_at=now)
+            # The first claim's time is kept: a message a crash interrupted before midnight
+            # is still tonight's (deferrals clear it, see `record`).
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=func.coalesce(OutboxMessage.claimed_at, now),
+            )
             .returning(OutboxMessage),
             execution_options={"synchronize_session": False},
         )
