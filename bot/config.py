@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -41,6 +42,20 @@ simulated Telegram, with no token and no network:
 """
 
 
+def decode_key(text: str) -> bytes:
+    """An encryption key's 32 bytes from its url-safe base64; ValueError if it isn't one."""
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode())
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(
+            "an encryption key must be 32 bytes in url-safe base64 "
+            "(create one with `python -m bot new-key`)"
+        )
+    return raw
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message says how to fix it."""
 
@@ -71,17 +86,19 @@ class Settings:
 
     def require_key(self) -> None:
         """Raise ConfigError when the encryption key is missing or malformed."""
-        from bot.core.crypto import CryptoError, Vault
-
         if not self.encryption_key:
             raise ConfigError(
                 "HEARTH_ENCRYPTION_KEY is not set. `sh scripts/run.sh` creates one in .env on "
                 "first run; or create one with `python -m bot new-key` and put it in .env."
             )
-        try:
-            Vault(self.encryption_key, self.old_encryption_keys)
-        except CryptoError as error:
-            raise ConfigError(f"HEARTH_ENCRYPTION_KEY: {error}.") from None
+        for name, key in (
+            ("HEARTH_ENCRYPTION_KEY", self.encryption_key),
+            *(("HEARTH_OLD_ENCRYPTION_KEYS", old) for old in self.old_encryption_keys),
+        ):
+            try:
+                decode_key(key)
+            except ValueError as error:
+                raise ConfigError(f"{name}: {error}.") from None
 
     def require_token(self) -> None:
         """Raise ConfigError with instructions when the token is missing or malformed."""

@@ -20,10 +20,11 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot import db
-from bot.core import outbox
-from bot.core.outbox import Button, Claimed, Result
+from bot.core import sending
+from bot.core.outbox import Button
 from bot.core.purposes import Outcome, policy
 from bot.core.schedule import local_date
+from bot.core.sending import Claimed, Result
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
@@ -150,7 +151,7 @@ class Sender:
 
     async def _claim(self, now: datetime, limit: int) -> list[Claimed]:
         async with db.writing(self.sessions) as session:
-            return await outbox.claim(session, now, limit)
+            return await sending.claim(session, now, limit)
 
     async def _flush(self) -> int:
         results, self._results = self._results, []
@@ -158,13 +159,13 @@ class Sender:
             return 0
         self._inflight -= len(results)
         async with db.writing(self.sessions) as session:
-            await outbox.record(session, results, self.clock())
+            await sending.record(session, results, self.clock())
         return sum(1 for r in results if r.outcome == Outcome.SENT)
 
     async def recover(self) -> int:
         """At start: messages a dead process had claimed go back in line at once."""
         async with db.writing(self.sessions) as session:
-            count = await outbox.recover(session)
+            count = await sending.recover(session)
         if count:
             log.warning("resuming %s messages a previous process had claimed", count)
         return count

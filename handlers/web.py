@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
 from bot import __version__, db
-from bot.core import outbox, service
+from bot.core import sending, service
 from handlers.context import HearthApp
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ async def health(application: HearthApp) -> tuple[dict[str, Any], bool]:
     try:
         async with db.reading(hearth.sessions) as session:
             last = await service.last_tick(session)
-            body["outbox_backlog"] = await outbox.backlog(session)
+            body["outbox_backlog"] = await sending.backlog(session)
         body["database"] = "ok"
     except (DBAPIError, OSError) as error:
         body["database"] = type(error).__name__

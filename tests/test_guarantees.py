@@ -18,7 +18,7 @@ from telegram import Update
 from bot import db, rekey
 from bot.__main__ import RedactingFormatter
 from bot.config import ROOT
-from bot.core import crypto, outbox
+from bot.core import crypto, sending
 from bot.core.models import Answer, Couple, OutboxMessage
 from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import FAKE_KEY, Simulation
@@ -47,7 +47,7 @@ async def restart(first: Simulation, url: str, at: datetime) -> Simulation:
 async def die_mid_send(sim: Simulation, now: datetime) -> int:
     """The process claims what is due and dies before sending or recording anything."""
     async with db.writing(sim.hearth.sessions) as session:
-        claimed = await outbox.claim(session, now, 100)
+        claimed = await sending.claim(session, now, 100)
     return len(claimed)
 
 

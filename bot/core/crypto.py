@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bot.config import decode_key
+
 FORMAT = b"\x01"
 KEY_ID_BYTES = 4
 NONCE_BYTES = 12
@@ -32,15 +34,9 @@ def new_key() -> str:
 
 def _decode_key(text: str) -> bytes:
     try:
-        raw = base64.urlsafe_b64decode(text.strip().encode())
-    except (ValueError, TypeError):
-        raw = b""
-    if len(raw) != 32:
-        raise CryptoError(
-            "an encryption key must be 32 bytes in url-safe base64 "
-            "(create one with `python -m bot new-key`)"
-        )
-    return raw
+        return decode_key(text)
+    except ValueError as error:
+        raise CryptoError(str(error)) from None
 
 
 def key_id(raw: bytes) -> bytes:

@@ -18,7 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import db
 from bot.core import couples as couples_domain
-from bot.core import gestures, jar, models, outbox, privacy, questions, recap, service, together
+from bot.core import (
+    gestures,
+    jar,
+    models,
+    outbox,
+    privacy,
+    questions,
+    recap,
+    sending,
+    service,
+    together,
+)
 from bot.core.content import Content
 from bot.core.models import Couple, Delivery, UpdateSeen
 from bot.core.outbox import Outgoing
@@ -231,7 +242,7 @@ async def tick(
 
 async def housekeeping(session: AsyncSession, now: datetime) -> None:
     """Keep the database small: finished messages, old deliveries and seen updates go."""
-    await outbox.compact(session, now, KEEP_SENT)
+    await sending.compact(session, now, KEEP_SENT)
     await session.execute(delete(Delivery).where(Delivery.created_at < now - KEEP_DELIVERIES))
     await session.execute(delete(UpdateSeen).where(UpdateSeen.seen_at < now - KEEP_UPDATES))
     await service.mark_tick(session, now)

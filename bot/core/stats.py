@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import outbox, service
+from bot.core import sending, service
 from bot.core.models import Couple, OutboxMessage, Prompt, ServiceState
 from bot.core.purposes import OutboxStatus
 from bot.i18n import _
@@ -68,7 +68,7 @@ async def gather(session: AsyncSession, now: datetime) -> Stats:
         removed=int(couples[2]),
         answered_today=int(answered[0]),
         answered_week=int(answered[1]),
-        backlog=await outbox.backlog(session),
+        backlog=await sending.backlog(session),
         flood_waits_hour=int(floods),
         failures_hour=int(failures or 0),
         last_tick=await service.last_tick(session),

@@ -7,81 +7,19 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.simulation.fake_html import error_body, html_to_plain
+from bot.simulation.people import Failure, FakeChat, FakeUser, Sent
 
 BOT_ID = 777000111
 BOT_USERNAME = "hearth_bot"
 FAKE_TOKEN = f"{BOT_ID}:FAKE-token-for-the-simulated-telegram-0000"
 JSONDict = dict[str, Any]
-
-
-@dataclass
-class FakeUser:
-    """A Telegram user the test or demo acts as."""
-
-    id: int
-    first_name: str
-    started: bool = False  # has opened the private chat with the bot
-    blocked: bool = False
-    username: str = ""
-
-    def json(self) -> JSONDict:
-        """The User object."""
-        found: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.username:
-            found["username"] = self.username
-        return found
-
-    def chat_json(self) -> JSONDict:
-        """The private Chat object."""
-        return {"id": self.id, "type": "private", "first_name": self.first_name}
-
-
-@dataclass
-class FakeChat:
-    """A group (or supergroup) with its human members."""
-
-    id: int
-    title: str
-    type: str = "group"
-    members: list[int] = field(default_factory=list)
-    bot_member: bool = False
-    migrated_to: int | None = None
-    reactions_allowed: bool = True
-
-    def json(self) -> JSONDict:
-        """The Chat object."""
-        return {"id": self.id, "type": self.type, "title": self.title}
-
-
-@dataclass
-class Failure:
-    """An injected error for matching calls."""
-
-    method: str
-    kind: str  # network | timeout | timeout_delivered | retry_after | forbidden | bad_request
-    times: int = 1
-    chat_id: int | None = None
-    retry_after: int = 5
-
-
-@dataclass
-class Sent:
-    """One message the bot sent, as the receiving chat shows it."""
-
-    chat_id: int
-    message_id: int
-    text: str  # visible text (HTML stripped); a copy shows "[copy of <kind>]" or the text
-    html: str
-    buttons: list[list[JSONDict]]
-    kind: str = "text"
-    reply_to: int | None = None
+__all__ = ["FAKE_TOKEN", "Failure", "FakeBotApi", "FakeChat", "FakeUser", "JSONDict", "Sent"]
 
 
 class FakeBotApi(BaseRequest):

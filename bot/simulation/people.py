@@ -1,0 +1,72 @@
+"""The simulated Telegram's people and things: users, groups, injected failures, and the
+messages the bot sent as each chat shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+JSONDict = dict[str, Any]
+
+
+@dataclass
+class FakeUser:
+    """A Telegram user the test or demo acts as."""
+
+    id: int
+    first_name: str
+    started: bool = False  # has opened the private chat with the bot
+    blocked: bool = False
+    username: str = ""
+
+    def json(self) -> JSONDict:
+        """The User object."""
+        found: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            found["username"] = self.username
+        return found
+
+    def chat_json(self) -> JSONDict:
+        """The private Chat object."""
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+
+@dataclass
+class FakeChat:
+    """A group (or supergroup) with its human members."""
+
+    id: int
+    title: str
+    type: str = "group"
+    members: list[int] = field(default_factory=list)
+    bot_member: bool = False
+    migrated_to: int | None = None
+    reactions_allowed: bool = True
+
+    def json(self) -> JSONDict:
+        """The Chat object."""
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+@dataclass
+class Failure:
+    """An injected error for matching calls."""
+
+    method: str
+    kind: str  # network | timeout | timeout_delivered | retry_after | forbidden | bad_request
+    times: int = 1
+    chat_id: int | None = None
+    retry_after: int = 5
+
+
+@dataclass
+class Sent:
+    """One message the bot sent, as the receiving chat shows it."""
+
+    chat_id: int
+    message_id: int
+    text: str  # visible text (HTML stripped); a copy shows "[copy of <kind>]" or the text
+    html: str
+    buttons: list[list[JSONDict]]
+    kind: str = "text"
+    reply_to: int | None = None
