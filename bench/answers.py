@@ -235,9 +235,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
     commits = Row("  commits per update", "count")
     for _run in range(runs):
         for fake, row in rows.items():
-            make = (
-                (lambda: FakeBotApi(BOT["username"])) if fake == "project's fake" else InstantBotApi
-            )
+            make = (lambda: FakeBotApi("hearth_bot")) if fake == "project's fake" else InstantBotApi
             async with database(kind) as url:
                 engine = db.create_engine(url)
                 couples = await add_couples(engine, COUPLES, ASKED + timedelta(days=1))

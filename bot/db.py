@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -59,11 +60,11 @@ def create_engine(url: str) -> AsyncEngine:
             checkpoints = sqlite_inline.Checkpointer(str(database))
 
             @event.listens_for(engine.sync_engine, "commit")
-            def _count_commit(_connection):  # type: ignore[no-untyped-def]
+            def _count_commit(_connection: Any) -> None:
                 checkpoints.committed()
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # Take over transaction control from the driver (SQLAlchemy's pysqlite recipe):
             # savepoints then work, and BEGIN IMMEDIATE below serialises writers instead of
             # failing a stale reader that tries to write ("database is locked").
@@ -81,7 +82,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(connection: Connection) -> None:
             # Writers take the write lock up front (a reader upgrading later could fail with
             # "database is locked"); read-only work takes none.
             writes = connection.get_execution_options().get(WRITE, False)

@@ -47,7 +47,8 @@ class InlineConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
         """Like aiosqlite's, with a queue that runs what is put on it at once."""
         super().__init__(connector, iter_chunk_size)
-        self._tx = _InlineQueue()  # type: ignore[assignment]
+        inline: Any = _InlineQueue()  # duck-typed: only put_nowait is ever called on it
+        self._tx = inline
 
     def __await__(self) -> Any:
         """Open the SQLite connection here (the worker thread is never started)."""

@@ -29,7 +29,9 @@ from bot.simulation.world import FAKE_KEY
 SHIPPED = ("pyproject.toml", "README.md", "LICENSE", "bot", "handlers", "data", "migrations")
 
 
-def run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run(
+    *command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing its output (it must not take more than a minute)."""
     return subprocess.run(
         [str(part) for part in command],
@@ -37,7 +39,8 @@ def run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[s
         text=True,
         timeout=120,
         check=False,
-        **kwargs,  # type: ignore[arg-type]
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -45,7 +48,7 @@ def run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[s
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel built from a copy of the checkout's shipped files (the checkout stays clean)."""
     try:
-        import setuptools
+        import setuptools  # type: ignore[import-untyped]
     except ImportError:
         pytest.skip("setuptools is not installed here (sh scripts/setup.sh dev installs it)")
     if int(setuptools.__version__.split(".")[0]) < 77:

@@ -12,8 +12,11 @@ from bot.core import schedule
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    """A UTC instant."""
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_parse_hhmm_accepts_common_forms() -> None:

@@ -15,8 +15,11 @@ from tests.conftest import BOTH
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    """A UTC instant."""
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def questions(sim: Simulation, couple: Couple) -> list[str]:
