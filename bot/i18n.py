@@ -1,20 +1,111 @@
-"""The one translation function every user-facing string goes through (gettext catalogues)."""
+"""Every user-facing string goes through `_`, in the language of whoever will read it.
+
+The language is a context variable: a handler speaks the language of the chat it answers,
+and code composing a message for someone else wraps it in `speaking(their language)`.
+English is the source language (message ids are the English texts); the others live in
+Babel catalogues, `bot/locale/<lang>/LC_MESSAGES/hearth.po`, compiled to `.mo` by
+`scripts/setup.sh` (and, should a `.mo` be missing or stale, compiled in memory from the
+`.po` at first use). Dates, weekdays and times are formatted with Babel's CLDR data.
+"""
 
 from __future__ import annotations
 
 import gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, time
+from functools import cache
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-# English strings are the message ids; a missing catalogue falls back to them.
-_translation = gettext.translation("hearth", localedir=LOCALE_DIR, languages=["en"], fallback=True)
+DOMAIN = "hearth"
+SOURCE = "en"
+LANGUAGES = ("en", "ru", "es", "pt_BR")  # shipped: English first
+_speaking: ContextVar[str] = ContextVar("hearth_language", default=SOURCE)
+
+
+def supported(code: str | None) -> str:
+    """The shipped language for a Telegram language_code ("pt-br", "es-419", "ru"…)."""
+    if not code:
+        return SOURCE
+    wanted = code.replace("-", "_").lower()
+    for language in LANGUAGES:
+        if wanted == language.lower():
+            return language
+    base = wanted.split("_", 1)[0]
+    if base == "pt":
+        return "pt_BR"  # the Portuguese Hearth speaks
+    return next((language for language in LANGUAGES if language.lower() == base), SOURCE)
+
+
+def current() -> str:
+    """The language being spoken now."""
+    return _speaking.get()
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Speak `language` (a shipped one; anything else is English) inside the block."""
+    token = _speaking.set(supported(language))
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
+@cache
+def _catalogue(language: str) -> gettext.NullTranslations:
+    if language == SOURCE:
+        return gettext.NullTranslations()
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 def _(message: str) -> str:
-    """Translate `message` into the bot's language."""
-    return _translation.gettext(message)
+    """Translate `message` (a literal English text) into the language being spoken."""
+    return _catalogue(current()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """Translate with a plural form chosen by `n`."""
-    return _translation.ngettext(singular, plural, n)
+    """Translate with the plural form `n` asks for in the language being spoken."""
+    return _catalogue(current()).ngettext(singular, plural, n)
+
+
+def locale() -> Locale:
+    """The CLDR locale of the language being spoken."""
+    return Locale.parse(current())
+
+
+def weekday(index: int) -> str:
+    """A weekday's name (Monday=0), capitalised as a label."""
+    day = date(2024, 1, 1 + index % 7)  # 2024-01-01 was a Monday
+    name = format_date(day, "EEEE", locale=locale())
+    return name[:1].upper() + name[1:]
+
+
+def clock(at: time) -> str:
+    """A time of day as the language writes it (20:30, or 8:30 PM)."""
+    return format_time(at, "short", locale=locale())
+
+
+def day(on: date) -> str:
+    """A date as the language writes it (6 June 2025, 6 de junho de 2025…)."""
+    return format_date(on, "long", locale=locale())

@@ -20,12 +20,11 @@ from bot.i18n import _
 MAX_LEVEL = 3
 WINDOW = timedelta(days=14)
 ANSWERED_DAYS = 10  # "two weeks of answered questions", forgiving a few busy evenings
-LEVEL_NAMES = {1: "light", 2: "personal", 3: "deep"}
 
 
 def level_name(level: int) -> str:
     """A word for a ladder level."""
-    return _(LEVEL_NAMES.get(level, "light"))
+    return {2: _("personal"), 3: _("deep")}.get(level) or _("light")
 
 
 def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> list[Outgoing]:

@@ -20,7 +20,7 @@ from bot.core.models import Couple, JarQuestion, Partner, Prompt
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.core.questions import answer_link, histories
-from bot.i18n import _
+from bot.i18n import _, weekday
 
 JAR_MAX = 300
 
@@ -149,7 +149,7 @@ def _ask(
 
 def reminder_messages(couple: Couple) -> list[Outgoing]:
     """Jar night is in two days: remind each partner privately to add a question."""
-    day = _(schedule.WEEKDAYS[couple.jar_day].capitalize())
+    day = weekday(couple.jar_day)
     messages = []
     for partner in couple.partners:
         if not partner.private_open:

@@ -19,12 +19,6 @@ from bot.i18n import _
 
 Button = dict[str, str]  # {"text": ..., "data": ...} or {"text": ..., "url": ...}
 MAX_TEXT = 4096
-MEDIA_LABELS = {
-    "voice": "a voice message",
-    "video_note": "a video message",
-    "photo": "a photo",
-    "video": "a video",
-}
 
 
 def button(text: str, callback: Callback | None = None, url: str = "") -> Button:
@@ -147,7 +141,12 @@ def fit(header: str, body: str, room: int = MAX_TEXT, separator: str = "\n\n") -
 
 def describe(kind: str) -> str:
     """Words for a media answer ("a voice message")."""
-    return _(MEDIA_LABELS[kind]) if kind in MEDIA_LABELS else ""
+    return {
+        "voice": _("a voice message"),
+        "video_note": _("a video message"),
+        "photo": _("a photo"),
+        "video": _("a video"),
+    }.get(kind, "")
 
 
 def render(payload: dict[str, Any], answers: dict[int, Answer]) -> str:
