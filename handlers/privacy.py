@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def privacy_text(retention_days: int) -> str:
-    """What Hearth stores, for how long, and how to take it back."""
+    """What Hearth stores, who can read it, for how long, and how to take it back."""
     return _(
         "🔒 <b>What Hearth keeps</b>\n\n"
         "• Your first names, Telegram ids and your group's id, so I know who is who.\n"
@@ -30,8 +30,12 @@ def privacy_text(retention_days: int) -> str:
         "• The questions you were asked and your answers. Text is stored; voice, photos and "
         "videos stay in Telegram and I keep only a reference to copy them.\n"
         "• Your jar questions, gesture ideas and activities, with dates.\n\n"
-        "A sealed answer is shown to no one until you've both answered, and never in a group "
-        "with anyone besides you two. My logs never contain your messages.\n\n"
+        "<b>Who can read it</b>: your answers, jar questions and preferences are stored "
+        "encrypted with the key of the person who runs this Hearth (the host). The database "
+        "or a backup on its own reveals none of them. The running program has to read them to "
+        "pass them between you, so the host could read them too if they wanted to; they are "
+        "never written to the logs. A sealed answer is shown to no one until you've both "
+        "answered, and never in a group with anyone besides you two.\n\n"
         "<b>How long</b>: as long as I'm in your group. If you remove me, everything is deleted "
         "after {days} days (add me back before then to keep it).\n\n"
         "/export sends you your data as a file, privately. /forget in our private chat deletes "

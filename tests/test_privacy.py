@@ -161,6 +161,8 @@ async def test_privacy_says_what_is_kept_and_for_how_long(sim: Simulation) -> No
         text = sim.tg.last(chat).text
         for words in ("answers", "jar questions", "30 days", "/export", "/forget", "logs"):
             assert words in text, (words, text)
+        for words in ("encrypted", "the host could read them", "backup on its own reveals none"):
+            assert words in text, (words, text)  # plainly what the host can and cannot read
 
     sim.hearth.settings = replace(sim.settings, retention_days=45)
     await command(sim, couple.sam, couple.sam, "/privacy")
