@@ -144,3 +144,20 @@ def test_every_variable_compose_needs_is_in_env_example() -> None:
     example = (ROOT / ".env.example").read_text()
     documented = set(re.findall(r"^#? ?([A-Z_]+)=", example, flags=re.MULTILINE))
     assert needed <= documented, needed - documented
+
+
+def test_every_setting_is_in_env_example_and_the_readme() -> None:
+    """A host learns each setting from `.env.example` and the README's table."""
+    read = set(
+        re.findall(
+            r'"((?:HEARTH|TELEGRAM|DATABASE|LOG)_[A-Z_]+)"',
+            (ROOT / "bot" / "config.py").read_text(),
+        )
+    )
+    read.discard("HEARTH_TEST_POSTGRES_URL")
+    assert {"TELEGRAM_BOT_TOKEN", "HEARTH_SEND_RATE", "HEARTH_WEBHOOK_URL"} <= read
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^#? ?([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read <= documented, read - documented
+    table = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(), re.MULTILINE))
+    assert read <= table, read - table
