@@ -161,3 +161,17 @@ def test_every_setting_is_in_env_example_and_the_readme() -> None:
     assert read <= documented, read - documented
     table = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(), re.MULTILINE))
     assert read <= table, read - table
+
+
+def test_every_guarantee_in_the_readme_names_a_test_that_exists() -> None:
+    """The README's guarantees table points at tests; a renamed test must not leave it stale."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## What Hearth guarantees", 1)[1].split("\n## ", 1)[0]
+    cited = re.findall(r"`(test_\w+\.py)?(?:::(test_\w+))?`", section)
+    assert len(cited) >= 15
+    current = ""
+    for file, name in cited:
+        current = file or current
+        text = (ROOT / "tests" / current).read_text()
+        if name:
+            assert re.search(rf"def {name}\(", text), f"{current}::{name}"
