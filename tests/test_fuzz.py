@@ -38,7 +38,6 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from telegram import Update
 
 from bot.core import couples as core_couples
 from bot.core.content import Content
@@ -52,7 +51,7 @@ from bot.simulation.world import Couple, Simulation
 from tests.conftest import START
 
 SEEDS = 2  # independent runs, one per process on a two-core machine
-EXAMPLES = 34  # per seed
+EXAMPLES = 37  # per seed
 STEPS = 160  # per example
 WORKERS = min(SEEDS, os.cpu_count() or 1)
 TARGET_UPDATES = 10_000  # generated updates fed through the Application in one run
@@ -826,30 +825,6 @@ async def step_deep_link(world: World, draw: Draw) -> Updates:
     return [world.tg.start(user, payload)]
 
 
-async def step_together(world: World, draw: Draw) -> Updates:
-    """Two updates at the same moment (both partners answering, two presses, ...), processed
-    side by side as the running bot does (each chat's and each person's in order)."""
-    kinds = [step_answer, step_private, step_press, step_forged, step_command, step_group_reply]
-    updates: list[JSONDict] = []
-    for _ in range(2):
-        made = await draw(st.sampled_from(kinds))(world, draw)
-        updates += [u for u in made[:1] if u is not None]
-    sim = world.sim
-    parsed = [Update.de_json(u, sim.app.bot) for u in updates]
-    for update in updates:
-        world.trail.append("  (together) " + summary(update))
-        remember_user_message(world, update)
-    STATS.updates += len(updates)
-    await asyncio.gather(
-        *(sim.app.update_processor.process_update(u, sim.app.process_update(u)) for u in parsed)
-    )
-    if sim.errors:
-        error = sim.errors.pop(0)
-        raise AssertionError(f"handler failed: {error!r}") from error
-    await sim.send()
-    return []
-
-
 # The first kind is drawn most (Hypothesis favours zero): a cheap one.
 STEPS_BY_WEIGHT: list[tuple[int, Callable[[World, Draw], Any]]] = [
     (7, step_forged),
@@ -867,7 +842,6 @@ STEPS_BY_WEIGHT: list[tuple[int, Callable[[World, Draw], Any]]] = [
     (3, step_people),
     (1, step_migrate),
     (7, step_deep_link),
-    (4, step_together),
 ]
 TABLE = [step for weight, step in STEPS_BY_WEIGHT for _ in range(weight)]
 
