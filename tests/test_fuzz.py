@@ -919,6 +919,7 @@ def run_all(path: Path, content: Content, worker: int) -> None:
         )
         @given(st.data())
         def example(data: st.DataObject) -> None:
+            """One example: the template's world, then STEPS generated steps."""
             STATS.examples += 1
             world = runner.run(new_world(sim, errors, template))
             runner.run(run_example(world, data.draw))

@@ -111,6 +111,7 @@ class TelegramDriver:
         """
 
         def member(status: str) -> JSONDict:
+            """The bot's ChatMember object with this status."""
             body: JSONDict = {"user": self.api.bot, "status": status.split("_")[0]}
             if status == "administrator":
                 body.update(dict.fromkeys(_ADMIN_RIGHTS, False), can_manage_chat=True)
