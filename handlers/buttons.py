@@ -33,7 +33,9 @@ async def on_button(update: Update, context: Context) -> None:
         return
     pressed = callbacks.decode(query.data)
     route = None if pressed is None else ROUTES.get(type(pressed))
-    if route is None:
+    # Hearth sends no inline messages: a press without a chat is under none of its messages
+    # (the routes need the chat, and would return without answering).
+    if route is None or update.effective_chat is None:
         await query.answer(invalid_button(), show_alert=True)
         return
     await route(update, context, pressed)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Chat, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
 
 from bot import db, leader
 from bot.core import couples, outbox, service
@@ -20,6 +29,7 @@ from bot.i18n import _
 from handlers.context import Hearth, HearthContext
 
 Context = HearthContext
+TAG = re.compile(r"<[^>]*>")
 Callback = Callable[[Update, HearthContext], Coroutine[Any, Any, None]]
 
 
@@ -104,3 +114,25 @@ async def reply(update: Update, text: str) -> None:
 def invalid_button() -> str:
     """The one alert every button that is no longer valid gets."""
     return _("That button is no longer valid.")
+
+
+def already_shows(
+    message: MaybeInaccessibleMessage | None,
+    markup: InlineKeyboardMarkup | None,
+    html: str | None = None,
+) -> bool:
+    """The message shows this keyboard (and this text, if given) already: an edit would change
+    nothing, and Telegram refuses it ("message is not modified")."""
+    if not isinstance(message, Message):
+        return False
+    if html is not None and message.text != unescape(TAG.sub("", html)):
+        return False
+    nothing = InlineKeyboardMarkup([])
+    return (message.reply_markup or nothing) == (markup or nothing)
+
+
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the pressed message, unless they are gone already (a second tap:
+    Telegram refuses an edit that changes nothing)."""
+    if not already_shows(query.message, None):
+        await query.edit_message_reply_markup(reply_markup=None)

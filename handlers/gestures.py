@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from bot.core import callbacks, gestures
 from bot.core.gestures import Tap
 from bot.i18n import _
-from handlers.common import Context, invalid_button, unit_of_work
+from handlers.common import Context, invalid_button, remove_buttons, unit_of_work
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,6 @@ async def gesture_button(update: Update, context: Context, pressed: callbacks.Ge
                 result.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
             )
         elif pressed.action != "x":  # "Not yet" keeps "I noticed" for later in the day
-            await query.edit_message_reply_markup(reply_markup=None)
+            await remove_buttons(query)
     except TelegramError as error:
         log.info("could not update gesture message: %s", type(error).__name__)

@@ -20,7 +20,7 @@ from bot.core.couples import Join, Link
 from bot.core.questions import question_text
 from bot.i18n import _
 from handlers import texts
-from handlers.common import Context, is_private, reply, unit_of_work, who
+from handlers.common import Context, is_private, remove_buttons, reply, unit_of_work, who
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
     try:
         if pressed.again:
             # The note that one partner stepped out stays as it was; who is in now follows.
-            await query.edit_message_reply_markup(reply_markup=None)
+            await remove_buttons(query)
             await context.bot.send_message(
                 chat.id,
                 line,

@@ -17,7 +17,16 @@ from bot.core.outbox import button
 from bot.core.safe_space import Warm
 from bot.i18n import _
 from handlers import texts
-from handlers.common import Context, invalid_button, is_private, reply, unit_of_work, who
+from handlers.common import (
+    Context,
+    already_shows,
+    invalid_button,
+    is_private,
+    remove_buttons,
+    reply,
+    unit_of_work,
+    who,
+)
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -43,7 +52,7 @@ async def warm_button(update: Update, context: Context, pressed: callbacks.Warm)
         return
     await query.answer(_("Sent 💛"))
     try:
-        await query.edit_message_reply_markup(reply_markup=None)
+        await remove_buttons(query)
     except TelegramError as error:
         log.info("could not remove warm buttons: %s", type(error).__name__)
 
@@ -67,7 +76,7 @@ async def depth_button(update: Update, context: Context, pressed: callbacks.Dept
     await query.answer(toasts[result.outcome], show_alert=show)
     if not show:
         try:
-            await query.edit_message_reply_markup(reply_markup=None)
+            await remove_buttons(query)
         except TelegramError as error:
             log.info("could not remove depth buttons: %s", type(error).__name__)
 
@@ -179,8 +188,11 @@ async def appreciation_button(
         await query.answer(invalid_button(), show_alert=True)
         return
     await query.answer(_("Saved."))
+    markup = keyboard(appreciation_keyboard(chosen))
+    if already_shows(query.message, markup):
+        return  # an older copy of these buttons, already showing the new choice
     try:
-        await query.edit_message_reply_markup(reply_markup=keyboard(appreciation_keyboard(chosen)))
+        await query.edit_message_reply_markup(reply_markup=markup)
     except TelegramError as error:
         log.info("could not refresh appreciation buttons: %s", type(error).__name__)
 
@@ -278,7 +290,7 @@ async def together_button(update: Update, context: Context, pressed: callbacks.T
                 new_text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
             )
         elif pressed.action == "w":
-            await query.edit_message_reply_markup(reply_markup=None)
+            await remove_buttons(query)
     except TelegramError as error:
         log.info("could not update the activity message: %s", type(error).__name__)
 

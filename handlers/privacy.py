@@ -14,7 +14,7 @@ from bot.core.outbox import Outgoing, button
 from bot.core.purposes import Purpose
 from bot.i18n import _
 from handlers import texts
-from handlers.common import Context, is_private, reply, unit_of_work, who
+from handlers.common import Context, already_shows, is_private, reply, unit_of_work, who
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -140,9 +140,13 @@ async def forget_button(update: Update, context: Context, pressed: callbacks.For
     async with unit_of_work(update, context) as work:
         if pressed.scope == "no":
             couple = await couple_by_chat(work.session, chat.id)
-            if couple is not None:
-                privacy.cancel_forget_couple(couple)
-            done_text = _("Nothing was deleted.")
+            if couple is not None and partner_in(couple, user.id) is None:
+                # A third person in the group must not withdraw the partners' votes.
+                alert = _("Only the two partners can do that.")
+            else:
+                if couple is not None:
+                    privacy.cancel_forget_couple(couple)
+                done_text = _("Nothing was deleted.")
         elif pressed.scope == "me":
             mine, partner = await who(work, update)
             if partner is None or mine is None:
@@ -167,6 +171,8 @@ async def forget_button(update: Update, context: Context, pressed: callbacks.For
         await query.answer(alert, show_alert=True)
         return
     await query.answer(done_text if pressed.scope == "no" else _("Deleted."))
+    if already_shows(query.message, None, done_text):
+        return  # a second tap on Cancel
     try:
         await query.edit_message_text(done_text)
     except TelegramError as error:

@@ -19,7 +19,7 @@ from bot.core.outbox import Button, button
 from bot.core.timezones import resolve_timezone
 from bot.i18n import _
 from handlers import texts
-from handlers.common import Context, Work, reply, unit_of_work, who
+from handlers.common import Context, Work, already_shows, reply, unit_of_work, who
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -254,6 +254,8 @@ async def settings_button(update: Update, context: Context, pressed: callbacks.S
         await query.answer(change.alert, show_alert=True)
         return
     await query.answer(change.toast or _("Saved."))
+    if already_shows(query.message, markup, text):
+        return  # nothing to refresh (a second tap, or a button that only asked the partner)
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except TelegramError as error:

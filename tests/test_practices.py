@@ -570,3 +570,33 @@ async def test_nudges_lean_towards_the_partners_preference(sim: Simulation) -> N
     for message in sim.tg.inbox(c.group)[group_seen:]:
         lowered = message.text.lower()
         assert not any(w in lowered for w in ("touch", "appreciat", "prefer", "🤗")), message.text
+
+
+async def test_not_yet_tapped_twice_removes_the_buttons_once(sim: Simulation) -> None:
+    # Found by the fuzzer: a second tap on a depth question whose buttons were already gone
+    # removed them again, which Telegram refuses ("message is not modified").
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/depth up")
+    (ask,) = depth_asks(sim.tg.inbox(c.sam))
+    not_yet = next(d for d in datas(ask) if d.endswith(":0"))
+    message = sim.api.messages[(c.sam.id, ask.message_id)]
+    await press(sim, c.sam, ask, not_yet)
+    answered = len(sim.api.alerts)
+    await sim.feed(sim.tg.raw_callback(c.sam, not_yet, message))
+    assert len(sim.api.alerts) == answered + 1
+    assert ask.buttons == [] and sim.api.refused == []
+
+
+async def test_an_older_appreciation_panel_showing_the_new_choice_is_left_alone(
+    sim: Simulation,
+) -> None:
+    # Found by the fuzzer: after a toggle on a newer panel, the same toggle on an older one can
+    # give exactly the buttons the older one shows; that edit is refused by Telegram.
+    c = await sim.onboard()
+    older = await say(sim, c.sam, c.sam, "/appreciation")
+    newer = await say(sim, c.sam, c.sam, "/appreciation")
+    await press(sim, c.sam, newer, "p:time")
+    assert not is_alert(await press(sim, c.sam, older, "p:time"))
+    assert (await partner_row(sim, c.sam)).appreciation == ""
+    assert not any(t.startswith("✅") for t in labelled(older).values())
+    assert sim.api.refused == []

@@ -498,3 +498,33 @@ def test_tracebacks_are_redacted_too() -> None:
     out = buffer.getvalue()
     assert "polling failed" in out and "was rejected" in out
     assert FAKE_TOKEN not in out and FAKE_TOKEN.split(":", 1)[1] not in out
+
+
+async def test_a_third_person_cannot_cancel_the_partners_votes(sim: Simulation) -> None:
+    # Found by the fuzzer: anyone in the group could tap Cancel and withdraw the partners' votes.
+    lived = await live_a_little(sim)
+    robin = sim.tg.user("Robin")
+    sim.tg.join_group(lived.group, robin)
+    await command(sim, lived.sam, lived.group, "/forget")
+    confirm = sim.tg.last(lived.group)
+    data = sim.tg.button_data(confirm, "f:us:")
+    await sim.feed(sim.tg.press(lived.alex, confirm, data))
+    await sim.feed(sim.tg.press(robin, confirm, "f:no"))
+    assert "Only the two partners" in str(sim.api.alerts[-1].get("text"))
+    assert "Nothing was deleted" not in confirm.text
+    await sim.feed(sim.tg.press(lived.sam, confirm, data))
+    assert await count(sim, Couple) == 0
+
+
+async def test_cancel_tapped_twice_answers_twice_and_edits_once(sim: Simulation) -> None:
+    # Found by the fuzzer: the second tap (sent before the first one's edit arrived) edited the
+    # message to the same text, which Telegram refuses ("message is not modified").
+    c = await sim.onboard()
+    await command(sim, c.sam, c.group, "/forget")
+    confirm = sim.tg.last(c.group)
+    message = sim.api.messages[(c.group.id, confirm.message_id)]
+    first = sim.tg.press(c.sam, confirm, "f:no")
+    await sim.feed(first)
+    await sim.feed(sim.tg.raw_callback(c.sam, "f:no", message))
+    assert [a.get("text") for a in sim.api.alerts[-2:]] == ["Nothing was deleted."] * 2
+    assert confirm.text == "Nothing was deleted." and sim.api.refused == []

@@ -252,3 +252,15 @@ async def test_a_question_stuck_past_midnight_is_not_sent_the_next_day(sim: Simu
     assert not any("Tonight's question" in s.text for s in sim.tg.inbox(couple.group))
     await sim.tick(EVENING + timedelta(days=1))
     assert sum("Tonight's question" in s.text for s in sim.tg.inbox(couple.group)) == 1
+
+
+async def test_a_press_without_a_message_is_answered(sim: Simulation) -> None:
+    # Found by the fuzzer: a callback query without its message (an inline message; Hearth sends
+    # none, so only a forged one) went unanswered by "We're in", settings and forget buttons.
+    couple = await sim.onboard()
+    for data in ("join", "join:again", "s:1:q+30", "f:no", "f:me", "f:us:1"):
+        update = sim.tg.raw_callback(couple.alex, data, None)
+        await sim.feed(update)
+        query_id = update["callback_query"]["id"]
+        answers = [a for a in sim.api.alerts if a.get("callback_query_id") == query_id]
+        assert len(answers) == 1 and "no longer valid" in str(answers[0].get("text")), data

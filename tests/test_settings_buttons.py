@@ -346,3 +346,15 @@ async def test_malformed_callback_data_is_no_longer_valid(sim: Simulation, data:
     assert is_alert(answer) and INVALID in str(answer.get("text"))
     assert settings_state(await couple_in(sim, c.group)) == before
     assert panel.text == text and len(sim.api.sent) == seen
+
+
+async def test_a_tap_that_changes_nothing_leaves_the_panel_as_it_is(sim: Simulation) -> None:
+    # Found by the fuzzer: "Deeper" (which only asks the partner) and "Back" on the main view
+    # re-drew the panel unchanged, and Telegram refuses that edit ("message is not modified").
+    c = await sim.onboard()
+    panel, cid = await panel_of(sim, c)
+    for action, forged in (("lv+1", False), ("back", True), ("lv+1", False)):
+        answer = await tap(sim, c.alex, panel, f"s:{cid}:{action}", forged)
+        assert not is_alert(answer), answer
+    assert "Settings" in panel.text and f"s:{cid}:lv+1" in datas(panel)
+    assert sim.api.refused == []

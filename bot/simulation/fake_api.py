@@ -5,15 +5,22 @@ Used by the demo and the end-to-end tests, so what the demo shows is what the te
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.simulation.fake_html import error_body, html_to_plain
-from bot.simulation.people import Failure, FakeChat, FakeUser, Sent
+from bot.simulation.fake_html import (
+    MAX_ALERT,
+    MAX_CAPTION,
+    buttons_of,
+    check_buttons,
+    check_text,
+    error_body,
+    html_to_plain,
+)
+from bot.simulation.people import Failure, FakeChat, FakeUser, Ids, Refused, Sent
 
 BOT_ID = 777000111
 BOT_USERNAME = "hearth_bot"
@@ -39,22 +46,28 @@ class FakeBotApi(BaseRequest):
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every user, chat, message and call (the bot itself stays)."""
         self.users: dict[int, FakeUser] = {}
         self.chats: dict[int, FakeChat] = {}
         self.messages: dict[tuple[int, int], JSONDict] = {}
         self.sent: list[Sent] = []
         self.calls: list[tuple[str, JSONDict]] = []
         self.alerts: list[JSONDict] = []
+        self.refused: list[Refused] = []
+        self._answered: set[str] = set()  # callback query ids already answered
         self.reactions: list[tuple[int, int, str]] = []
         self.failures: list[Failure] = []
         self.pending_updates: list[JSONDict] = []
         self.documents: list[tuple[int, str, bytes]] = []
         self.profile: dict[str, str] = {}  # description, short description, webhook URL
         self._files: dict[str, tuple[str, bytes]] = {}
-        self._message_ids: dict[int, itertools.count[int]] = {}
-        self._update_ids = itertools.count(1)
-        self._user_ids = itertools.count(5001)
-        self._chat_ids = itertools.count(1)
+        self._message_ids: dict[int, Ids] = {}
+        self._update_ids = Ids(1)
+        self._user_ids = Ids(5001)
+        self._chat_ids = Ids(1)
         self.date = 1_700_000_000
 
     # --- BaseRequest -----------------------------------------------------------------------
@@ -106,9 +119,11 @@ class FakeBotApi(BaseRequest):
                 return self._error(400, "Bad Request: simulated")
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
+            self.refused.append(Refused(api_method, params, 404, "Not Found"))
             return self._error(404, "Not Found")
         status, result = handler(params)
         if status != 200:
+            self.refused.append(Refused(api_method, params, status, str(result["description"])))
             return status, json.dumps(result).encode()
         if failure is None and self._timeout_after_delivery(api_method, params):
             raise TimedOut("simulated timeout after delivery")
@@ -186,6 +201,15 @@ class FakeBotApi(BaseRequest):
         return 200, list(self.pending_updates)
 
     def _api_answerCallbackQuery(self, params: JSONDict) -> tuple[int, Any]:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id in self._answered:
+            return self._json_error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        if len(str(params.get("text", ""))) > MAX_ALERT:
+            return self._json_error(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._answered.add(query_id)
         self.alerts.append(params)
         return 200, True
 
@@ -249,7 +273,7 @@ class FakeBotApi(BaseRequest):
         return self.users[chat_id].chat_json() if chat_id > 0 else self.chats[chat_id].json()
 
     def next_message_id(self, chat_id: int) -> int:
-        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        counter = self._message_ids.setdefault(chat_id, Ids(1))
         return next(counter)
 
     def _store_bot_message(self, chat_id: int, body: JSONDict, sent: Sent) -> JSONDict:
@@ -273,16 +297,10 @@ class FakeBotApi(BaseRequest):
         plain, error = html_to_plain(text) if params.get("parse_mode") == "HTML" else (text, "")
         if error:
             return self._json_error(400, f"Bad Request: can't parse entities: {error}")
-        if not plain.strip():
-            return self._json_error(400, "Bad Request: message text is empty")
-        if len(plain) > 4096:
-            return self._json_error(400, "Bad Request: message is too long")
-        markup = params.get("reply_markup") or {}
-        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-        for row in buttons:
-            for b in row:
-                if "callback_data" in b and len(b["callback_data"].encode()) > 64:
-                    return self._json_error(400, "Bad Request: BUTTON_DATA_INVALID")
+        problem = check_text(plain) or check_buttons(params)
+        if problem:
+            return problem
+        buttons = buttons_of(params)
         reply = (params.get("reply_parameters") or {}).get("message_id")
         sent = Sent(chat_id, self.next_message_id(chat_id), plain, text, buttons, reply_to=reply)
         body: JSONDict = {"text": plain}
@@ -298,17 +316,21 @@ class FakeBotApi(BaseRequest):
         source = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])))
         if source is None:
             return self._json_error(400, "Bad Request: message to copy not found")
+        problem = check_buttons(params)
+        if problem:
+            return problem
         kind = next((k for k in ("voice", "video_note", "photo", "video") if k in source), "text")
         shown = source.get("text") or source.get("caption") or ""
         label = f"[{kind}] {shown}".strip() if kind != "text" else shown
-        markup = params.get("reply_markup") or {}
-        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        buttons = buttons_of(params)
         sent = Sent(chat_id, self.next_message_id(chat_id), label, label, buttons, kind=kind)
         body = {
             k: v
             for k, v in source.items()
             if k in ("text", "caption", "voice", "video_note", "photo", "video")
         }
+        if buttons:
+            body["reply_markup"] = {"inline_keyboard": buttons}
         self._store_bot_message(chat_id, body, sent)
         return 200, {"message_id": sent.message_id}
 
@@ -322,6 +344,8 @@ class FakeBotApi(BaseRequest):
         filename, data = next(iter(self._files.values()))
         self.documents.append((chat_id, filename, data))
         caption = str(params.get("caption", ""))
+        if len(caption) > MAX_CAPTION:
+            return self._json_error(400, "Bad Request: message caption is too long")
         sent = Sent(chat_id, self.next_message_id(chat_id), caption, caption, [], kind="document")
         body = {
             "document": {"file_id": "doc", "file_unique_id": "doc", "file_name": filename},
@@ -338,8 +362,10 @@ class FakeBotApi(BaseRequest):
         plain, error = html_to_plain(text) if params.get("parse_mode") == "HTML" else (text, "")
         if error:
             return self._json_error(400, f"Bad Request: can't parse entities: {error}")
-        markup = params.get("reply_markup") or {}
-        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        problem = check_text(plain) or check_buttons(params)
+        if problem:
+            return problem
+        buttons = buttons_of(params)
         if (
             message.get("text") == plain
             and message.get("reply_markup", {}).get("inline_keyboard", []) == buttons
@@ -357,8 +383,12 @@ class FakeBotApi(BaseRequest):
         message = self.messages.get(key)
         if message is None:
             return self._json_error(400, "Bad Request: message to edit not found")
-        markup = params.get("reply_markup") or {}
-        buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        problem = check_buttons(params)
+        if problem:
+            return problem
+        buttons = buttons_of(params)
+        if message.get("reply_markup", {}).get("inline_keyboard", []) == buttons:
+            return self._json_error(400, "Bad Request: message is not modified")
         message["reply_markup"] = {"inline_keyboard": buttons}
         for sent in self.sent:
             if (sent.chat_id, sent.message_id) == key:

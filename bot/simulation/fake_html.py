@@ -1,4 +1,5 @@
-"""Telegram's HTML parse mode as the fake Bot API checks it, and its error bodies."""
+"""What Telegram refuses in a message, as the fake Bot API checks it: HTML parse mode, lengths,
+buttons; and its error bodies."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ ALLOWED_TAGS = {
     "span",
 }
 JSONDict = dict[str, Any]
+MAX_TEXT = 4096  # characters of a message's visible text
+MAX_CAPTION = 1024  # characters of a document's caption
+MAX_ALERT = 200  # characters of an answerCallbackQuery text
+MAX_CALLBACK_DATA = 64  # bytes of a button's callback data
 
 
 class _EntityCheck(HTMLParser):
@@ -75,3 +80,31 @@ def error_body(code: int, description: str, parameters: JSONDict | None = None) 
     if parameters:
         body["parameters"] = parameters
     return body
+
+
+def check_text(plain: str) -> tuple[int, JSONDict] | None:
+    """Telegram's refusals of a message's visible text."""
+    if not plain.strip():
+        return 400, error_body(400, "Bad Request: message text is empty")
+    if len(plain) > MAX_TEXT:
+        return 400, error_body(400, "Bad Request: message is too long")
+    return None
+
+
+def buttons_of(params: JSONDict) -> list[list[JSONDict]]:
+    """The inline keyboard of a call's parameters (empty when there is none)."""
+    markup = params.get("reply_markup") or {}
+    buttons = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+    return list(buttons)
+
+
+def check_buttons(params: JSONDict) -> tuple[int, JSONDict] | None:
+    """Telegram's refusals of an inline keyboard: empty labels, callback data not 1-64 bytes."""
+    for row in buttons_of(params):
+        for b in row:
+            if not str(b.get("text", "")).strip():
+                return 400, error_body(400, "Bad Request: text buttons are unallowed")
+            data = b.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                return 400, error_body(400, "Bad Request: BUTTON_DATA_INVALID")
+    return None

@@ -9,6 +9,24 @@ from typing import Any
 JSONDict = dict[str, Any]
 
 
+class Ids:
+    """Consecutive ids for `next()`; unlike itertools.count, `copy.deepcopy` copies it (a test
+    can snapshot the whole fake world and go back to it)."""
+
+    def __init__(self, start: int) -> None:
+        """The first id is `start`."""
+        self.value = start
+
+    def __iter__(self) -> Ids:
+        """Itself."""
+        return self
+
+    def __next__(self) -> int:
+        """The next id."""
+        self.value += 1
+        return self.value - 1
+
+
 @dataclass
 class FakeUser:
     """A Telegram user the test or demo acts as."""
@@ -42,6 +60,7 @@ class FakeChat:
     bot_member: bool = False
     migrated_to: int | None = None
     reactions_allowed: bool = True
+    bot_admin: bool = False  # an administrator bot sees every message (no privacy mode)
 
     def json(self) -> JSONDict:
         """The Chat object."""
@@ -70,3 +89,13 @@ class Sent:
     buttons: list[list[JSONDict]]
     kind: str = "text"
     reply_to: int | None = None
+
+
+@dataclass
+class Refused:
+    """A call the fake refused as Telegram would (4xx that is no injected failure)."""
+
+    method: str
+    params: JSONDict
+    code: int
+    description: str

@@ -11,11 +11,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import select
 from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.core.content import Content
+from bot.core.models import OutboxMessage
+from bot.core.purposes import OutboxStatus
 from bot.simulation.driver import TelegramDriver
 from bot.simulation.fake_api import FAKE_TOKEN, FakeBotApi, FakeChat, FakeUser, Sent
 from handlers.context import Hearth, HearthApp, HearthContext
@@ -126,7 +129,22 @@ class Simulation:
 
     async def send(self) -> int:
         """Let the sender send everything due now (the service does this continuously)."""
+        if not await self._anything_due():
+            return 0  # claiming takes a write transaction: skip it when it would find nothing
         return await self.hearth.sender.drain()
+
+    async def _anything_due(self) -> bool:
+        """Some outbox message waits to be sent now (the sender claims only such messages)."""
+        async with self.hearth.sessions() as session:
+            found = await session.scalar(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at <= self.clock(),
+                )
+                .limit(1)
+            )
+        return found is not None
 
     async def onboard(self, alex: str = "Alex", sam: str = "Sam", private: bool = True) -> Couple:
         """Two partners make a group, add the bot, join, and (optionally) open private chats."""
