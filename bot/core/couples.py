@@ -259,6 +259,17 @@ def set_timezone(couple: Couple, name: str, now: datetime) -> None:
     reschedule(couple, now)
 
 
+def set_partner_timezone(couple: Couple, partner: Partner, name: str | None, now: datetime) -> None:
+    """Set a partner's own IANA zone (None: they follow the couple's) and recompute."""
+    partner.tz = name
+    reschedule(couple, now)
+
+
+def set_living_apart(couple: Couple, apart: bool) -> None:
+    """Record whether the couple lives apart (no longer inferred from their zones)."""
+    couple.living_apart = apart
+
+
 TIME_COLUMNS = {
     "question": "question_time",
     "gesture": "gesture_time",

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
-from bot.core.models import Couple, Prompt
+from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.i18n import _
@@ -71,19 +72,47 @@ async def histories(
     return found
 
 
-async def deliver(
-    session: AsyncSession,
-    plans: Sequence[Plan],
-    content: Content,
-    now: datetime,
-    bot_username: str,
-) -> list[tuple[int, list[Outgoing]]]:
-    """Tonight's question for each couple: picked, stored as prompts, worded for the group."""
-    ids = [couple.id for couple, _day in plans]
-    history = await histories(session, ids, "question")
+REUSE_WITHIN = timedelta(days=2)  # a day's prompt is reused, never one from a zone change ago
+
+
+async def day_prompts(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime
+) -> dict[tuple[int, date], tuple[int, str]]:
+    """Each couple's question of the day: the one already asked for that date (to a partner on
+    their own clock, or to the group), else one picked and stored now. By (couple id, date):
+    the prompt id and its words.
+
+    The day of a prompt is the calendar date on which it is asked, the same date for the group
+    and for each partner in their own zone: Monday's question comes on Monday evening in each
+    zone, and whoever's Monday evening comes first has it picked. One prompt per couple and
+    date keeps sealing and the reveal one thing, however many hours apart the two answer.
+    """
+    wanted = {(couple.id, day): couple for couple, day in plans}
+    found: dict[tuple[int, date], tuple[int, str]] = {}
+    for prompt in await session.scalars(
+        select(Prompt).where(
+            Prompt.couple_id.in_({couple_id for couple_id, _day in wanted}),
+            Prompt.kind == "question",
+            Prompt.local_date.in_({day for _couple_id, day in wanted}),
+            Prompt.created_at >= now - REUSE_WITHIN,
+        )
+    ):
+        key = (prompt.couple_id, prompt.local_date)
+        if key in wanted:
+            found[key] = (prompt.id, question_text(prompt, content))
+    fresh = [(couple, key[1]) for key, couple in wanted.items() if key not in found]
+    if not fresh:
+        return found
+    history = await histories(session, [couple.id for couple, _day in fresh], "question")
     picked = [
-        pick_question(content, history[c.id], c.depth, f"{c.id}:{day.isoformat()}")
-        for c, day in plans
+        pick_question(
+            content,
+            history[c.id],
+            c.depth,
+            f"{c.id}:{day.isoformat()}",
+            living_apart=lives_apart(c),
+        )
+        for c, day in fresh
     ]
     prompt_ids = await insert_keyed(
         session,
@@ -99,20 +128,137 @@ async def deliver(
                 "text": None,
                 "created_at": now,
             }
-            for (couple, day), question in zip(plans, picked, strict=True)
+            for (couple, day), question in zip(fresh, picked, strict=True)
         ],
         "couple_id",
+        "local_date",
     )
-    # A new evening: each partner's next private message answers this question. (Set on the
-    # loaded partners: only those who had one change, in the batch's flush.)
-    for couple, _day in plans:
-        for partner in couple.partners:
-            if partner.pending_prompt_id is not None:
-                partner.pending_prompt_id = None
-    return [
-        (
-            couple.id,
-            [question_message(couple, prompt_ids[(couple.id,)], question.text, bot_username)],
+    for (couple, day), question in zip(fresh, picked, strict=True):
+        found[(couple.id, day)] = (prompt_ids[(couple.id, day)], question.text)
+    return found
+
+
+_GIVE = (
+    update(table(Partner))
+    .where(
+        table(Partner).c.id == bindparam("partner"),
+        or_(
+            table(Partner).c.asked_prompt_id.is_(None),
+            table(Partner).c.asked_prompt_id < bindparam("prompt"),
+        ),
+    )
+    .values(asked_prompt_id=bindparam("prompt"), asked_at=bindparam("now"), pending_prompt_id=None)
+)
+
+
+async def give(session: AsyncSession, given: Sequence[tuple[Partner, int]], now: datetime) -> None:
+    """Put each question to its partner (one statement): from now on their private messages
+    answer it, and a question they had picked by button before is let go (a new evening).
+
+    A partner who already has this question, or a newer one, keeps theirs.
+    """
+    if given:
+        await session.execute(
+            _GIVE, [{"partner": p.id, "prompt": prompt_id, "now": now} for p, prompt_id in given]
         )
-        for (couple, _day), question in zip(plans, picked, strict=True)
+
+
+def open_to(partner: Partner, since: datetime, now: datetime, hours: int) -> ColumnElement[bool]:
+    """Which daily questions a partner's private message may answer: put to them already (never
+    one the other partner got first, on an earlier clock), and asked within `hours`, or, the
+    latest one put to them, put to them within `hours` (it may have been asked long before)."""
+    if partner.asked_prompt_id is None:
+        return false()  # nothing put to them yet
+    window = timedelta(hours=hours)
+    recent = Prompt.created_at >= max(since, now - window)
+    if partner.asked_at is not None and partner.asked_at >= now - window:
+        latest = and_(Prompt.id == partner.asked_prompt_id, Prompt.created_at >= since)
+        recent = or_(recent, latest)
+    return and_(Prompt.id <= partner.asked_prompt_id, recent)
+
+
+def is_new_to(partner: Partner, prompt_id: int) -> bool:
+    """This question was not put to the partner yet."""
+    return partner.asked_prompt_id is None or partner.asked_prompt_id < prompt_id
+
+
+async def deliver(
+    session: AsyncSession,
+    plans: Sequence[Plan],
+    content: Content,
+    now: datetime,
+    bot_username: str,
+) -> list[tuple[int, list[Outgoing]]]:
+    """Tonight's question for each couple's group: picked (or the day's, if a partner on their
+    own clock had it first), stored as a prompt, put to the partners who follow the group."""
+    prompts = await day_prompts(session, plans, content, now)
+    # A partner on their own clock has it put to them at their own evening, privately.
+    await give(
+        session,
+        [
+            (partner, prompts[(couple.id, day)][0])
+            for couple, day in plans
+            for partner in couple.partners
+            if not served_privately(couple, partner)
+        ],
+        now,
+    )
+    return [
+        (couple.id, [question_message(couple, *prompts[(couple.id, day)], bot_username)])
+        for couple, day in plans
+    ]
+
+
+def own_question_message(partner: Partner, prompt_id: int, text: str) -> Outgoing:
+    """The question at a partner's own evening, in their private chat: answered right there."""
+    body = _(
+        "🕯 Your evening question, {name}:\n\n<b>{question}</b>\n\n"
+        "Answer right here: text, voice, a video note, a photo or a video. "
+        "It stays sealed until you've both answered."
+    ).format(name=escape(partner.first_name), question=escape(text))
+    return Outgoing(
+        partner.user_id,
+        body,
+        purpose=Purpose.OWN_QUESTION,
+        partner_id=partner.id,
+        prompt_id=prompt_id,
+    )
+
+
+async def deliver_own(
+    session: AsyncSession,
+    plans: Sequence[tuple[Couple, Partner, date]],
+    content: Content,
+    now: datetime,
+    bot_username: str,
+) -> list[tuple[int, list[Outgoing]]]:
+    """The day's question for each partner on their own clock, privately at their evening.
+
+    A partner without a private chat sees it in the group instead; one who already has it (or
+    answered it in the group) is not asked again.
+    """
+    reachable = [(c, p, day) for c, p, day in plans if p.private_open]
+    prompts = await day_prompts(session, [(c, day) for c, _p, day in reachable], content, now)
+    new = [
+        (c, p, prompts[(c.id, day)])
+        for c, p, day in reachable
+        if is_new_to(p, prompts[(c.id, day)][0])
+    ]
+    if not new:
+        return []
+    answered = set(
+        (
+            await session.execute(
+                select(Answer.prompt_id, Answer.partner_id).where(
+                    Answer.prompt_id.in_({prompt_id for _c, _p, (prompt_id, _t) in new}),
+                    Answer.partner_id.in_([p.id for _c, p, _prompt in new]),
+                )
+            )
+        ).tuples()
+    )
+    await give(session, [(p, prompt[0]) for _c, p, prompt in new], now)
+    return [
+        (c.id, [own_question_message(p, *prompt)])
+        for c, p, prompt in new
+        if (prompt[0], p.id) not in answered
     ]
