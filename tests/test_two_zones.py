@@ -5,6 +5,7 @@ sealed and revealed across the two calendar days it can span."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.content import Content
-from bot.core.models import Answer, GestureAssignment, Partner, Prompt
+from bot.core.models import Answer, Delivery, GestureAssignment, Partner, Prompt
 from bot.simulation.fake_api import FakeUser, Sent
 from bot.simulation.world import Couple, Simulation
 from tests.helpers import couple_in
@@ -290,3 +291,46 @@ async def test_own_clock_without_a_private_chat_uses_the_group(
         assert [s for s in sim.api.sent if s.chat_id == c.sam.id] == []
         assert len(group_questions(sim, c)) == 1
         assert [s for s in sim.tg.inbox(c.group) if "gesture challenge" in s.text]
+
+
+async def test_export_and_forget_know_the_partners_own_clock(
+    sqlite_url: str, content: Content
+) -> None:
+    async with Simulation(sqlite_url, utc(2025, 6, 2, 6), content=content) as sim:
+        c = await split(sim, "Pacific/Auckland", "Europe/Berlin")
+        await sim.tick(utc(2025, 6, 2, 18))  # Sam's own evening: a delivery of his own
+        documents = len(sim.api.documents)
+        await sim.feed(sim.tg.command(c.sam, c.sam, "/export"))
+        (_chat, _name, raw), *_rest = sim.api.documents[documents:]
+        data = json.loads(raw)
+        assert data["my_time_zone"] == "Europe/Berlin"
+        assert data["couple"]["time_zone"] == "Pacific/Auckland"
+        assert data["couple"]["living_apart"] is True
+
+        await sim.feed(sim.tg.command(c.alex, c.alex, "/timezone me Asia/Tokyo"))
+        await sim.feed(sim.tg.command(c.sam, c.sam, "/forget"))
+        await sim.feed(sim.tg.press(c.sam, sim.tg.last(c.sam), "f:me"))
+        async with sim.hearth.sessions() as session:
+            left = list(await session.scalars(select(Partner)))
+            own = await session.scalars(select(Delivery).where(Delivery.partner_id != 0))
+            assert own.all() == []
+        # Alex waits for a new partner: nothing of his own clock is scheduled meanwhile.
+        assert [(p.tz, p.next_question_at, p.next_gesture_at) for p in left] == [
+            ("Asia/Tokyo", None, None)
+        ]
+
+
+async def test_on_a_new_own_clock_the_groups_question_counts_until_ones_own(
+    sqlite_url: str, content: Content
+) -> None:
+    async with Simulation(sqlite_url, utc(2025, 6, 2, 6), content=content) as sim:
+        c = await sim.onboard()
+        await sim.feed(sim.tg.command(c.alex, c.group, "/timezone Pacific/Auckland"))
+        await sim.tick(utc(2025, 6, 2, 8))  # the group's Monday question
+        await sim.feed(sim.tg.command(c.sam, c.sam, "/timezone me Europe/Berlin"))
+        await say(sim, c.sam, "From Berlin, for Monday", utc(2025, 6, 2, 10))
+        await sim.tick(utc(2025, 6, 2, 18))  # his own Monday evening: answered already
+        assert own_questions(sim, c.sam) == []
+        await sim.tick(utc(2025, 6, 3, 18))
+        assert len(own_questions(sim, c.sam)) == 1
+        assert await answered(sim) == {"From Berlin, for Monday": date(2025, 6, 2)}

@@ -133,7 +133,7 @@ async def open_prompt(
             .where(
                 Prompt.couple_id == couple.id,
                 Prompt.kind == "question",
-                open_to(partner, pair, now, OPEN_HOURS),
+                open_to(couple, partner, pair, now, OPEN_HOURS),
             )
             .order_by(Prompt.id.desc())
         )

@@ -108,6 +108,7 @@ async def draw_many(
             "kind": "jar",
             "local_date": today,
             "created_at": now,
+            "asked_in_group_at": now,
             "content_id": None,
             "jar_question_id": None,
             "text": None,

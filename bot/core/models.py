@@ -197,8 +197,9 @@ class Partner(Base):
     tz: Mapped[str | None] = mapped_column(String(64), default=None)
     next_question_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_gesture_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    # The latest daily question put to this partner (in the group or privately) and when: a
-    # private message answers that one, never a question the other partner got first.
+    # The latest daily question put to this partner privately, on their own clock, and when:
+    # their private messages answer that one, never one the group or the other partner got
+    # first (None: no question put to them on their own clock yet; the group's count).
     asked_prompt_id: Mapped[int | None] = mapped_column(Integer, default=None)
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -231,6 +232,10 @@ class Prompt(Base):
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The group message that asked it: replies to that message are answers.
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Added in 0004a: when the group was asked it (None: not yet; a partner on their own clock
+    # can be asked the day's question hours before the group). Followers of the group's clock
+    # answer privately only what the group was asked.
+    asked_in_group_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Answer(Base):

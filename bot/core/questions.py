@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.apart import lives_apart, served_privately
@@ -76,11 +76,15 @@ REUSE_WITHIN = timedelta(days=2)  # a day's prompt is reused, never one from a z
 
 
 async def day_prompts(
-    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime
+    session: AsyncSession,
+    plans: Sequence[Plan],
+    content: Content,
+    now: datetime,
+    in_group: bool = False,
 ) -> dict[tuple[int, date], tuple[int, str]]:
     """Each couple's question of the day: the one already asked for that date (to a partner on
-    their own clock, or to the group), else one picked and stored now. By (couple id, date):
-    the prompt id and its words.
+    their own clock, or to the group), else one picked and stored now; `in_group`: the group is
+    being asked it now. By (couple id, date): the prompt id and its words.
 
     The day of a prompt is the calendar date on which it is asked, the same date for the group
     and for each partner in their own zone: Monday's question comes on Monday evening in each
@@ -89,6 +93,7 @@ async def day_prompts(
     """
     wanted = {(couple.id, day): couple for couple, day in plans}
     found: dict[tuple[int, date], tuple[int, str]] = {}
+    first_in_group: list[int] = []
     for prompt in await session.scalars(
         select(Prompt).where(
             Prompt.couple_id.in_({couple_id for couple_id, _day in wanted}),
@@ -100,6 +105,14 @@ async def day_prompts(
         key = (prompt.couple_id, prompt.local_date)
         if key in wanted:
             found[key] = (prompt.id, question_text(prompt, content))
+            if prompt.asked_in_group_at is None:
+                first_in_group.append(prompt.id)
+    if in_group and first_in_group:
+        await session.execute(
+            update(table(Prompt))
+            .where(table(Prompt).c.id.in_(first_in_group))
+            .values(asked_in_group_at=now)
+        )
     fresh = [(couple, key[1]) for key, couple in wanted.items() if key not in found]
     if not fresh:
         return found
@@ -127,6 +140,7 @@ async def day_prompts(
                 "depth": question.depth,
                 "text": None,
                 "created_at": now,
+                "asked_in_group_at": now if in_group else None,
             }
             for (couple, day), question in zip(fresh, picked, strict=True)
         ],
@@ -152,33 +166,38 @@ _GIVE = (
 
 
 async def give(session: AsyncSession, given: Sequence[tuple[Partner, int]], now: datetime) -> None:
-    """Put each question to its partner (one statement): from now on their private messages
-    answer it, and a question they had picked by button before is let go (a new evening).
-
-    A partner who already has this question, or a newer one, keeps theirs.
-    """
+    """Put each question to its partner on their own clock (one statement): from now on their
+    private messages answer it, and a question they had picked by button before is let go (a
+    new evening). A partner who already has this question, or a newer one, keeps theirs."""
     if given:
         await session.execute(
             _GIVE, [{"partner": p.id, "prompt": prompt_id, "now": now} for p, prompt_id in given]
         )
 
 
-def open_to(partner: Partner, since: datetime, now: datetime, hours: int) -> ColumnElement[bool]:
-    """Which daily questions a partner's private message may answer: put to them already (never
-    one the other partner got first, on an earlier clock), and asked within `hours`, or, the
-    latest one put to them, put to them within `hours` (it may have been asked long before)."""
-    if partner.asked_prompt_id is None:
-        return false()  # nothing put to them yet
+def open_to(
+    couple: Couple, partner: Partner, since: datetime, now: datetime, hours: int
+) -> ColumnElement[bool]:
+    """Which daily questions a partner's private message may answer: only ones put to them,
+    never one the group or the other partner got first, on an earlier clock.
+
+    Put to a partner who follows the group's clock: asked in the group within `hours`. Put to
+    one on their own clock: asked privately at their evening, the latest within `hours` of
+    that (it may have been asked elsewhere long before), earlier ones within `hours` of being
+    made. Until a question is put to them on their own clock, the group's count.
+    """
     window = timedelta(hours=hours)
+    pointer, asked_at = partner.asked_prompt_id, partner.asked_at
+    if not served_privately(couple, partner) or pointer is None:
+        return Prompt.asked_in_group_at >= max(since, now - window)
     recent = Prompt.created_at >= max(since, now - window)
-    if partner.asked_at is not None and partner.asked_at >= now - window:
-        latest = and_(Prompt.id == partner.asked_prompt_id, Prompt.created_at >= since)
-        recent = or_(recent, latest)
-    return and_(Prompt.id <= partner.asked_prompt_id, recent)
+    if asked_at is not None and asked_at >= now - window:
+        recent = or_(recent, and_(Prompt.id == pointer, Prompt.created_at >= since))
+    return and_(Prompt.id <= pointer, recent)
 
 
 def is_new_to(partner: Partner, prompt_id: int) -> bool:
-    """This question was not put to the partner yet."""
+    """This question was not put to the partner on their own clock yet."""
     return partner.asked_prompt_id is None or partner.asked_prompt_id < prompt_id
 
 
@@ -190,19 +209,15 @@ async def deliver(
     bot_username: str,
 ) -> list[tuple[int, list[Outgoing]]]:
     """Tonight's question for each couple's group: picked (or the day's, if a partner on their
-    own clock had it first), stored as a prompt, put to the partners who follow the group."""
-    prompts = await day_prompts(session, plans, content, now)
-    # A partner on their own clock has it put to them at their own evening, privately.
-    await give(
-        session,
-        [
-            (partner, prompts[(couple.id, day)][0])
-            for couple, day in plans
-            for partner in couple.partners
-            if not served_privately(couple, partner)
-        ],
-        now,
-    )
+    own clock had it first) and stored as a prompt, asked in the group."""
+    prompts = await day_prompts(session, plans, content, now, in_group=True)
+    # A new evening: each partner following the group's clock answers this question with
+    # their next private message. (Set on the loaded partners: only those who had one change,
+    # in the batch's flush. One on their own clock has their evening later, see `give`.)
+    for couple, _day in plans:
+        for partner in couple.partners:
+            if partner.pending_prompt_id is not None and not served_privately(couple, partner):
+                partner.pending_prompt_id = None
     return [
         (couple.id, [question_message(couple, *prompts[(couple.id, day)], bot_username)])
         for couple, day in plans

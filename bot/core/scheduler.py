@@ -216,6 +216,7 @@ async def _due_partners(
 
 
 async def _refresh(session: AsyncSession, due: Sequence[Target]) -> None:
+    """Read the targets again after a failed batch (its changes were rolled back)."""
     for couple, partner in due:
         await session.refresh(couple)
         if partner is not None:

@@ -1,5 +1,5 @@
-"""Two time zones: a partner's own zone and clock, the question put to each partner, living
-apart, and deliveries that can belong to one partner.
+"""Two time zones: a partner's own zone and clock, the question put to them on it, when the
+group was asked a prompt, living apart, and deliveries that can belong to one partner.
 
 Revision ID: 0004a
 Revises: 0003
@@ -17,7 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add the partner's zone, own next instants and asked question; couples' living apart."""
+    """Add the partner's zone, own next instants and asked question, when the group was asked,
+    and couples' living apart."""
     with op.batch_alter_table("partners") as batch:
         batch.add_column(sa.Column("tz", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("next_question_at", sa.DateTime(), nullable=True))
@@ -30,21 +31,10 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_partners_next_gesture_at"), ["next_gesture_at"], unique=False
         )
-    # Until now every question was put to both partners in the group: each has been asked
-    # their couple's latest one (a private message answers only what was put to its sender).
-    bind = op.get_bind()
-    bind.execute(
-        sa.text(
-            "UPDATE partners SET asked_prompt_id = (SELECT MAX(p.id) FROM prompts p "
-            "WHERE p.couple_id = partners.couple_id AND p.kind = 'question')"
-        )
-    )
-    bind.execute(
-        sa.text(
-            "UPDATE partners SET asked_at = (SELECT p.created_at FROM prompts p "
-            "WHERE p.id = partners.asked_prompt_id)"
-        )
-    )
+    # Until now every prompt was asked in the group when it was made.
+    with op.batch_alter_table("prompts") as batch:
+        batch.add_column(sa.Column("asked_in_group_at", sa.DateTime(), nullable=True))
+    op.get_bind().execute(sa.text("UPDATE prompts SET asked_in_group_at = created_at"))
     with op.batch_alter_table("couples") as batch:
         batch.add_column(sa.Column("living_apart", sa.Boolean(), nullable=True))
     # Existing deliveries were all on the couple's clock: partner 0.
@@ -68,6 +58,8 @@ def downgrade() -> None:
         batch.drop_column("partner_id")
     with op.batch_alter_table("couples") as batch:
         batch.drop_column("living_apart")
+    with op.batch_alter_table("prompts") as batch:
+        batch.drop_column("asked_in_group_at")
     with op.batch_alter_table("partners") as batch:
         batch.drop_index(batch.f("ix_partners_next_gesture_at"))
         batch.drop_index(batch.f("ix_partners_next_question_at"))
