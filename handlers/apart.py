@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 
 from bot.core import couples
@@ -11,6 +9,7 @@ from bot.core.apart import lives_apart, own_clock, zones_differ
 from bot.core.models import Couple, Partner
 from bot.core.timezones import resolve_timezone
 from bot.i18n import _
+from handlers import texts
 from handlers.common import Context, reply, unit_of_work, who_may_change
 
 FOLLOW_THE_COUPLE = "group"  # /timezone me group: back to the couple's zone
@@ -81,8 +80,7 @@ async def timezone_me(update: Update, context: Context, raw: str) -> None:
             couples.set_partner_timezone(couple, partner, None, work.now)
             text = _("🌍 You follow the couple's time zone again, {tz}.").format(tz=couple.tz)
         elif (name := resolve_timezone(raw)) is None:
-            text = _("I don't know the time zone “{raw}”.").format(raw=escape(raw[:64]))
-            text += "\n" + timezone_me_usage()
+            text = texts.unknown_zone(raw) + "\n" + timezone_me_usage()
         else:
             couples.set_partner_timezone(couple, partner, name, work.now)
             text = _own_zone_text(couple, partner) + _apart_note(couple, partner)

@@ -53,8 +53,7 @@ async def timezone(update: Update, context: Context) -> None:
         else:
             name = resolve_timezone(raw)
             if name is None:
-                text = _("I don't know the time zone “{raw}”.").format(raw=escape(raw[:64]))
-                text += "\n" + example
+                text = texts.unknown_zone(raw) + "\n" + example
             else:
                 couples.set_timezone(couple, name, work.now)
                 text = (

@@ -39,6 +39,11 @@ def when(instant: datetime | None, tz: str, now: datetime) -> str:
     return _("on {day} at {time}").format(day=weekday(local.weekday()), time=at)
 
 
+def unknown_zone(raw: str) -> str:
+    """A time zone (or city) Hearth doesn't know."""
+    return _("I don't know the time zone “{raw}”.").format(raw=escape(raw[:64]))
+
+
 def time_set(which: str, value: str) -> str:
     """The confirmation of /time."""
     return {
