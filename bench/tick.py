@@ -52,7 +52,9 @@ async def _baseline(engine: AsyncEngine) -> int:
             ids = [couple_id for couple_id, _chat in due]
             await session.execute(
                 dialect.insert(Delivery)
-                .on_conflict_do_nothing(index_elements=["couple_id", "kind", "local_date"])
+                .on_conflict_do_nothing(
+                    index_elements=["couple_id", "partner_id", "kind", "local_date"]
+                )
                 .returning(Delivery.couple_id),
                 [
                     {"couple_id": i, "kind": "question", "local_date": NOW.date(),

@@ -17,7 +17,18 @@ from telegram.ext import (
 )
 
 from bot.i18n import _
-from handlers import access, admin, answers, buttons, jar, onboarding, practices, privacy, settings
+from handlers import (
+    access,
+    admin,
+    answers,
+    apart,
+    buttons,
+    jar,
+    onboarding,
+    practices,
+    privacy,
+    settings,
+)
 from handlers.common import Context, once
 from handlers.context import HearthApp
 
@@ -65,6 +76,7 @@ def register(application: HearthApp) -> None:
         "timezone": settings.timezone,
         "time": settings.time_command,
         "jarnight": settings.jarnight,
+        "living": apart.living,
         "settings": settings.settings,
         "pause": settings.pause,
         "resume": settings.resume,

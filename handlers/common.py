@@ -26,6 +26,7 @@ from bot.core import couples, outbox, service
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Outgoing
 from bot.i18n import _
+from handlers import texts
 from handlers.context import Hearth, HearthContext
 
 Context = HearthContext
@@ -102,6 +103,18 @@ async def who(work: Work, update: Update) -> tuple[Couple | None, Partner | None
     if couple is None:
         return None, None
     return couple, couples.partner_in(couple, user.id)
+
+
+async def who_may_change(
+    work: Work, update: Update
+) -> tuple[Couple, Partner, str] | tuple[None, None, str]:
+    """The couple and partner changing a setting, or an explanation why they may not."""
+    couple, partner = await who(work, update)
+    if couple is None or not couple.active:
+        return None, None, texts.not_set_up()
+    if partner is None:
+        return None, None, _("Only the two partners can change Hearth's settings.")
+    return couple, partner, ""
 
 
 async def reply(update: Update, text: str) -> None:

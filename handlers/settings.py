@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.core import callbacks, couples, schedule
 from bot.core import settings as core_settings
+from bot.core.apart import lives_apart
 from bot.core.callbacks import number
 from bot.core.couples import MAX_PAUSE_DAYS
 from bot.core.models import Couple
@@ -19,7 +20,8 @@ from bot.core.outbox import Button, button
 from bot.core.timezones import resolve_timezone
 from bot.i18n import _
 from handlers import texts
-from handlers.common import Context, Work, already_shows, reply, unit_of_work, who
+from handlers.apart import timezone_me
+from handlers.common import Context, Work, already_shows, reply, unit_of_work, who, who_may_change
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -27,17 +29,17 @@ log = logging.getLogger(__name__)
 
 async def _couple_for_change(work: Work, update: Update) -> tuple[Couple | None, str]:
     """The couple a partner may change, or an explanation why not."""
-    couple, partner = await who(work, update)
-    if couple is None or not couple.active:
-        return None, texts.not_set_up()
-    if partner is None:
-        return None, _("Only the two partners can change Hearth's settings.")
-    return couple, ""
+    couple, _partner, why = await who_may_change(work, update)
+    return couple, why
 
 
 async def timezone(update: Update, context: Context) -> None:
-    """/timezone <IANA name or city>."""
-    raw = " ".join(context.args or [])
+    """/timezone <IANA name or city>; /timezone me <zone> sets the sender's own."""
+    args = context.args or []
+    if args and args[0].lower() == "me":
+        await timezone_me(update, context, " ".join(args[1:]))
+        return
+    raw = " ".join(args)
     example = _(
         "Send a city or a time zone name, for example <code>/timezone Europe/Berlin</code>, "
         "<code>/timezone new york</code> or <code>/timezone Asia/Kolkata</code>."
@@ -51,8 +53,7 @@ async def timezone(update: Update, context: Context) -> None:
         else:
             name = resolve_timezone(raw)
             if name is None:
-                text = _("I don't know the time zone “{raw}”.").format(raw=escape(raw[:64]))
-                text += "\n" + example
+                text = texts.unknown_zone(raw) + "\n" + example
             else:
                 couples.set_timezone(couple, name, work.now)
                 text = (
@@ -178,6 +179,11 @@ def settings_keyboard(couple: Couple) -> InlineKeyboardMarkup:
     def b(label: str, action: str) -> Button:
         return button(label, callbacks.Settings(couple.id, action))
 
+    living = (
+        b(_("🏠 We live together"), "home")
+        if lives_apart(couple)
+        else b(_("🌍 We live apart"), "apart")
+    )
     ideas = (
         b(_("Turn weekly ideas off"), "ioff")
         if couple.together_enabled
@@ -192,6 +198,7 @@ def settings_keyboard(couple: Couple) -> InlineKeyboardMarkup:
         [ideas, b(_("🌍 Time zone"), "tz")],
         [b(_("🪜 Lighter"), "lv-1"), b(_("🪜 Deeper"), "lv+1")],
         [b(_("▶️ Resume"), "resume") if couple.paused else b(_("⏸ Pause 7 days"), "pause7")],
+        [living],
     ]
     return keyboard(rows) or InlineKeyboardMarkup([])
 

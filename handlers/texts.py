@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.core.apart import lives_apart, own_clock
 from bot.core.models import Couple
 from bot.core.questions import names
 from bot.i18n import _
@@ -36,6 +37,11 @@ def when(instant: datetime | None, tz: str, now: datetime) -> str:
     if local.date() == today + timedelta(days=1):
         return _("tomorrow at {time}").format(time=at)
     return _("on {day} at {time}").format(day=weekday(local.weekday()), time=at)
+
+
+def unknown_zone(raw: str) -> str:
+    """A time zone (or city) Hearth doesn't know."""
+    return _("I don't know the time zone “{raw}”.").format(raw=escape(raw[:64]))
 
 
 def time_set(which: str, value: str) -> str:
@@ -97,7 +103,21 @@ def schedule_lines(couple: Couple) -> str:
         ideas=ideas,
         depth=couple.depth,
         tz=couple.tz,
-    )
+    ) + "".join("\n" + line for line in _apart_lines(couple))
+
+
+def _apart_lines(couple: Couple) -> list[str]:
+    """Partners on their own clock, and living apart (nothing for a couple in one zone)."""
+    lines = [
+        _("• {name}'s own time zone: {tz} (question and gesture at their own times)").format(
+            name=escape(p.first_name), tz=p.tz
+        )
+        for p in couple.partners
+        if own_clock(couple, p)
+    ]
+    if lives_apart(couple):
+        lines.append(_("• Living apart: what needs you in one place is left out (/living)"))
+    return lines
 
 
 def all_set(couple: Couple) -> str:
@@ -133,6 +153,9 @@ def help_text() -> str:
         "/jar: draw a question from your jar\n"
         "/jar add &lt;question&gt;: put a question in the jar (privately, it stays secret)\n"
         "/timezone &lt;city or zone&gt;: e.g. <code>/timezone Europe/Berlin</code>\n"
+        "/timezone me &lt;city or zone&gt;: your own time zone, if you live in another one "
+        "than your partner\n"
+        "/living apart|together: while apart, I leave out what needs you in one place\n"
         "/time question|gesture|jar HH:MM: e.g. <code>/time question 21:30</code>\n"
         "/jarnight &lt;day&gt; [HH:MM]: e.g. <code>/jarnight friday 19:00</code>\n"
         "/together: something new to do together; /together list: your wish list\n"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from bot import db
@@ -85,5 +86,63 @@ async def test_stairway_and_schema_matches_models(database_url: str) -> None:
         assert differences == [], differences
 
         await db.migrate(engine)  # already at head: a no-op, not an error
+    finally:
+        await engine.dispose()
+
+
+async def test_0004a_every_earlier_prompt_was_asked_in_the_group(database_url: str) -> None:
+    """Before two zones every prompt was asked in the group when made, and the upgrade says so
+    (a private message answers only what the group was asked); a downgrade keeps only the
+    couple's clock's deliveries."""
+    engine = db.create_engine(database_url)
+    asked = datetime(2025, 6, 2, 20)
+    try:
+        await db.migrate(engine, "0003")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO couples (id, chat_id, chat_title, active, tz, question_time, "
+                    "gesture_time, jar_day, jar_time, paused, depth, link_token, created_at) "
+                    "VALUES (1, -1, '', :yes, 'UTC', '20:00', '09:00', 4, '19:00', :no, 1, 't', "
+                    ":at)"
+                ),
+                {"yes": True, "no": False, "at": asked},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO partners (id, couple_id, user_id, first_name, private_open, "
+                    "appreciation, joined_at) VALUES (:id, 1, :user, 'P', :yes, :empty, :at)"
+                ),
+                [{"id": n, "user": n, "yes": True, "empty": b"", "at": asked} for n in (1, 2)],
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO prompts (id, couple_id, kind, local_date, created_at) "
+                    "VALUES (:id, 1, :kind, :day, :at)"
+                ),
+                [
+                    {"id": 1, "kind": "question", "day": date(2025, 6, 1), "at": asked},
+                    {"id": 2, "kind": "question", "day": date(2025, 6, 2), "at": asked},
+                    {"id": 3, "kind": "jar", "day": date(2025, 6, 2), "at": asked},
+                ],
+            )
+        await db.migrate(engine)
+        async with engine.begin() as connection:
+            rows = await connection.execute(
+                text("SELECT id, asked_in_group_at FROM prompts ORDER BY id")
+            )
+            assert [(r[0], str(r[1])[:16]) for r in rows] == [
+                (n, "2025-06-02 20:00") for n in (1, 2, 3)
+            ]
+            await connection.execute(
+                text(
+                    "INSERT INTO deliveries (couple_id, partner_id, kind, local_date, created_at) "
+                    "VALUES (1, :partner, 'own_question', :day, :at)"
+                ),
+                [{"partner": n, "day": date(2025, 6, 2), "at": asked} for n in (1, 2)],
+            )
+        await db.downgrade(engine, "0003")
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT COUNT(*) FROM deliveries"))).scalar() == 0
     finally:
         await engine.dispose()

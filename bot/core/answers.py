@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from html import escape
 
 from sqlalchemy import insert, select
@@ -20,7 +20,7 @@ from bot.core.couples import other_partner, pair_since
 from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import MAX_TEXT, Outgoing, button
 from bot.core.purposes import Purpose
-from bot.core.questions import question_text
+from bot.core.questions import open_to, question_text
 from bot.i18n import _
 
 OPEN_HOURS = 24
@@ -133,7 +133,7 @@ async def open_prompt(
             .where(
                 Prompt.couple_id == couple.id,
                 Prompt.kind == "question",
-                Prompt.created_at >= max(pair, now - timedelta(hours=OPEN_HOURS)),
+                open_to(couple, partner, pair, now, OPEN_HOURS),
             )
             .order_by(Prompt.id.desc())
         )

@@ -69,7 +69,7 @@ SETTINGS_ACTIONS = frozenset(
     {
         "q-30", "q+30", "g-30", "g+30", "j-30", "j+30",
         "d-1", "d+1", "i-1", "i+1", "ion", "ioff",
-        "lv-1", "lv+1", "pause7", "resume", "tz", "back",
+        "lv-1", "lv+1", "pause7", "resume", "tz", "back", "apart", "home",
     }
 )  # fmt: skip
 

@@ -256,7 +256,26 @@ async def open_private(session: AsyncSession, partner: Partner, now: datetime) -
 def set_timezone(couple: Couple, name: str, now: datetime) -> None:
     """Set the IANA zone (already resolved) and recompute the schedule."""
     couple.tz = name
+    _new_clocks(couple, couple.partners, now)
+
+
+def set_partner_timezone(couple: Couple, partner: Partner, name: str | None, now: datetime) -> None:
+    """Set a partner's own IANA zone (None: they follow the couple's) and recompute."""
+    partner.tz = name
+    _new_clocks(couple, [partner], now)
+
+
+def _new_clocks(couple: Couple, partners: list[Partner], now: datetime) -> None:
+    """Zones changed: recompute. Until a question is put to these partners on their (new) own
+    clock, the group's questions are theirs to answer."""
+    for partner in partners:
+        partner.asked_prompt_id = partner.asked_at = None
     reschedule(couple, now)
+
+
+def set_living_apart(couple: Couple, apart: bool) -> None:
+    """Record whether the couple lives apart (no longer inferred from their zones)."""
+    couple.living_apart = apart
 
 
 TIME_COLUMNS = {

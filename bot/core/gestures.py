@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, schedule
-from bot.core.content import Content, Gesture, pick_gesture
+from bot.core.apart import lives_apart, served_privately, zone_of
+from bot.core.content import Content, Gesture, gesture_text, pick_gesture
 from bot.core.couples import other_partner, partner_in
 from bot.core.models import Couple, GestureAssignment, Partner
 from bot.core.outbox import Button, Outgoing, button, insert_keyed
@@ -89,20 +90,57 @@ class _Nudge:
     partner: Partner | None  # None: the shared group challenge
 
 
+@dataclass
+class _Morning:
+    """Whose ideas one delivery hands out: some partners privately, maybe a group challenge."""
+
+    couple: Couple
+    day: date
+    givers: list[Partner]
+    shared: bool = False
+
+
 async def deliver_many(
     session: AsyncSession, plans: Sequence[tuple[Couple, date]], content: Content, now: datetime
 ) -> list[tuple[int, list[Outgoing]]]:
-    """Today's ideas for many couples: private nudges, or one shared group challenge."""
-    history = await _histories(session, [couple.id for couple, _day in plans])
+    """Today's ideas for many couples at the couple's gesture time: private nudges (except for
+    partners on their own clock, who get theirs at their own morning), or, when someone has no
+    private chat, one shared group challenge."""
+    mornings = [
+        _Morning(
+            couple,
+            day,
+            [p for p in couple.partners if p.private_open and not served_privately(couple, p)],
+            shared=any(not p.private_open for p in couple.partners),
+        )
+        for couple, day in plans
+    ]
+    return await _deliver(session, mornings, content, now)
+
+
+async def deliver_own(
+    session: AsyncSession,
+    plans: Sequence[tuple[Couple, Partner, date]],
+    content: Content,
+    now: datetime,
+) -> list[tuple[int, list[Outgoing]]]:
+    """Today's idea for each partner on their own clock, at their own morning, privately (one
+    without a private chat is in the group's shared challenge at the couple's time)."""
+    mornings = [_Morning(c, day, [p]) for c, p, day in plans if p.private_open]
+    return await _deliver(session, mornings, content, now)
+
+
+async def _deliver(
+    session: AsyncSession, mornings: Sequence[_Morning], content: Content, now: datetime
+) -> list[tuple[int, list[Outgoing]]]:
+    history = await _histories(session, [m.couple.id for m in mornings])
     nudges: list[_Nudge] = []
-    for couple, day in plans:
-        needs_shared = False
-        for partner in couple.partners:
+    for morning in mornings:
+        couple, day = morning.couple, morning.day
+        apart = lives_apart(couple)
+        for partner in morning.givers:
             other = other_partner(couple, partner)
             if other is None:
-                continue
-            if not partner.private_open:
-                needs_shared = True
                 continue
             # The giver's nudges lean towards what the *receiver* says makes them feel
             # appreciated.
@@ -111,11 +149,15 @@ async def deliver_many(
                 history[(couple.id, partner.id)],
                 seed=f"{couple.id}:{partner.id}:{day.isoformat()}",
                 preferred=preferences_of(other),
+                living_apart=apart,
             )
             nudges.append(_Nudge(couple, day, gesture, partner))
-        if needs_shared:
+        if morning.shared:
             gesture = pick_gesture(
-                content, history[(couple.id, None)], seed=f"{couple.id}:shared:{day.isoformat()}"
+                content,
+                history[(couple.id, None)],
+                seed=f"{couple.id}:shared:{day.isoformat()}",
+                living_apart=apart,
             )
             nudges.append(_Nudge(couple, day, gesture, None))
     if not nudges:
@@ -146,7 +188,8 @@ async def deliver_many(
 
 
 def _nudge_message(nudge: _Nudge, assignment_id: int) -> Outgoing:
-    couple, partner, text = nudge.couple, nudge.partner, nudge.gesture.text
+    couple, partner = nudge.couple, nudge.partner
+    text = gesture_text(nudge.gesture, lives_apart(couple))
     if partner is None:
         return Outgoing(
             couple.chat_id,
@@ -220,9 +263,11 @@ async def mark_done(
     if assignment.done_at is not None:
         return TapResult(Tap.ALREADY, assignment=assignment)
     assignment.done_at = now
-    if not assignment.shared:
+    receiver = other_partner(couple, partner)
+    if not assignment.shared and receiver is not None:
+        # In the receiver's evening: the receiver may live by another zone than the giver.
         assignment.notice_at = notice_time(
-            now, ZoneInfo(couple.tz), schedule.parse_hhmm(couple.question_time)
+            now, ZoneInfo(zone_of(couple, receiver)), schedule.parse_hhmm(couple.question_time)
         )
     return TapResult(Tap.OK, assignment=assignment)
 
@@ -240,16 +285,19 @@ async def another_idea(
         return TapResult(Tap.ALREADY, assignment=assignment)
     other = other_partner(couple, partner)
     history = await _history(session, couple, partner)
+    apart = lives_apart(couple)
     gesture = pick_gesture(
         content,
         history,
         seed=f"{assignment.id}:{len(history)}",
         preferred=preferences_of(other),
         exclude=[assignment.gesture_id],
+        living_apart=apart,
     )
     assignment.gesture_id = gesture.id
     assignment.kind = gesture.kind
-    text = private_text(gesture.text, other) if other else gesture.text
+    idea = gesture_text(gesture, apart)
+    text = private_text(idea, other) if other else idea
     return TapResult(Tap.OK, text=text, assignment=assignment)
 
 

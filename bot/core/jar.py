@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import crypto, schedule
+from bot.core.apart import lives_apart
 from bot.core.content import Content, pick_jar_item
 from bot.core.models import Couple, JarQuestion, Partner, Prompt
 from bot.core.outbox import Outgoing, button, insert_keyed
@@ -107,6 +108,7 @@ async def draw_many(
             "kind": "jar",
             "local_date": today,
             "created_at": now,
+            "asked_in_group_at": now,
             "content_id": None,
             "jar_question_id": None,
             "text": None,
@@ -120,7 +122,12 @@ async def draw_many(
             )
             text = chosen.text
         else:
-            item = pick_jar_item(content, history[couple.id], rng.randrange(2**31))
+            item = pick_jar_item(
+                content,
+                history[couple.id],
+                rng.randrange(2**31),
+                living_apart=lives_apart(couple),
+            )
             prompt.update(content_id=item.id)
             intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
             text = item.text

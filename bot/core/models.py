@@ -156,6 +156,9 @@ class Couple(Base):
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stuck_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     depth_asked_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Added in 0004a: what they said about living apart (None: not said, so their time zones
+    # decide; see bot.core.apart).
+    living_apart: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple",
@@ -188,6 +191,17 @@ class Partner(Base):
     # This partner confirmed deleting the whole couple; both must, before anything goes.
     forget_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Added in 0004a. The partner's own IANA zone (None: the couple's). A partner whose zone
+    # differs from the couple's is on their own clock: the next instants of their own evening
+    # question and morning gesture live here (see bot.core.rhythms).
+    tz: Mapped[str | None] = mapped_column(String(64), default=None)
+    next_question_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_gesture_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The latest daily question put to this partner privately, on their own clock, and when:
+    # their private messages answer that one, never one the group or the other partner got
+    # first (None: no question put to them on their own clock yet; the group's count).
+    asked_prompt_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
@@ -218,6 +232,10 @@ class Prompt(Base):
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The group message that asked it: replies to that message are answers.
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Added in 0004a: when the group was asked it (None: not yet; a partner on their own clock
+    # can be asked the day's question hours before the group). Followers of the group's clock
+    # answer privately only what the group was asked.
+    asked_in_group_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Answer(Base):
@@ -244,13 +262,16 @@ class Answer(Base):
 
 
 class Delivery(Base):
-    """A scheduled prompt already handed out: unique per couple, kind and local date."""
+    """A scheduled prompt already handed out: unique per couple, partner, kind and local date."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("couple_id", "kind", "local_date"),)
+    __table_args__ = (UniqueConstraint("couple_id", "partner_id", "kind", "local_date"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    # The partner whose own clock it followed (local_date is theirs); 0 for the couple's clock.
+    # No foreign key, so that 0 can stand for the couple; rows live three days.
+    partner_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kind: Mapped[str] = mapped_column(String(16))
     local_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,12 +10,14 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import rhythms
+from bot.core.apart import lives_apart, zone_of
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
 from bot.core.models import (
     Answer,
     Couple,
     CoupleActivity,
+    Delivery,
     GestureAssignment,
     JarQuestion,
     OutboxMessage,
@@ -92,7 +94,9 @@ async def export(
             "gesture_time": couple.gesture_time,
             "jar_night": {"weekday": couple.jar_day, "time": couple.jar_time},
             "depth_level": couple.depth,
+            "living_apart": lives_apart(couple),
         },
+        "my_time_zone": zone_of(couple, partner),
         "my_appreciation_preferences": [k for k in partner.appreciation.split(",") if k],
         "questions": [
             {
@@ -168,6 +172,7 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
         delete(GestureAssignment).where(GestureAssignment.partner_id == partner.id)
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.partner_id == partner.id))
+    await session.execute(delete(Delivery).where(Delivery.partner_id == partner.id))
     await _scrub_outbox(session, couple.id)
     couple.partners.remove(partner)
     await session.delete(partner)

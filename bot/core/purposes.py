@@ -12,6 +12,7 @@ class Purpose(enum.StrEnum):
     """Why a queued message exists."""
 
     QUESTION = "question"
+    OWN_QUESTION = "own_question"
     JAR = "jar"
     JAR_NIGHT = "jar_night"
     JAR_REMINDER = "jar_reminder"
@@ -95,6 +96,9 @@ _KEEP = Policy(keep_when_held=True)
 POLICIES: dict[Purpose, Policy] = {
     Purpose.QUESTION: Policy(True, timedelta(hours=12), day_bound=True, prompt=True),
     Purpose.JAR: Policy(True, timedelta(hours=12), prompt=True),
+    # The question at a partner's own evening, privately: late by more than six hours, it has
+    # missed that evening (the group's message still carries it).
+    Purpose.OWN_QUESTION: Policy(True, timedelta(hours=6)),
     Purpose.JAR_NIGHT: Policy(True, timedelta(hours=12), day_bound=True, prompt=True),
     Purpose.JAR_REMINDER: _PROMPT_LIKE,
     Purpose.GESTURE: _PROMPT_LIKE,

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
-from bot.core.models import Couple, Prompt
+from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.i18n import _
@@ -71,19 +72,60 @@ async def histories(
     return found
 
 
-async def deliver(
+REUSE_WITHIN = timedelta(days=2)  # a day's prompt is reused, never one from a zone change ago
+
+
+async def day_prompts(
     session: AsyncSession,
     plans: Sequence[Plan],
     content: Content,
     now: datetime,
-    bot_username: str,
-) -> list[tuple[int, list[Outgoing]]]:
-    """Tonight's question for each couple: picked, stored as prompts, worded for the group."""
-    ids = [couple.id for couple, _day in plans]
-    history = await histories(session, ids, "question")
+    in_group: bool = False,
+) -> dict[tuple[int, date], tuple[int, str]]:
+    """Each couple's question of the day: the one already asked for that date (to a partner on
+    their own clock, or to the group), else one picked and stored now; `in_group`: the group is
+    being asked it now. By (couple id, date): the prompt id and its words.
+
+    The day of a prompt is the calendar date on which it is asked, the same date for the group
+    and for each partner in their own zone: Monday's question comes on Monday evening in each
+    zone, and whoever's Monday evening comes first has it picked. One prompt per couple and
+    date keeps sealing and the reveal one thing, however many hours apart the two answer.
+    """
+    wanted = {(couple.id, day): couple for couple, day in plans}
+    found: dict[tuple[int, date], tuple[int, str]] = {}
+    first_in_group: list[int] = []
+    for prompt in await session.scalars(
+        select(Prompt).where(
+            Prompt.couple_id.in_({couple_id for couple_id, _day in wanted}),
+            Prompt.kind == "question",
+            Prompt.local_date.in_({day for _couple_id, day in wanted}),
+            Prompt.created_at >= now - REUSE_WITHIN,
+        )
+    ):
+        key = (prompt.couple_id, prompt.local_date)
+        if key in wanted:
+            found[key] = (prompt.id, question_text(prompt, content))
+            if prompt.asked_in_group_at is None:
+                first_in_group.append(prompt.id)
+    if in_group and first_in_group:
+        await session.execute(
+            update(table(Prompt))
+            .where(table(Prompt).c.id.in_(first_in_group))
+            .values(asked_in_group_at=now)
+        )
+    fresh = [(couple, key[1]) for key, couple in wanted.items() if key not in found]
+    if not fresh:
+        return found
+    history = await histories(session, [couple.id for couple, _day in fresh], "question")
     picked = [
-        pick_question(content, history[c.id], c.depth, f"{c.id}:{day.isoformat()}")
-        for c, day in plans
+        pick_question(
+            content,
+            history[c.id],
+            c.depth,
+            f"{c.id}:{day.isoformat()}",
+            living_apart=lives_apart(c),
+        )
+        for c, day in fresh
     ]
     prompt_ids = await insert_keyed(
         session,
@@ -98,21 +140,140 @@ async def deliver(
                 "depth": question.depth,
                 "text": None,
                 "created_at": now,
+                "asked_in_group_at": now if in_group else None,
             }
-            for (couple, day), question in zip(plans, picked, strict=True)
+            for (couple, day), question in zip(fresh, picked, strict=True)
         ],
         "couple_id",
+        "local_date",
     )
-    # A new evening: each partner's next private message answers this question. (Set on the
-    # loaded partners: only those who had one change, in the batch's flush.)
+    for (couple, day), question in zip(fresh, picked, strict=True):
+        found[(couple.id, day)] = (prompt_ids[(couple.id, day)], question.text)
+    return found
+
+
+_GIVE = (
+    update(table(Partner))
+    .where(
+        table(Partner).c.id == bindparam("partner"),
+        or_(
+            table(Partner).c.asked_prompt_id.is_(None),
+            table(Partner).c.asked_prompt_id < bindparam("prompt"),
+        ),
+    )
+    .values(asked_prompt_id=bindparam("prompt"), asked_at=bindparam("now"), pending_prompt_id=None)
+)
+
+
+async def give(session: AsyncSession, given: Sequence[tuple[Partner, int]], now: datetime) -> None:
+    """Put each question to its partner on their own clock (one statement): from now on their
+    private messages answer it, and a question they had picked by button before is let go (a
+    new evening). A partner who already has this question, or a newer one, keeps theirs."""
+    if given:
+        await session.execute(
+            _GIVE, [{"partner": p.id, "prompt": prompt_id, "now": now} for p, prompt_id in given]
+        )
+
+
+def open_to(
+    couple: Couple, partner: Partner, since: datetime, now: datetime, hours: int
+) -> ColumnElement[bool]:
+    """Which daily questions a partner's private message may answer: only ones put to them,
+    never one the group or the other partner got first, on an earlier clock.
+
+    Put to a partner who follows the group's clock: asked in the group within `hours`. Put to
+    one on their own clock: asked privately at their evening, the latest within `hours` of
+    that (it may have been asked elsewhere long before), earlier ones within `hours` of being
+    made. Until a question is put to them on their own clock, the group's count.
+    """
+    window = timedelta(hours=hours)
+    pointer, asked_at = partner.asked_prompt_id, partner.asked_at
+    if not served_privately(couple, partner) or pointer is None:
+        return Prompt.asked_in_group_at >= max(since, now - window)
+    recent = Prompt.created_at >= max(since, now - window)
+    if asked_at is not None and asked_at >= now - window:
+        recent = or_(recent, and_(Prompt.id == pointer, Prompt.created_at >= since))
+    return and_(Prompt.id <= pointer, recent)
+
+
+def is_new_to(partner: Partner, prompt_id: int) -> bool:
+    """This question was not put to the partner on their own clock yet."""
+    return partner.asked_prompt_id is None or partner.asked_prompt_id < prompt_id
+
+
+async def deliver(
+    session: AsyncSession,
+    plans: Sequence[Plan],
+    content: Content,
+    now: datetime,
+    bot_username: str,
+) -> list[tuple[int, list[Outgoing]]]:
+    """Tonight's question for each couple's group: picked (or the day's, if a partner on their
+    own clock had it first) and stored as a prompt, asked in the group."""
+    prompts = await day_prompts(session, plans, content, now, in_group=True)
+    # A new evening: each partner following the group's clock answers this question with
+    # their next private message. (Set on the loaded partners: only those who had one change,
+    # in the batch's flush. One on their own clock has their evening later, see `give`.)
     for couple, _day in plans:
         for partner in couple.partners:
-            if partner.pending_prompt_id is not None:
+            if partner.pending_prompt_id is not None and not served_privately(couple, partner):
                 partner.pending_prompt_id = None
     return [
+        (couple.id, [question_message(couple, *prompts[(couple.id, day)], bot_username)])
+        for couple, day in plans
+    ]
+
+
+def own_question_message(partner: Partner, prompt_id: int, text: str) -> Outgoing:
+    """The question at a partner's own evening, in their private chat: answered right there."""
+    body = _(
+        "🕯 Your evening question, {name}:\n\n<b>{question}</b>\n\n"
+        "Answer right here: text, voice, a video note, a photo or a video. "
+        "It stays sealed until you've both answered."
+    ).format(name=escape(partner.first_name), question=escape(text))
+    return Outgoing(
+        partner.user_id,
+        body,
+        purpose=Purpose.OWN_QUESTION,
+        partner_id=partner.id,
+        prompt_id=prompt_id,
+    )
+
+
+async def deliver_own(
+    session: AsyncSession,
+    plans: Sequence[tuple[Couple, Partner, date]],
+    content: Content,
+    now: datetime,
+    bot_username: str,
+) -> list[tuple[int, list[Outgoing]]]:
+    """The day's question for each partner on their own clock, privately at their evening.
+
+    A partner without a private chat sees it in the group instead; one who already has it (or
+    answered it in the group) is not asked again.
+    """
+    reachable = [(c, p, day) for c, p, day in plans if p.private_open]
+    prompts = await day_prompts(session, [(c, day) for c, _p, day in reachable], content, now)
+    new = [
+        (c, p, prompts[(c.id, day)])
+        for c, p, day in reachable
+        if is_new_to(p, prompts[(c.id, day)][0])
+    ]
+    if not new:
+        return []
+    answered = set(
         (
-            couple.id,
-            [question_message(couple, prompt_ids[(couple.id,)], question.text, bot_username)],
-        )
-        for (couple, _day), question in zip(plans, picked, strict=True)
+            await session.execute(
+                select(Answer.prompt_id, Answer.partner_id).where(
+                    Answer.prompt_id.in_({prompt_id for _c, _p, (prompt_id, _t) in new}),
+                    Answer.partner_id.in_([p.id for _c, p, _prompt in new]),
+                )
+            )
+        ).tuples()
+    )
+    await give(session, [(p, prompt[0]) for _c, p, prompt in new], now)
+    return [
+        (c.id, [own_question_message(p, *prompt)])
+        for c, p, prompt in new
+        if (prompt[0], p.id) not in answered
     ]

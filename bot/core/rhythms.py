@@ -1,5 +1,10 @@
 """The couple's rhythms, declared once: what recurs, when, and which column holds its next
-UTC instant. The scheduler, the settings and /forget all work from this table."""
+UTC instant. The scheduler, the settings and /forget all work from this table.
+
+Most rhythms follow the couple's clock (a column of `couples`, times in the couple's zone). The
+`own` ones follow each partner on their own clock (a column of `partners`, times in the
+partner's zone; see bot.core.apart): the same local times, in the partner's zone.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import schedule
-from bot.core.models import Couple
+from bot.core.apart import own_clock, zone_of
+from bot.core.models import Couple, Partner
 
 
 class Kind(enum.StrEnum):
@@ -22,6 +28,8 @@ class Kind(enum.StrEnum):
     JAR_REMINDER = "jar_reminder"
     TOGETHER = "together"
     RECAP = "recap"
+    OWN_QUESTION = "own_question"
+    OWN_GESTURE = "own_gesture"
 
 
 @dataclass(frozen=True)
@@ -31,10 +39,17 @@ class Rhythm:
     kind: Kind
     column: str
     occurrence: Callable[[Couple, ZoneInfo], schedule.Occurrence]
+    own: bool = False  # on each partner's own clock: `column` is a column of partners
 
-    def enabled(self, couple: Couple) -> bool:
-        """Whether the couple wants this rhythm at all."""
+    def enabled(self, couple: Couple, partner: Partner | None = None) -> bool:
+        """Whether the couple (for an own rhythm: this partner) wants this rhythm at all."""
+        if self.own:
+            return partner is not None and own_clock(couple, partner)
         return self.kind != Kind.TOGETHER or couple.together_enabled
+
+    def zone(self, couple: Couple, partner: Partner | None = None) -> ZoneInfo:
+        """The zone its local times are in: the partner's for an own rhythm, else the couple's."""
+        return ZoneInfo(zone_of(couple, partner) if self.own and partner else couple.tz)
 
 
 def _daily(attribute: str) -> Callable[[Couple, ZoneInfo], schedule.Occurrence]:
@@ -68,38 +83,52 @@ RHYTHMS: tuple[Rhythm, ...] = (
             6, schedule.shift(schedule.parse_hhmm(c.question_time), -30), tz
         ),
     ),
+    # A partner on their own clock also gets the evening question privately at their own
+    # evening, and their gesture idea at their own morning (after the couple's, in a tick).
+    Rhythm(Kind.OWN_QUESTION, "next_question_at", _daily("question_time"), own=True),
+    Rhythm(Kind.OWN_GESTURE, "next_gesture_at", _daily("gesture_time"), own=True),
 )
 BY_KIND = {rhythm.kind: rhythm for rhythm in RHYTHMS}
 
 
 def reschedule(couple: Couple, now: datetime) -> None:
-    """Recompute every next instant from the couple's local times and time zone."""
+    """Recompute every next instant from the local times and the couple's and partners' zones."""
     if not couple.complete:
         return
-    tz = ZoneInfo(couple.tz)
     for rhythm in RHYTHMS:
-        due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
-        setattr(couple, rhythm.column, due if rhythm.enabled(couple) else None)
+        for holder, partner in _holders(couple, rhythm):
+            tz = rhythm.zone(couple, partner)
+            due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
+            setattr(holder, rhythm.column, due if rhythm.enabled(couple, partner) else None)
+
+
+def _holders(couple: Couple, rhythm: Rhythm) -> list[tuple[Couple | Partner, Partner | None]]:
+    """The rows holding the rhythm's next instant: the couple, or (own) each partner."""
+    if rhythm.own:
+        return [(partner, partner) for partner in couple.partners]
+    return [(couple, None)]
 
 
 def clear(couple: Couple) -> None:
     """Nothing is scheduled (a couple waiting for its second partner)."""
     for rhythm in RHYTHMS:
-        setattr(couple, rhythm.column, None)
+        for holder, _partner in _holders(couple, rhythm):
+            setattr(holder, rhythm.column, None)
 
 
 def advance(
-    couple: Couple, rhythm: Rhythm, now: datetime, paused: bool
+    couple: Couple, rhythm: Rhythm, now: datetime, paused: bool, partner: Partner | None = None
 ) -> tuple[date | None, datetime | None]:
     """The local date to deliver for (None: skip) and the rhythm's next instant after `now`.
 
     Skip means: switched off, incomplete or paused couple, or a prompt missed during downtime
-    whose local day is already over (it is never sent late into another day). Pure: the
-    caller writes the next instant, for many couples at once.
+    whose local day is already over (it is never sent late into another day). For an own
+    rhythm, dates and days are the partner's, in their zone. Pure: the caller writes the next
+    instant, for many couples at once.
     """
-    tz = ZoneInfo(couple.tz)
+    tz = rhythm.zone(couple, partner)
     occurrence = rhythm.occurrence(couple, tz)
-    if not rhythm.enabled(couple):
+    if not rhythm.enabled(couple, partner):
         return None, None
     following = schedule.next_after(occurrence, now, tz)
     if not couple.complete or paused:

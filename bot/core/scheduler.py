@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import contains_eager
 
 from bot import db
 from bot.core import couples as couples_domain
@@ -31,7 +32,7 @@ from bot.core import (
     together,
 )
 from bot.core.content import Content
-from bot.core.models import Couple, Delivery, UpdateSeen
+from bot.core.models import Couple, Delivery, Partner, UpdateSeen
 from bot.core.outbox import Outgoing
 from bot.core.rhythms import RHYTHMS, Kind, Rhythm, advance
 
@@ -43,10 +44,12 @@ KEEP_DELIVERIES = timedelta(days=3)  # at-most-once only concerns today's local 
 KEEP_UPDATES = timedelta(days=2)  # Telegram redelivers an update for at most a day
 
 Plan = tuple[Couple, date]
-Builder = Callable[
-    [AsyncSession, Sequence[Plan], Content, datetime, str],
-    Awaitable[list[tuple[int, list[Outgoing]]]],
-]
+OwnPlan = tuple[Couple, Partner, date]  # a partner on their own clock, and their local date
+Batches = list[tuple[int, list[Outgoing]]]
+Builder = Callable[[AsyncSession, Sequence[Plan], Content, datetime, str], Awaitable[Batches]]
+OwnBuilder = Callable[[AsyncSession, Sequence[OwnPlan], Content, datetime, str], Awaitable[Batches]]
+# Whose rhythm is due: the couple (partner None), or one partner of it on their own clock.
+Target = tuple[Couple, Partner | None]
 
 
 async def _jar_night(
@@ -87,6 +90,12 @@ async def _questions(
     return [(couple_id, stuck.get(couple_id, []) + messages) for couple_id, messages in asked]
 
 
+async def _own_gestures(
+    session: AsyncSession, plans: Sequence[OwnPlan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await gestures.deliver_own(session, plans, content, now)
+
+
 BUILDERS: dict[Kind, Builder] = {
     Kind.QUESTION: _questions,
     Kind.GESTURE: _gestures,
@@ -95,12 +104,20 @@ BUILDERS: dict[Kind, Builder] = {
     Kind.TOGETHER: _together,
     Kind.RECAP: _recaps,
 }
+OWN_BUILDERS: dict[Kind, OwnBuilder] = {
+    Kind.OWN_QUESTION: questions.deliver_own,
+    Kind.OWN_GESTURE: _own_gestures,
+}
 
 
 async def _claim_deliveries(
-    session: AsyncSession, kind: Kind, plans: Sequence[Plan], now: datetime
-) -> set[int]:
-    """Record each (couple, kind, local date) once; returns the couples that got theirs now.
+    session: AsyncSession,
+    kind: Kind,
+    plans: Sequence[tuple[Couple, Partner | None, date]],
+    now: datetime,
+) -> set[tuple[int, int]]:
+    """Record each (couple, partner, kind, local date) once; returns the (couple id, partner id
+    or 0) that got theirs now.
 
     The unique constraint decides: a restart, a repeated tick or a second worker inserting
     the same delivery gets nothing back, and sends nothing.
@@ -110,61 +127,77 @@ async def _claim_deliveries(
     dialect = session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
     # A list of parameter sets: one cached statement, sent as multi-row batches.
-    inserted = await session.scalars(
+    inserted = await session.execute(
         statement.on_conflict_do_nothing(
-            index_elements=["couple_id", "kind", "local_date"]
-        ).returning(Delivery.couple_id),
+            index_elements=["couple_id", "partner_id", "kind", "local_date"]
+        ).returning(Delivery.couple_id, Delivery.partner_id),
         [
-            {"couple_id": c.id, "kind": str(kind), "local_date": day, "created_at": now}
-            for c, day in plans
+            {
+                "couple_id": c.id,
+                "partner_id": p.id if p else 0,
+                "kind": str(kind),
+                "local_date": day,
+                "created_at": now,
+            }
+            for c, p, day in plans
         ],
     )
-    return set(inserted)
+    return {(couple_id, partner_id) for couple_id, partner_id in inserted}
 
 
 async def deliver_batch(
     session: AsyncSession,
     rhythm: Rhythm,
-    due: Sequence[Couple],
+    due: Sequence[Target],
     now: datetime,
     content: Content,
     bot_username: str,
 ) -> int:
-    """Advance each couple's rhythm and deliver to those whose day it is; returns how many."""
-    plans: list[Plan] = []
+    """Advance each couple's (or partner's) rhythm and deliver to those whose day it is;
+    returns how many."""
+    plans: list[tuple[Couple, Partner | None, date]] = []
     moves: list[dict[str, object]] = []
-    resumed: list[int] = []
-    for couple in due:
+    resumed: set[int] = set()
+    for couple, partner in due:
         over = couples_domain.pause_over(couple, now)
         if over:
-            resumed.append(couple.id)
-        day, following = advance(couple, rhythm, now, couple.paused and not over)
-        moves.append({"couple": couple.id, "following": following})
+            resumed.add(couple.id)
+        day, following = advance(couple, rhythm, now, couple.paused and not over, partner)
+        moves.append({"holder": (partner or couple).id, "following": following})
         if day is not None:
-            plans.append((couple, day))
+            plans.append((couple, partner, day))
     # Next instants in one statement (Core, not the ORM: 500 dirty objects cost more than
     # the writes themselves).
-    table = models.table(Couple)
+    holders = models.table(Partner if rhythm.own else Couple)
     await session.execute(
-        update(table)
-        .where(table.c.id == bindparam("couple"))
+        update(holders)
+        .where(holders.c.id == bindparam("holder"))
         .values({rhythm.column: bindparam("following")}),
         moves,
     )
     if resumed:
+        table = models.table(Couple)
         await session.execute(
             update(table).where(table.c.id.in_(resumed)).values(paused=False, paused_until=None)
         )
     claimed = await _claim_deliveries(session, rhythm.kind, plans, now)
-    plans = [(c, day) for c, day in plans if c.id in claimed]
+    plans = [(c, p, day) for c, p, day in plans if (c.id, p.id if p else 0) in claimed]
     if plans:
-        batches = await BUILDERS[rhythm.kind](session, plans, content, now, bot_username)
+        if rhythm.own:
+            own = [(c, p, day) for c, p, day in plans if p is not None]
+            batches = await OWN_BUILDERS[rhythm.kind](session, own, content, now, bot_username)
+        else:
+            couple_plans = [(c, day) for c, _p, day in plans]
+            batches = await BUILDERS[rhythm.kind](session, couple_plans, content, now, bot_username)
         await outbox.enqueue(session, batches, now)
     await session.flush()
     return len(plans)
 
 
-async def _due(session: AsyncSession, rhythm: Rhythm, now: datetime, batch: int) -> list[Couple]:
+async def _due(session: AsyncSession, rhythm: Rhythm, now: datetime, batch: int) -> list[Target]:
+    """The couples (or, for an own rhythm, the partners) due at `now`, claimed for this batch."""
+    if rhythm.own:
+        return await _due_partners(session, rhythm, now, batch)
     column = getattr(Couple, rhythm.column)
     query = (
         select(Couple).where(column <= now, Couple.active.is_(True)).order_by(column).limit(batch)
@@ -172,32 +205,59 @@ async def _due(session: AsyncSession, rhythm: Rhythm, now: datetime, batch: int)
     if session.get_bind().dialect.name == "postgresql":
         # Several workers may share the database: each takes different couples.
         query = query.with_for_update(skip_locked=True, of=Couple)
-    return list(await session.scalars(query))
+    return [(couple, None) for couple in await session.scalars(query)]
+
+
+async def _due_partners(
+    session: AsyncSession, rhythm: Rhythm, now: datetime, batch: int
+) -> list[Target]:
+    column = getattr(Partner, rhythm.column)
+    query = (
+        select(Partner)
+        .join(Partner.couple)
+        .options(contains_eager(Partner.couple).selectinload(Couple.partners))
+        .where(column <= now, Couple.active.is_(True))
+        .order_by(column)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # The couple's row is the lock for both clocks, so a day's prompt is made only once.
+        query = query.with_for_update(skip_locked=True, of=Couple)
+    return [(partner.couple, partner) for partner in await session.scalars(query)]
+
+
+async def _refresh(session: AsyncSession, due: Sequence[Target]) -> None:
+    """Read the targets again after a failed batch (its changes were rolled back)."""
+    for couple, partner in due:
+        await session.refresh(couple)
+        if partner is not None:
+            await session.refresh(partner)
 
 
 async def _one_by_one(
     session: AsyncSession,
     rhythm: Rhythm,
-    due: Sequence[Couple],
+    due: Sequence[Target],
     now: datetime,
     content: Content,
     bot_username: str,
 ) -> int:
     """The rare failed batch, again couple by couple: a broken couple is retried later."""
     delivered = 0
-    for couple in due:
+    for target in due:
+        couple, partner = target
         couple_id = couple.id
         try:
             async with session.begin_nested():
                 delivered += await deliver_batch(
-                    session, rhythm, [couple], now, content, bot_username
+                    session, rhythm, [target], now, content, bot_username
                 )
         except Exception:
             log.exception(
                 "couple %s: %s delivery failed; retrying in an hour", couple_id, rhythm.kind
             )
-            await session.refresh(couple)
-            setattr(couple, rhythm.column, now + RETRY_BROKEN)
+            await _refresh(session, [target])
+            setattr(partner or couple, rhythm.column, now + RETRY_BROKEN)
             await session.flush()
     return delivered
 
@@ -225,8 +285,7 @@ async def tick(
                         )
                 except Exception:
                     log.warning("a %s batch failed; delivering couple by couple", rhythm.kind)
-                    for couple in due:
-                        await session.refresh(couple)
+                    await _refresh(session, due)
                     count = await _one_by_one(session, rhythm, due, now, content, bot_username)
                 delivered[str(rhythm.kind)] += count
             if len(due) < batch:

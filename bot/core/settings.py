@@ -100,6 +100,14 @@ def _resume(couple: Couple, user_id: int, now: datetime) -> Change:
     return Change()
 
 
+def _living(apart: bool) -> Action:
+    def act(couple: Couple, user_id: int, now: datetime) -> Change:
+        couples.set_living_apart(couple, apart)
+        return Change()
+
+    return act
+
+
 def _zones(couple: Couple, user_id: int, now: datetime) -> Change:
     return Change(show_zones=True)
 
@@ -127,6 +135,8 @@ ACTIONS: dict[str, Action] = {
     "resume": _resume,
     "tz": _zones,
     "back": _back,
+    "apart": _living(True),
+    "home": _living(False),
 }
 
 

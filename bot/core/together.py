@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks
+from bot.core.apart import lives_apart
 from bot.core.content import Activity, Content
 from bot.core.models import Couple, CoupleActivity
 from bot.core.outbox import Button, Outgoing, button
@@ -49,13 +50,24 @@ def suggestion_text(activity: Activity) -> str:
 
 
 def _choose(
-    rows: dict[str, CoupleActivity], content: Content, seed: str, skip: str = ""
+    couple: Couple,
+    rows: dict[str, CoupleActivity],
+    content: Content,
+    seed: str,
+    skip: str = "",
 ) -> Activity | None:
-    """An activity neither has done nor wished for yet; least recently suggested first."""
-    fresh = [a for a in content.activities if a.id not in rows and a.id != skip]
+    """An activity neither has done nor wished for yet; least recently suggested first. For a
+    couple living apart, only activities that work at a distance."""
+    apart = lives_apart(couple)
+
+    def fits(activity_id: str) -> bool:
+        at_a_distance = getattr(content.by_id.get(activity_id), "distance", True)
+        return activity_id != skip and (at_a_distance or not apart)
+
+    fresh = [a for a in content.activities if a.id not in rows and fits(a.id)]
     if not fresh:
         suggested = sorted(
-            (r for r in rows.values() if r.status == "suggested" and r.activity_id != skip),
+            (r for r in rows.values() if r.status == "suggested" and fits(r.activity_id)),
             key=lambda r: r.updated_at,
         )
         fresh = [
@@ -90,7 +102,7 @@ async def suggest(
 ) -> Activity | None:
     """An activity neither has done nor wished for yet, least recently suggested first."""
     rows = await _rows(session, couple)
-    activity = _choose(rows, content, f"{couple.id}:{now.isoformat()}", skip)
+    activity = _choose(couple, rows, content, f"{couple.id}:{now.isoformat()}", skip)
     if activity is not None:
         _note_suggested(session, couple, rows, activity, now)
     return activity
@@ -107,7 +119,7 @@ async def weekly_many(
         rows[row.couple_id][row.activity_id] = row
     messages = []
     for couple in couples:
-        activity = _choose(rows[couple.id], content, f"{couple.id}:{now.isoformat()}")
+        activity = _choose(couple, rows[couple.id], content, f"{couple.id}:{now.isoformat()}")
         if activity is None:
             continue
         _note_suggested(session, couple, rows[couple.id], activity, now)

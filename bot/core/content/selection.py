@@ -135,15 +135,31 @@ def pick_jar_item(
     return chosen
 
 
+def fits_apart(gesture: Gesture) -> bool:
+    """The gesture can be done at a distance: as it is, or through its distance alternative."""
+    return gesture.distance or bool(gesture.distance_alt)
+
+
+def gesture_text(gesture: Gesture, living_apart: bool = False) -> str:
+    """The words of a gesture: its alternative for a distance, for a couple living apart."""
+    return gesture.distance_alt if living_apart and gesture.distance_alt else gesture.text
+
+
 def pick_gesture(
     content: Content,
     history: Sequence[str],
     seed: int | str,
     preferred: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    *,
+    living_apart: bool = False,
 ) -> Gesture:
-    """A least recently used gesture of a kind other than the last one, leaning to `preferred`."""
+    """A least recently used gesture of a kind other than the last one, leaning to `preferred`.
+
+    For a couple living apart, only gestures doable at a distance (see `fits_apart`).
+    """
     rng = random.Random(seed)
+    bank = [g for g in content.gestures if fits_apart(g)] if living_apart else content.gestures
     last_kind = None
     if history and history[-1] in content.by_id:
         last_kind = content.by_id[history[-1]].kind
@@ -153,17 +169,17 @@ def pick_gesture(
     # run dry early and repeat a gesture while others were never shown.
     used = set(history)
     unused = {
-        k: sum(g.kind == k and g.id not in used and g.id not in exclude for g in content.gestures)
+        k: sum(g.kind == k and g.id not in used and g.id not in exclude for g in bank)
         for k in kinds
     }
     most = max(unused.values())
     freshest = [k for k in kinds if unused[k] == most] if most else kinds
     # Lean, don't lock: two days in three follow the partner's stated preferences.
     kind = rng.choice(liked) if liked and rng.random() < 2 / 3 else rng.choice(freshest)
-    pool = [g.id for g in content.gestures if g.kind == kind and g.id not in exclude]
+    pool = [g.id for g in bank if g.kind == kind and g.id not in exclude]
     if not pool:
-        pool = [g.id for g in content.gestures if g.id not in exclude] or [
-            g.id for g in content.gestures
-        ]
+        pool = [g.id for g in bank if g.id not in exclude] or [g.id for g in bank]
+    if not pool:
+        raise ContentError("no gesture can be done at a distance")
     chosen: Gesture = content.by_id[_pick(_least_recently_used(pool, history), history, rng)]
     return chosen
