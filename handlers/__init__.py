@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import _
-from handlers import answers, buttons, jar, onboarding, practices, privacy, settings
+from handlers import answers, buttons, dates, jar, onboarding, practices, privacy, rituals, settings
 from handlers.common import Context, once
 from handlers.context import HearthApp
 
@@ -71,6 +71,9 @@ def register(application: HearthApp) -> None:
         "appreciation": practices.appreciation,
         "together": practices.together_command,
         "memories": practices.memories,
+        "guess": rituals.guess,
+        "checkin": rituals.checkin,
+        "dates": dates.dates_command,
         "privacy": privacy.privacy_command,
         "export": privacy.export,
         "forget": privacy.forget,

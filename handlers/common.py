@@ -101,3 +101,8 @@ async def reply(update: Update, text: str) -> None:
 def invalid_button() -> str:
     """The one alert every button that is no longer valid gets."""
     return _("That button is no longer valid.")
+
+
+def not_yours() -> str:
+    """The alert for a button pressed by someone it isn't for."""
+    return _("This button is for someone else 🙂")

@@ -111,3 +111,10 @@ async def sim(database_url: str, content: Content) -> AsyncIterator[Simulation]:
     """A running Simulation on each database, starting Monday 2025-06-02 06:00 UTC."""
     async with Simulation(database_url, START, content=content) as simulation:
         yield simulation
+
+
+@pytest.fixture
+async def lite(sqlite_url: str, content: Content) -> AsyncIterator[Simulation]:
+    """A running Simulation on SQLite only, for behaviour the database engine doesn't change."""
+    async with Simulation(sqlite_url, START, content=content) as simulation:
+        yield simulation

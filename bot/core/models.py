@@ -156,6 +156,18 @@ class Couple(Base):
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stuck_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     depth_asked_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Added in 0004b: love maps, the weekly check-in, important dates and opt-in themes.
+    guess_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    guess_day: Mapped[int] = mapped_column(Integer, default=2, server_default="2")  # Wednesday
+    guess_time: Mapped[str] = mapped_column(String(5), default="12:00", server_default="12:00")
+    next_guess_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    checkin_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    checkin_day: Mapped[int] = mapped_column(Integer, default=6, server_default="6")  # Sunday
+    checkin_time: Mapped[str] = mapped_column(String(5), default="11:00", server_default="11:00")
+    next_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    has_dates: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    next_dates_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    parents: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple",
@@ -187,6 +199,7 @@ class Partner(Base):
     ready_depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # This partner confirmed deleting the whole couple; both must, before anything goes.
     forget_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    intimacy_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
@@ -203,7 +216,7 @@ class Prompt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # "question" | "jar"
+    kind: Mapped[str] = mapped_column(String(16))  # see bot.core.prompt_kinds
     local_date: Mapped[date] = mapped_column(Date)
     content_id: Mapped[str | None] = mapped_column(String(64), default=None)
     jar_question_id: Mapped[int | None] = mapped_column(
@@ -218,6 +231,11 @@ class Prompt(Base):
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The group message that asked it: replies to that message are answers.
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Swapped for another question (takes no answers); a round's later parts point at its first.
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    part_of: Mapped[int | None] = mapped_column(
+        ForeignKey("prompts.id", ondelete="CASCADE"), default=None, index=True
+    )
 
 
 class Answer(Base):
@@ -294,6 +312,23 @@ class GestureAssignment(Base):
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImportantDate(Base):
+    """An anniversary or birthday (see bot.core.dates); a `secret` one is its author's alone."""
+
+    __tablename__ = "important_dates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    for_partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE")
+    )
+    month: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)  # 29.02 is celebrated on 28.02 in other years
+    label: Mapped[str] = mapped_column(Sealed)  # a partner's words
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OutboxMessage(Base):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import rhythms
+from bot.core import dates, rhythms
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
 from bot.core.models import (
@@ -92,7 +92,12 @@ async def export(
             "gesture_time": couple.gesture_time,
             "jar_night": {"weekday": couple.jar_day, "time": couple.jar_time},
             "depth_level": couple.depth,
+            "love_maps": couple.guess_enabled,
+            "weekly_check_in": couple.checkin_enabled,
+            "new_parent_questions": couple.parents,
         },
+        "my_intimacy_questions_consent": partner.intimacy_ok,
+        "important_dates": await dates.export_rows(session, couple, partner),
         "my_appreciation_preferences": [k for k in partner.appreciation.split(",") if k],
         "questions": [
             {
@@ -169,6 +174,7 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.partner_id == partner.id))
     await _scrub_outbox(session, couple.id)
+    await dates.forget(session, couple)
     couple.partners.remove(partner)
     await session.delete(partner)
     couple.chat_title = ""

@@ -11,6 +11,7 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import callbacks, themes
 from bot.core.content import Content, pick_question
 from bot.core.models import Couple, Prompt
 from bot.core.outbox import Outgoing, button, insert_keyed
@@ -38,14 +39,33 @@ def answer_link(bot_username: str, prompt_id: int) -> str:
     return f"https://t.me/{bot_username}?start=a{prompt_id}"
 
 
-def question_message(couple: Couple, prompt_id: int, text: str, bot_username: str) -> Outgoing:
-    """The group message that asks tonight's question."""
+def question_message(
+    couple: Couple,
+    prompt_id: int,
+    text: str,
+    bot_username: str,
+    sensitive: bool = False,
+    can_skip: bool = True,
+) -> Outgoing:
+    """The group message that asks tonight's question, with the button that swaps it (once a
+    day); a sensitive question says that skipping it is fine."""
     body = _(
         "🕯 Tonight's question for {names}:\n\n<b>{question}</b>\n\n"
         "Reply to this message to answer, or answer privately with the button. "
         "Private answers stay sealed until you've both answered."
     ).format(names=names(couple), question=escape(text))
+    if sensitive:
+        body += "\n\n" + (
+            _(
+                "💛 This one may touch something tender. Skipping it is fine: "
+                "tap 🔀 Another question."
+            )
+            if can_skip
+            else _("💛 This one may touch something tender. It's fine to leave it for another day.")
+        )
     buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, prompt_id))]]
+    if can_skip:
+        buttons.append([button(_("🔀 Another question"), callbacks.Skip(prompt_id))])
     return Outgoing(
         couple.chat_id, body, buttons=buttons, purpose=Purpose.QUESTION, prompt_id=prompt_id
     )
@@ -82,7 +102,13 @@ async def deliver(
     ids = [couple.id for couple, _day in plans]
     history = await histories(session, ids, "question")
     picked = [
-        pick_question(content, history[c.id], c.depth, f"{c.id}:{day.isoformat()}")
+        pick_question(
+            content,
+            history[c.id],
+            c.depth,
+            f"{c.id}:{day.isoformat()}",
+            themes_allowed=themes.themes_for(c),
+        )
         for c, day in plans
     ]
     prompt_ids = await insert_keyed(
@@ -112,7 +138,15 @@ async def deliver(
     return [
         (
             couple.id,
-            [question_message(couple, prompt_ids[(couple.id,)], question.text, bot_username)],
+            [
+                question_message(
+                    couple,
+                    prompt_ids[(couple.id,)],
+                    question.text,
+                    bot_username,
+                    question.sensitive,
+                )
+            ],
         )
         for (couple, _day), question in zip(plans, picked, strict=True)
     ]

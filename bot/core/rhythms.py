@@ -22,6 +22,9 @@ class Kind(enum.StrEnum):
     JAR_REMINDER = "jar_reminder"
     TOGETHER = "together"
     RECAP = "recap"
+    GUESS = "guess"
+    CHECKIN = "checkin"
+    DATES = "dates"
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,11 @@ class Rhythm:
     kind: Kind
     column: str
     occurrence: Callable[[Couple, ZoneInfo], schedule.Occurrence]
+    switch: str = ""  # the couple's column that turns it on or off (none: always on)
 
     def enabled(self, couple: Couple) -> bool:
         """Whether the couple wants this rhythm at all."""
-        return self.kind != Kind.TOGETHER or couple.together_enabled
+        return not self.switch or bool(getattr(couple, self.switch))
 
 
 def _daily(attribute: str) -> Callable[[Couple, ZoneInfo], schedule.Occurrence]:
@@ -42,6 +46,20 @@ def _daily(attribute: str) -> Callable[[Couple, ZoneInfo], schedule.Occurrence]:
 
 
 RHYTHMS: tuple[Rhythm, ...] = (
+    # Rounds asked privately come before the evening question when both are due in one tick:
+    # the question is then the last thing asked, and a private message answers it first.
+    Rhythm(
+        Kind.GUESS,
+        "next_guess_at",
+        lambda c, tz: schedule.weekly(c.guess_day, schedule.parse_hhmm(c.guess_time), tz),
+        switch="guess_enabled",
+    ),
+    Rhythm(
+        Kind.CHECKIN,
+        "next_checkin_at",
+        lambda c, tz: schedule.weekly(c.checkin_day, schedule.parse_hhmm(c.checkin_time), tz),
+        switch="checkin_enabled",
+    ),
     Rhythm(Kind.QUESTION, "next_question_at", _daily("question_time")),
     Rhythm(Kind.GESTURE, "next_gesture_at", _daily("gesture_time")),
     Rhythm(
@@ -59,6 +77,7 @@ RHYTHMS: tuple[Rhythm, ...] = (
         Kind.TOGETHER,
         "next_together_at",
         lambda c, tz: schedule.weekly(c.together_day, schedule.parse_hhmm(c.together_time), tz),
+        switch="together_enabled",
     ),
     # Sunday, half an hour before the evening question.
     Rhythm(
@@ -68,6 +87,8 @@ RHYTHMS: tuple[Rhythm, ...] = (
             6, schedule.shift(schedule.parse_hhmm(c.question_time), -30), tz
         ),
     ),
+    # Each morning, at the gesture time, a look at the calendar: only for couples with dates.
+    Rhythm(Kind.DATES, "next_dates_at", _daily("gesture_time"), switch="has_dates"),
 )
 BY_KIND = {rhythm.kind: rhythm for rhythm in RHYTHMS}
 
@@ -80,6 +101,16 @@ def reschedule(couple: Couple, now: datetime) -> None:
     for rhythm in RHYTHMS:
         due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
         setattr(couple, rhythm.column, due if rhythm.enabled(couple) else None)
+
+
+def reschedule_one(couple: Couple, kind: Kind, now: datetime) -> None:
+    """Recompute one rhythm's next instant (switched on or off): the others stay as they are,
+    so a prompt due this very minute is not pushed to tomorrow."""
+    if not couple.complete:
+        return
+    rhythm, tz = BY_KIND[kind], ZoneInfo(couple.tz)
+    due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
+    setattr(couple, rhythm.column, due if rhythm.enabled(couple) else None)
 
 
 def clear(couple: Couple) -> None:

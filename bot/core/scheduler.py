@@ -18,8 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import db
 from bot.core import couples as couples_domain
-from bot.core import gestures, jar, models, outbox, privacy, questions, recap, service, together
+from bot.core import (
+    dates,
+    gestures,
+    jar,
+    models,
+    outbox,
+    privacy,
+    questions,
+    recap,
+    rounds,
+    service,
+    together,
+)
+from bot.core.checkin import CHECKIN
 from bot.core.content import Content
+from bot.core.lovemaps import LOVE_MAPS
 from bot.core.models import Couple, Delivery, UpdateSeen
 from bot.core.outbox import Outgoing
 from bot.core.rhythms import RHYTHMS, Kind, Rhythm, advance
@@ -76,6 +90,24 @@ async def _questions(
     return [(couple_id, stuck.get(couple_id, []) + messages) for couple_id, messages in asked]
 
 
+async def _love_maps(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await rounds.start_many(session, LOVE_MAPS, plans, content, now, username)
+
+
+async def _checkins(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await rounds.start_many(session, CHECKIN, plans, content, now, username)
+
+
+async def _dates(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await dates.deliver_many(session, plans, content, now, username)
+
+
 BUILDERS: dict[Kind, Builder] = {
     Kind.QUESTION: _questions,
     Kind.GESTURE: _gestures,
@@ -83,6 +115,9 @@ BUILDERS: dict[Kind, Builder] = {
     Kind.JAR_REMINDER: _reminders,
     Kind.TOGETHER: _together,
     Kind.RECAP: _recaps,
+    Kind.GUESS: _love_maps,
+    Kind.CHECKIN: _checkins,
+    Kind.DATES: _dates,
 }
 
 
