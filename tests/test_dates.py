@@ -234,3 +234,15 @@ async def test_forgetting_a_partner_takes_the_pairs_dates(lite: Simulation) -> N
         left = await session.scalar(select(func.count()).select_from(ImportantDate))
     assert left == 0
     assert not (await couple_in(sim, c.group)).has_dates
+
+
+async def test_forgetting_the_couple_takes_every_date(lite: Simulation) -> None:
+    sim = lite
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/dates add 14.02 our anniversary")
+    await say(sim, c.sam, c.sam, "/dates add 03.09 Alex's birthday")
+    await say(sim, c.alex, c.group, "/forget")
+    confirm = sim.tg.last(c.group)
+    for user in (c.alex, c.sam):
+        await sim.feed(sim.tg.press(user, confirm, sim.tg.button_data(confirm, "f:us:")))
+    assert await stored(sim) == []

@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core import answers, couples, routing
+from bot.core.answers import IncomingAnswer, Status
 from bot.core.content import OPT_IN_THEMES, Content
 from bot.core.models import Answer, Prompt
 from bot.simulation.fake_api import Sent
 from bot.simulation.world import Couple, Simulation
-from tests.conftest import START
+from tests.conftest import START, _reset
 from tests.rituals_helpers import datas, is_alert, press, say
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
@@ -138,3 +140,31 @@ async def test_an_ordinary_question_has_no_such_line(lite: Simulation) -> None:
     (prompt,) = await questions(lite)
     assert not lite.hearth.content.by_id[prompt.content_id].sensitive
     assert TENDER not in question.text
+
+
+@pytest.fixture
+async def pg(postgres_url: str, content: Content) -> AsyncIterator[Simulation]:
+    """A simulation on PostgreSQL only: several connections, so updates really interleave."""
+    await _reset(postgres_url)
+    async with Simulation(postgres_url, START, content=content) as simulation:
+        yield simulation
+
+
+async def test_an_answer_racing_a_swap_never_lands_on_the_swapped_question(pg: Simulation) -> None:
+    sim = pg
+    c, question = await tonight(sim)
+    async with sim.hearth.sessions() as session, session.begin():
+        # Alex's private answer has found tonight's question...
+        couple, partner = await couples.couple_of_user(session, c.alex.id)
+        assert couple is not None and partner is not None
+        prompt = await routing.open_prompt(session, couple, partner, EVENING)
+        assert prompt is not None
+        # ... when Sam's swap, another update in its own transaction, commits first.
+        assert not is_alert(await press(sim, c.sam, question, skip_data(question)))
+        late = IncomingAnswer("text", "Too late", c.alex.id, 999, in_group=False)
+        result = await answers.record_answer(
+            session, couple, partner, prompt, late, EVENING, sim.hearth.content, "hearth_bot"
+        )
+    assert result.status == Status.SWAPPED
+    async with sim.hearth.sessions() as session:
+        assert list(await session.scalars(select(Answer))) == []

@@ -245,6 +245,9 @@ async def record_answer(
     if session.get_bind().dialect.name == "postgresql":
         # Both partners answering at the same moment: one waits, so one of them reveals.
         await session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update())
+        if prompt.kind == prompt_kinds.QUESTION:
+            # The question may have been swapped while this answer waited for the lock.
+            await session.refresh(prompt, ["skipped_at"])
     if prompt.skipped_at is not None:
         return AnswerResult(Status.SWAPPED, prompt)
     answers = await answers_to(session, prompt)
