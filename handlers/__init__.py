@@ -23,10 +23,12 @@ from handlers import (
     answers,
     apart,
     buttons,
+    dates,
     jar,
     onboarding,
     practices,
     privacy,
+    rituals,
     settings,
 )
 from handlers.common import Context, once
@@ -84,6 +86,9 @@ def register(application: HearthApp) -> None:
         "appreciation": practices.appreciation,
         "together": practices.together_command,
         "memories": practices.memories,
+        "guess": rituals.guess,
+        "checkin": rituals.checkin,
+        "dates": dates.dates_command,
         "privacy": privacy.privacy_command,
         "export": privacy.export,
         "forget": privacy.forget,

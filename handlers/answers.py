@@ -7,7 +7,7 @@ import logging
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.core import answers, couples
+from bot.core import answers, couples, routing
 from bot.core.answers import AnswerResult, IncomingAnswer, Status
 from bot.core.apart import zone_of
 from bot.core.models import Couple, Partner, Prompt
@@ -82,6 +82,11 @@ async def respond(
                 "or see /help."
             ),
         )
+    elif result.status == Status.SWAPPED:
+        await reply(
+            update,
+            _("That question was swapped for another one: reply to the new one, just below 💛"),
+        )
     elif result.status == Status.REVEALED:
         await acknowledge(message, _("Got it 💞 You've both answered."))
     elif message.chat.type == "private":
@@ -103,7 +108,7 @@ async def group_reply(update: Update, context: Context) -> None:
         couple, partner = await who(work, update)
         if couple is None or not couple.active:
             return
-        prompt = await answers.prompt_for_reply(
+        prompt = await routing.prompt_for_reply(
             work.session,
             couple,
             replied.message_id,
@@ -137,7 +142,7 @@ async def private_message(update: Update, context: Context) -> None:
             text = texts.not_set_up()
         else:
             work.released += await couples.open_private(work.session, partner, work.now)
-            prompt = await answers.open_prompt(work.session, couple, partner, work.now)
+            prompt = await routing.open_prompt(work.session, couple, partner, work.now)
             if prompt is None and not couple.complete:
                 text = _(
                     "Hearth starts again once you're both in: tap <b>We're in</b> in your "

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.core import callbacks
-from handlers import gestures, onboarding, practices, privacy, settings
+from handlers import dates, gestures, onboarding, practices, privacy, rituals, settings
 from handlers.common import Context, invalid_button
 
 Route = Callable[[Update, Context, Any], Awaitable[None]]
@@ -23,6 +23,9 @@ ROUTES: dict[type[callbacks.Callback], Route] = {
     callbacks.Appreciation: practices.appreciation_button,
     callbacks.Together: practices.together_button,
     callbacks.Forget: privacy.forget_button,
+    callbacks.Skip: rituals.skip_button,
+    callbacks.DateFor: dates.whose_button,
+    callbacks.DateRemove: dates.remove_button,
 }
 
 

@@ -149,3 +149,8 @@ async def remove_buttons(query: CallbackQuery) -> None:
     Telegram refuses an edit that changes nothing)."""
     if not already_shows(query.message, None):
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+def not_yours() -> str:
+    """The alert for a button pressed by someone it isn't for."""
+    return _("This button is for someone else 🙂")

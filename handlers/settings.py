@@ -15,13 +15,22 @@ from bot.core import settings as core_settings
 from bot.core.apart import lives_apart
 from bot.core.callbacks import number
 from bot.core.couples import MAX_PAUSE_DAYS
-from bot.core.models import Couple
+from bot.core.models import Couple, Partner
 from bot.core.outbox import Button, button
 from bot.core.timezones import resolve_timezone
 from bot.i18n import _
 from handlers import texts
 from handlers.apart import timezone_me
-from handlers.common import Context, Work, already_shows, reply, unit_of_work, who, who_may_change
+from handlers.common import (
+    Context,
+    Work,
+    already_shows,
+    is_private,
+    reply,
+    unit_of_work,
+    who,
+    who_may_change,
+)
 from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
@@ -173,8 +182,11 @@ async def resume(update: Update, context: Context) -> None:
     await reply(update, text)
 
 
-def settings_keyboard(couple: Couple) -> InlineKeyboardMarkup:
-    """Buttons for every setting; data carries the couple id so a stray button is refused."""
+def settings_keyboard(couple: Couple, me: Partner | None = None) -> InlineKeyboardMarkup:
+    """Buttons for every setting; data carries the couple id so a stray button is refused.
+
+    In a partner's private chat (`me`) it also holds their own yes or no to intimacy questions.
+    """
 
     def b(label: str, action: str) -> Button:
         return button(label, callbacks.Settings(couple.id, action))
@@ -199,7 +211,20 @@ def settings_keyboard(couple: Couple) -> InlineKeyboardMarkup:
         [b(_("🪜 Lighter"), "lv-1"), b(_("🪜 Deeper"), "lv+1")],
         [b(_("▶️ Resume"), "resume") if couple.paused else b(_("⏸ Pause 7 days"), "pause7")],
         [living],
+        [
+            b(_("👶 New-parent questions: turn off"), "poff")
+            if couple.parents
+            else b(_("👶 New-parent questions: turn on"), "pon")
+        ],
     ]
+    if me is not None:
+        rows.append(
+            [
+                b(_("💞 Intimacy questions: count me out"), "xoff")
+                if me.intimacy_ok
+                else b(_("💞 Intimacy questions: count me in"), "xon")
+            ]
+        )
     return keyboard(rows) or InlineKeyboardMarkup([])
 
 
@@ -214,12 +239,22 @@ def zone_keyboard(couple: Couple) -> InlineKeyboardMarkup:
     return keyboard(rows) or InlineKeyboardMarkup([])
 
 
-def settings_text(couple: Couple) -> str:
-    """/settings body."""
+def settings_text(couple: Couple, me: Partner | None = None) -> str:
+    """/settings body (in a private chat, with that partner's own intimacy answer)."""
+    mine = ""
+    if me is not None:
+        mine = "\n" + (
+            _("💞 You said yes to intimacy questions; they come only once you've both said yes.")
+            if me.intimacy_ok
+            else _(
+                "💞 You haven't said yes to intimacy questions. They stay off until you both do."
+            )
+        )
     return (
         _("⚙️ <b>Settings</b>")
         + "\n"
         + texts.status(couple)
+        + mine
         + "\n\n"
         + _("Time zone: <code>/timezone city</code>. Times: <code>/time question 21:30</code>.")
     )
@@ -228,11 +263,12 @@ def settings_text(couple: Couple) -> str:
 async def settings(update: Update, context: Context) -> None:
     """/settings: everything, with buttons to change it."""
     async with unit_of_work(update, context) as work:
-        couple, _partner = await who(work, update)
+        couple, partner = await who(work, update)
         if couple is None or not couple.complete:
             text, markup = texts.not_set_up(), None
         else:
-            text, markup = settings_text(couple), settings_keyboard(couple)
+            me = partner if is_private(update) else None
+            text, markup = settings_text(couple, me), settings_keyboard(couple, me)
     message = update.effective_message
     if message is not None:
         await message.reply_html(text, reply_markup=markup, do_quote=False)
@@ -252,11 +288,16 @@ async def settings_button(update: Update, context: Context, pressed: callbacks.S
             change = core_settings.Change(
                 alert=_("Only the two partners of this couple can change these settings.")
             )
+        elif pressed.action in core_settings.PRIVATE_ACTIONS and chat.id != user.id:
+            change = core_settings.Change(
+                alert=_("That's yours to say privately: send /settings in our private chat.")
+            )
         else:
             change = core_settings.apply(couple, pressed.action, pressed.zone, user.id, work.now)
             work.send(couple.id, change.messages)
-            text = settings_text(couple)
-            markup = zone_keyboard(couple) if change.show_zones else settings_keyboard(couple)
+            me = partner if chat.id == user.id else None
+            text = settings_text(couple, me)
+            markup = zone_keyboard(couple) if change.show_zones else settings_keyboard(couple, me)
     if change.alert:
         await query.answer(change.alert, show_alert=True)
         return

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.core import themes
 from bot.core.apart import lives_apart, own_clock
 from bot.core.models import Couple
 from bot.core.questions import names
@@ -88,22 +89,49 @@ def schedule_lines(couple: Couple) -> str:
         if couple.together_enabled
         else _("off")
     )
+    return (
+        _(
+            "• Evening question: {question}\n"
+            "• Gesture idea (privately): {gesture}\n"
+            "• Jar night: {day} {jar}\n"
+            "• Weekly idea to do together: {ideas}\n"
+            "• Question depth: level {depth} of 3\n"
+            "• Time zone: {tz}"
+        ).format(
+            question=couple.question_time,
+            gesture=couple.gesture_time,
+            day=day,
+            jar=couple.jar_time,
+            ideas=ideas,
+            depth=couple.depth,
+            tz=couple.tz,
+        )
+        + "\n"
+        + ritual_lines(couple)
+        + "".join("\n" + line for line in _apart_lines(couple))
+    )
+
+
+def ritual_lines(couple: Couple) -> str:
+    """Love maps, the check-in and the opt-in questions, one line each."""
+
+    def weekly(enabled: bool, day: int, at: str) -> str:
+        return _("{day} {time}").format(day=weekday(day), time=at) if enabled else _("off")
+
+    def switch(enabled: bool) -> str:
+        return _("on") if enabled else _("off")
+
     return _(
-        "• Evening question: {question}\n"
-        "• Gesture idea (privately): {gesture}\n"
-        "• Jar night: {day} {jar}\n"
-        "• Weekly idea to do together: {ideas}\n"
-        "• Question depth: level {depth} of 3\n"
-        "• Time zone: {tz}"
+        "• Love maps (privately): {guess}\n"
+        "• Weekly check-in (privately): {checkin}\n"
+        "• New-parent questions: {parents}\n"
+        "• Affection & intimacy questions: {intimacy}"
     ).format(
-        question=couple.question_time,
-        gesture=couple.gesture_time,
-        day=day,
-        jar=couple.jar_time,
-        ideas=ideas,
-        depth=couple.depth,
-        tz=couple.tz,
-    ) + "".join("\n" + line for line in _apart_lines(couple))
+        guess=weekly(couple.guess_enabled, couple.guess_day, couple.guess_time),
+        checkin=weekly(couple.checkin_enabled, couple.checkin_day, couple.checkin_time),
+        parents=switch(couple.parents),
+        intimacy=switch(themes.intimacy_on(couple)),
+    )
 
 
 def _apart_lines(couple: Couple) -> list[str]:
@@ -149,7 +177,8 @@ def help_text() -> str:
     return _(
         "🕯 <b>Hearth</b> helps you two stay close, a few minutes a day.\n\n"
         "<b>Answering</b>: reply to the evening question in the group, or send your answer "
-        "to me privately (text, voice, video note, photo or video).\n\n"
+        "to me privately (text, voice, video note, photo or video). Before either of you "
+        "answers, 🔀 under it swaps it for another question, once a day.\n\n"
         "/jar: draw a question from your jar\n"
         "/jar add &lt;question&gt;: put a question in the jar (privately, it stays secret)\n"
         "/timezone &lt;city or zone&gt;: e.g. <code>/timezone Europe/Berlin</code>\n"
@@ -161,6 +190,11 @@ def help_text() -> str:
         "/together: something new to do together; /together list: your wish list\n"
         "/memories: a past question with both your answers\n"
         "/depth [up|down]: how deep the questions go\n"
+        "/guess: love maps, a light question about yourselves and a guess about each other "
+        "(weekly; /guess now, on, off or a weekday)\n"
+        "/checkin on|off|&lt;day&gt;: a weekly check-in, answered privately\n"
+        "/dates: your important dates; /dates add 14.02 our anniversary (privately, it "
+        "stays a secret)\n"
         "/appreciation: (privately) what makes you feel appreciated\n"
         "/settings: everything, with buttons\n"
         "/pause [days]: take a break (vacations, hard weeks)\n"

@@ -174,3 +174,10 @@ async def sim(
         await _reset(database_url, request.getfixturevalue("postgres_template"))
     async with Simulation(database_url, START, content=content) as simulation:
         yield simulation
+
+
+@pytest.fixture
+async def lite(sqlite_url: str, content: Content) -> AsyncIterator[Simulation]:
+    """A running Simulation on SQLite only, for behaviour the database engine doesn't change."""
+    async with Simulation(sqlite_url, START, content=content) as simulation:
+        yield simulation

@@ -42,6 +42,13 @@ def couple(zone: str, *own: str | None, apart_said: bool | None = None) -> Coupl
         together_day=5,
         together_time="10:00",
         together_enabled=True,
+        guess_enabled=True,
+        guess_day=2,
+        guess_time="12:00",
+        checkin_enabled=False,
+        checkin_day=6,
+        checkin_time="11:00",
+        has_dates=False,
         living_apart=apart_said,
         partners=partners,
     )

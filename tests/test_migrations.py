@@ -90,7 +90,7 @@ async def test_stairway_and_schema_matches_models(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_0004a_every_earlier_prompt_was_asked_in_the_group(database_url: str) -> None:
+async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: str) -> None:
     """Before two zones every prompt was asked in the group when made, and the upgrade says so
     (a private message answers only what the group was asked); a downgrade keeps only the
     couple's clock's deliveries."""

@@ -14,17 +14,14 @@ from html import escape
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import depth, safe_space
+from bot.core import depth, prompt_kinds, safe_space
 from bot.core.content import Content
-from bot.core.couples import other_partner, pair_since
+from bot.core.couples import other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import MAX_TEXT, Outgoing, button
 from bot.core.purposes import Purpose
-from bot.core.questions import open_to, question_text
+from bot.core.questions import question_text
 from bot.i18n import _
-
-OPEN_HOURS = 24
-RECENT_PROMPTS = 14  # how far back a reply's text is matched when its message id is unknown
 
 
 @dataclass(frozen=True)
@@ -44,6 +41,7 @@ class Status(enum.Enum):
     RECORDED = "recorded"  # sealed until the other partner answers
     REVEALED = "revealed"  # both have answered: mirrored
     ALREADY = "already"  # this partner had answered this prompt before
+    SWAPPED = "swapped"  # the question was swapped for another one: it takes no answers
 
 
 @dataclass
@@ -60,40 +58,6 @@ def quoted(text: str) -> str:
     return _("“<i>{question}</i>”").format(question=escape(text))
 
 
-async def prompt_for_reply(
-    session: AsyncSession,
-    couple: Couple,
-    reply_to_id: int,
-    reply_text: str | None,
-    content: Content,
-) -> Prompt | None:
-    """The prompt whose group message was replied to: by message id, else by its text.
-
-    The text is matched only against prompts whose message id is unknown (a send that timed
-    out but arrived), so a reply to a reveal or an invitation is never taken for an answer.
-    """
-    since = pair_since(couple) or couple.created_at
-    prompt = await session.scalar(
-        select(Prompt).where(Prompt.couple_id == couple.id, Prompt.message_id == reply_to_id)
-    )
-    if prompt is not None:
-        # Prompts from before the current pair formed belong to another pair's history.
-        return prompt if prompt.created_at >= since else None
-    if not reply_text:
-        return None
-    recent = await session.scalars(
-        select(Prompt)
-        .where(
-            Prompt.couple_id == couple.id,
-            Prompt.created_at >= since,
-            Prompt.message_id.is_(None),
-        )
-        .order_by(Prompt.id.desc())
-        .limit(RECENT_PROMPTS)
-    )
-    return next((p for p in recent if question_text(p, content) in reply_text), None)
-
-
 _INSERT_ANSWER = insert(table(Answer)).returning(table(Answer).c.id)
 
 
@@ -106,47 +70,6 @@ async def answers_to(session: AsyncSession, prompt: Prompt) -> dict[int, Answer]
 async def answer_of(session: AsyncSession, prompt: Prompt, partner: Partner) -> Answer | None:
     """The partner's answer to the prompt, if any."""
     return (await answers_to(session, prompt)).get(partner.id)
-
-
-async def open_prompt(
-    session: AsyncSession, couple: Couple, partner: Partner, now: datetime
-) -> Prompt | None:
-    """The prompt a private message answers: the one picked by button, else today's question.
-
-    A jar question is answered privately only through its button, so a second message is
-    never silently filed under another question. An already answered question is still
-    returned, so the caller can say so.
-    """
-    pair = pair_since(couple) or couple.created_at
-    if partner.pending_prompt_id is not None:
-        prompt = await session.get(Prompt, partner.pending_prompt_id)
-        if (
-            prompt is not None
-            and prompt.created_at >= pair
-            and await answer_of(session, prompt, partner) is None
-        ):
-            return prompt
-        partner.pending_prompt_id = None
-    questions = list(
-        await session.scalars(
-            select(Prompt)
-            .where(
-                Prompt.couple_id == couple.id,
-                Prompt.kind == "question",
-                open_to(couple, partner, pair, now, OPEN_HOURS),
-            )
-            .order_by(Prompt.id.desc())
-        )
-    )
-    answered = set(
-        await session.scalars(
-            select(Answer.prompt_id).where(
-                Answer.partner_id == partner.id, Answer.prompt_id.in_([q.id for q in questions])
-            )
-        )
-    )
-    unanswered = next((q for q in questions if q.id not in answered), None)
-    return unanswered or (questions[0] if questions else None)
 
 
 def _mirror_to(
@@ -211,9 +134,7 @@ def _warm_only(
     )
 
 
-def _waiting_note(
-    couple: Couple, receiver: Partner, sharer: Partner, bot_username: str
-) -> Outgoing:
+def waiting_note(couple: Couple, receiver: Partner, sharer: Partner, bot_username: str) -> Outgoing:
     """Group note for a partner whose private chat is closed: an answer waits for them there."""
     return Outgoing(
         couple.chat_id,
@@ -291,7 +212,7 @@ def reveal_messages(
             if receiver.private_open:
                 messages.append(_warm_only(receiver, sharer, prompt, answer, content))
         else:
-            waiting = _waiting_note(couple, receiver, sharer, bot_username)
+            waiting = waiting_note(couple, receiver, sharer, bot_username)
             messages += _mirror_to(receiver, sharer, prompt, answer, content, waiting)
     sealed = [answers[p.id] for p in (first, second) if not answers[p.id].in_group]
     if sealed:
@@ -324,6 +245,11 @@ async def record_answer(
     if session.get_bind().dialect.name == "postgresql":
         # Both partners answering at the same moment: one waits, so one of them reveals.
         await session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update())
+        if prompt.kind == prompt_kinds.QUESTION:
+            # The question may have been swapped while this answer waited for the lock.
+            await session.refresh(prompt, ["skipped_at"])
+    if prompt.skipped_at is not None:
+        return AnswerResult(Status.SWAPPED, prompt)
     answers = await answers_to(session, prompt)
     if partner.id in answers:
         return AnswerResult(Status.ALREADY, prompt)
@@ -344,6 +270,13 @@ async def record_answer(
     answer = Answer(id=answer_id, **values)
     if partner.pending_prompt_id == prompt.id:
         partner.pending_prompt_id = None
+    if prompt.kind in prompt_kinds.IN_PARTS:
+        from bot.core import rituals  # rituals build on this module: imported when needed
+
+        status, messages = await rituals.after_part(
+            session, couple, partner, prompt, now, content, bot_username
+        )
+        return AnswerResult(Status.REVEALED if status else Status.RECORDED, prompt, messages)
     other = other_partner(couple, partner)
     if other is None:
         return AnswerResult(Status.RECORDED, prompt)
@@ -354,7 +287,7 @@ async def record_answer(
     answers[partner.id] = answer
     prompt.revealed_at = now
     messages = reveal_messages(couple, prompt, answers, content, bot_username)
-    if prompt.kind == "question":
+    if prompt.kind == prompt_kinds.QUESTION:
         messages += await depth.after_reveal(session, couple, now)
     return AnswerResult(Status.REVEALED, prompt, messages)
 

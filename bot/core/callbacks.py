@@ -70,6 +70,7 @@ SETTINGS_ACTIONS = frozenset(
         "q-30", "q+30", "g-30", "g+30", "j-30", "j+30",
         "d-1", "d+1", "i-1", "i+1", "ion", "ioff",
         "lv-1", "lv+1", "pause7", "resume", "tz", "back", "apart", "home",
+        "pon", "poff", "xon", "xoff",
     }
 )  # fmt: skip
 
@@ -221,9 +222,75 @@ class Forget(Callback):
         return None
 
 
+@dataclass(frozen=True)
+class Skip(Callback):
+    """Swap tonight's question for another one (once a day, before anyone answered)."""
+
+    prefix: ClassVar[str] = "k"
+    prompt_id: int
+
+    def _encode(self) -> str:
+        return f"k:{self.prompt_id}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Skip | None:
+        """k:<prompt>."""
+        prompt_id = number(parts[0]) if len(parts) == 1 else None
+        return None if prompt_id is None else cls(prompt_id)
+
+
+@dataclass(frozen=True)
+class DateFor(Callback):
+    """Whose important day it is: a partner's (their id), or both of theirs (0)."""
+
+    prefix: ClassVar[str] = "df"
+    date_id: int
+    partner_id: int
+
+    def _encode(self) -> str:
+        return f"df:{self.date_id}:{self.partner_id}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> DateFor | None:
+        """df:<date>:<partner or 0>."""
+        if len(parts) != 2:
+            return None
+        date_id, partner_id = number(parts[0]), number(parts[1])
+        return None if date_id is None or partner_id is None else cls(date_id, partner_id)
+
+
+@dataclass(frozen=True)
+class DateRemove(Callback):
+    """Remove an important date from the list."""
+
+    prefix: ClassVar[str] = "dr"
+    date_id: int
+
+    def _encode(self) -> str:
+        return f"dr:{self.date_id}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> DateRemove | None:
+        """dr:<date>."""
+        date_id = number(parts[0]) if len(parts) == 1 else None
+        return None if date_id is None else cls(date_id)
+
+
 KINDS: dict[str, Callable[[list[str]], Callback | None]] = {
     kind.prefix: kind.parse
-    for kind in (Join, Settings, Gesture, Warm, Depth, Appreciation, Together, Forget)
+    for kind in (
+        Join,
+        Settings,
+        Gesture,
+        Warm,
+        Depth,
+        Appreciation,
+        Together,
+        Forget,
+        Skip,
+        DateFor,
+        DateRemove,
+    )
 }
 
 

@@ -6,31 +6,24 @@ Partners' words (answers, jar questions, queued messages, preferences) are store
 
 from __future__ import annotations
 
-import enum
-import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-from bot.core import crypto
+from bot.core.columns import Sealed, SealedJSON, StrEnumColumn, UTCDateTime
 from bot.core.purposes import OutboxStatus, Purpose
 
 NAMING_CONVENTION = {
@@ -40,74 +33,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC: SQLite keeps no offsets, PostgreSQL agrees."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Convert an aware datetime to naive UTC before it is stored."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not accepted; pass an aware UTC time")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to the naive value read back."""
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-class Sealed(TypeDecorator[str]):
-    """Text stored encrypted with the host's key (see bot.core.crypto)."""
-
-    impl = LargeBinary
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
-        """Encrypt before storing."""
-        return None if value is None else crypto.vault().encrypt(value.encode())
-
-    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
-        """Decrypt what was read."""
-        return None if value is None else crypto.vault().decrypt(bytes(value)).decode()
-
-
-class SealedJSON(TypeDecorator[dict[str, Any]]):
-    """A JSON object stored encrypted."""
-
-    impl = LargeBinary
-    cache_ok = True
-
-    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> bytes | None:
-        """Serialise and encrypt."""
-        if value is None:
-            return None
-        return crypto.vault().encrypt(json.dumps(value, ensure_ascii=False).encode())
-
-    def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
-        """Decrypt and parse."""
-        if value is None:
-            return None
-        return dict(json.loads(crypto.vault().decrypt(bytes(value))))
-
-
-def _values(enum_class: type[enum.Enum]) -> list[str]:
-    return [str(member.value) for member in enum_class]
-
-
-def StrEnumColumn(enum_class: type[enum.Enum], length: int) -> Enum:
-    """A closed set stored as its string values (VARCHAR, no database enum type)."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        length=length,
-        values_callable=_values,
-        create_constraint=False,
-    )
 
 
 class Base(DeclarativeBase):
@@ -156,9 +81,21 @@ class Couple(Base):
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stuck_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     depth_asked_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Added in 0004a: what they said about living apart (None: not said, so their time zones
+    # Added in 0004: what they said about living apart (None: not said, so their time zones
     # decide; see bot.core.apart).
     living_apart: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # Added in 0005: love maps, the weekly check-in, important dates and opt-in themes.
+    guess_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    guess_day: Mapped[int] = mapped_column(Integer, default=2, server_default="2")  # Wednesday
+    guess_time: Mapped[str] = mapped_column(String(5), default="12:00", server_default="12:00")
+    next_guess_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    checkin_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    checkin_day: Mapped[int] = mapped_column(Integer, default=6, server_default="6")  # Sunday
+    checkin_time: Mapped[str] = mapped_column(String(5), default="11:00", server_default="11:00")
+    next_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    has_dates: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    next_dates_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    parents: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple",
@@ -190,8 +127,9 @@ class Partner(Base):
     ready_depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # This partner confirmed deleting the whole couple; both must, before anything goes.
     forget_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    intimacy_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Added in 0004a. The partner's own IANA zone (None: the couple's). A partner whose zone
+    # Added in 0004. The partner's own IANA zone (None: the couple's). A partner whose zone
     # differs from the couple's is on their own clock: the next instants of their own evening
     # question and morning gesture live here (see bot.core.rhythms).
     tz: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -217,7 +155,7 @@ class Prompt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # "question" | "jar"
+    kind: Mapped[str] = mapped_column(String(16))  # see bot.core.prompt_kinds
     local_date: Mapped[date] = mapped_column(Date)
     content_id: Mapped[str | None] = mapped_column(String(64), default=None)
     jar_question_id: Mapped[int | None] = mapped_column(
@@ -232,10 +170,15 @@ class Prompt(Base):
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The group message that asked it: replies to that message are answers.
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    # Added in 0004a: when the group was asked it (None: not yet; a partner on their own clock
+    # Added in 0004: when the group was asked it (None: not yet; a partner on their own clock
     # can be asked the day's question hours before the group). Followers of the group's clock
     # answer privately only what the group was asked.
     asked_in_group_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Swapped for another question (takes no answers); a round's later parts point at its first.
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    part_of: Mapped[int | None] = mapped_column(
+        ForeignKey("prompts.id", ondelete="CASCADE"), default=None, index=True
+    )
 
 
 class Answer(Base):
@@ -315,6 +258,23 @@ class GestureAssignment(Base):
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImportantDate(Base):
+    """An anniversary or birthday (see bot.core.dates); a `secret` one is its author's alone."""
+
+    __tablename__ = "important_dates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    for_partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE")
+    )
+    month: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)  # 29.02 is celebrated on 28.02 in other years
+    label: Mapped[str] = mapped_column(Sealed)  # a partner's words
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OutboxMessage(Base):

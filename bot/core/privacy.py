@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import rhythms
+from bot.core import dates, rhythms
 from bot.core.apart import lives_apart, zone_of
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
@@ -95,8 +95,13 @@ async def export(
             "jar_night": {"weekday": couple.jar_day, "time": couple.jar_time},
             "depth_level": couple.depth,
             "living_apart": lives_apart(couple),
+            "love_maps": couple.guess_enabled,
+            "weekly_check_in": couple.checkin_enabled,
+            "new_parent_questions": couple.parents,
         },
         "my_time_zone": zone_of(couple, partner),
+        "my_intimacy_questions_consent": partner.intimacy_ok,
+        "important_dates": await dates.export_rows(session, couple, partner),
         "my_appreciation_preferences": [k for k in partner.appreciation.split(",") if k],
         "questions": [
             {
@@ -174,6 +179,7 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
     await session.execute(delete(OutboxMessage).where(OutboxMessage.partner_id == partner.id))
     await session.execute(delete(Delivery).where(Delivery.partner_id == partner.id))
     await _scrub_outbox(session, couple.id)
+    await dates.forget(session, couple)
     couple.partners.remove(partner)
     await session.delete(partner)
     couple.chat_title = ""

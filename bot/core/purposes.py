@@ -35,6 +35,10 @@ class Purpose(enum.StrEnum):
     STUCK = "stuck"
     MEMORY = "memory"
     STEPPED_OUT = "stepped_out"
+    LOVE_MAP = "love_map"  # a part of a love-map round, privately
+    CHECKIN = "checkin"  # a part of a weekly check-in, privately
+    DATE = "date"  # an important day's question in the group
+    DATE_REMINDER = "date_reminder"  # an idea to prepare an important day, privately
     INFO = "info"
 
 
@@ -108,6 +112,10 @@ POLICIES: dict[Purpose, Policy] = {
     Purpose.TOGETHER: _PROMPT_LIKE,
     Purpose.RECAP: _PROMPT_LIKE,
     Purpose.STUCK: _PROMPT_LIKE,
+    Purpose.LOVE_MAP: _PROMPT_LIKE,
+    Purpose.CHECKIN: _PROMPT_LIKE,
+    Purpose.DATE: Policy(True, timedelta(hours=12), day_bound=True, prompt=True),
+    Purpose.DATE_REMINDER: _PROMPT_LIKE,
     Purpose.REVEAL: _KEEP,
     Purpose.EDIT: _KEEP,
     Purpose.WARM: _KEEP,

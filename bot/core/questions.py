@@ -7,10 +7,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import callbacks, themes
 from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
 from bot.core.models import Answer, Couple, Partner, Prompt, table
@@ -19,6 +21,14 @@ from bot.core.purposes import Purpose
 from bot.i18n import _
 
 Plan = tuple[Couple, date]  # a couple and the local date it is being delivered for
+
+
+class DayPrompt(NamedTuple):
+    """A couple's question of the day: its prompt id, its words, and whether it is tender."""
+
+    id: int
+    text: str
+    sensitive: bool
 
 
 def question_text(prompt: Prompt, content: Content) -> str:
@@ -39,16 +49,32 @@ def answer_link(bot_username: str, prompt_id: int) -> str:
     return f"https://t.me/{bot_username}?start=a{prompt_id}"
 
 
-def question_message(couple: Couple, prompt_id: int, text: str, bot_username: str) -> Outgoing:
-    """The group message that asks tonight's question."""
+def tender_line(can_skip: bool) -> str:
+    """The line under a question that may touch something tender: skipping it is fine."""
+    if can_skip:
+        return _(
+            "💛 This one may touch something tender. Skipping it is fine: tap 🔀 Another question."
+        )
+    return _("💛 This one may touch something tender. It's fine to leave it for another day.")
+
+
+def question_message(
+    couple: Couple, bot_username: str, day: DayPrompt, can_skip: bool = True
+) -> Outgoing:
+    """The group message that asks tonight's question, with the button that swaps it (once a
+    day); a sensitive question says that skipping it is fine."""
     body = _(
         "🕯 Tonight's question for {names}:\n\n<b>{question}</b>\n\n"
         "Reply to this message to answer, or answer privately with the button. "
         "Private answers stay sealed until you've both answered."
-    ).format(names=names(couple), question=escape(text))
-    buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, prompt_id))]]
+    ).format(names=names(couple), question=escape(day.text))
+    if day.sensitive:
+        body += "\n\n" + tender_line(can_skip)
+    buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, day.id))]]
+    if can_skip:
+        buttons.append([button(_("🔀 Another question"), callbacks.Skip(day.id))])
     return Outgoing(
-        couple.chat_id, body, buttons=buttons, purpose=Purpose.QUESTION, prompt_id=prompt_id
+        couple.chat_id, body, buttons=buttons, purpose=Purpose.QUESTION, prompt_id=day.id
     )
 
 
@@ -81,7 +107,7 @@ async def day_prompts(
     content: Content,
     now: datetime,
     in_group: bool = False,
-) -> dict[tuple[int, date], tuple[int, str]]:
+) -> dict[tuple[int, date], DayPrompt]:
     """Each couple's question of the day: the one already asked for that date (to a partner on
     their own clock, or to the group), else one picked and stored now; `in_group`: the group is
     being asked it now. By (couple id, date): the prompt id and its words.
@@ -92,7 +118,7 @@ async def day_prompts(
     date keeps sealing and the reveal one thing, however many hours apart the two answer.
     """
     wanted = {(couple.id, day): couple for couple, day in plans}
-    found: dict[tuple[int, date], tuple[int, str]] = {}
+    found: dict[tuple[int, date], DayPrompt] = {}
     first_in_group: list[int] = []
     for prompt in await session.scalars(
         select(Prompt).where(
@@ -100,11 +126,14 @@ async def day_prompts(
             Prompt.kind == "question",
             Prompt.local_date.in_({day for _couple_id, day in wanted}),
             Prompt.created_at >= now - REUSE_WITHIN,
+            Prompt.skipped_at.is_(None),  # swapped for another: that one is the day's now
         )
     ):
         key = (prompt.couple_id, prompt.local_date)
         if key in wanted:
-            found[key] = (prompt.id, question_text(prompt, content))
+            item = content.by_id.get(prompt.content_id or "")
+            sensitive = bool(getattr(item, "sensitive", False))
+            found[key] = DayPrompt(prompt.id, question_text(prompt, content), sensitive)
             if prompt.asked_in_group_at is None:
                 first_in_group.append(prompt.id)
     if in_group and first_in_group:
@@ -124,6 +153,7 @@ async def day_prompts(
             c.depth,
             f"{c.id}:{day.isoformat()}",
             living_apart=lives_apart(c),
+            themes_allowed=themes.themes_for(c),
         )
         for c, day in fresh
     ]
@@ -148,7 +178,9 @@ async def day_prompts(
         "local_date",
     )
     for (couple, day), question in zip(fresh, picked, strict=True):
-        found[(couple.id, day)] = (prompt_ids[(couple.id, day)], question.text)
+        found[(couple.id, day)] = DayPrompt(
+            prompt_ids[(couple.id, day)], question.text, question.sensitive
+        )
     return found
 
 
@@ -219,24 +251,26 @@ async def deliver(
             if partner.pending_prompt_id is not None and not served_privately(couple, partner):
                 partner.pending_prompt_id = None
     return [
-        (couple.id, [question_message(couple, *prompts[(couple.id, day)], bot_username)])
+        (couple.id, [question_message(couple, bot_username, prompts[(couple.id, day)])])
         for couple, day in plans
     ]
 
 
-def own_question_message(partner: Partner, prompt_id: int, text: str) -> Outgoing:
+def own_question_message(partner: Partner, day: DayPrompt) -> Outgoing:
     """The question at a partner's own evening, in their private chat: answered right there."""
     body = _(
         "🕯 Your evening question, {name}:\n\n<b>{question}</b>\n\n"
         "Answer right here: text, voice, a video note, a photo or a video. "
         "It stays sealed until you've both answered."
-    ).format(name=escape(partner.first_name), question=escape(text))
+    ).format(name=escape(partner.first_name), question=escape(day.text))
+    if day.sensitive:
+        body += "\n\n" + tender_line(can_skip=False)
     return Outgoing(
         partner.user_id,
         body,
         purpose=Purpose.OWN_QUESTION,
         partner_id=partner.id,
-        prompt_id=prompt_id,
+        prompt_id=day.id,
     )
 
 
@@ -257,7 +291,7 @@ async def deliver_own(
     new = [
         (c, p, prompts[(c.id, day)])
         for c, p, day in reachable
-        if is_new_to(p, prompts[(c.id, day)][0])
+        if is_new_to(p, prompts[(c.id, day)].id)
     ]
     if not new:
         return []
@@ -265,15 +299,15 @@ async def deliver_own(
         (
             await session.execute(
                 select(Answer.prompt_id, Answer.partner_id).where(
-                    Answer.prompt_id.in_({prompt_id for _c, _p, (prompt_id, _t) in new}),
+                    Answer.prompt_id.in_({prompt.id for _c, _p, prompt in new}),
                     Answer.partner_id.in_([p.id for _c, p, _prompt in new]),
                 )
             )
-        ).tuples()
+        ).all()
     )
-    await give(session, [(p, prompt[0]) for _c, p, prompt in new], now)
+    await give(session, [(p, prompt.id) for _c, p, prompt in new], now)
     return [
-        (c.id, [own_question_message(p, *prompt)])
+        (c.id, [own_question_message(p, prompt)])
         for c, p, prompt in new
-        if (prompt[0], p.id) not in answered
+        if (prompt.id, p.id) not in answered
     ]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import schedule
+from bot.core import prompt_kinds, schedule
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
 from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
@@ -53,7 +53,12 @@ async def weeks_of(
     weeks: dict[int, Week] = defaultdict(Week)
     for prompt in await session.scalars(
         select(Prompt)
-        .where(Prompt.couple_id.in_(couple_ids), Prompt.revealed_at >= since)
+        .where(
+            Prompt.couple_id.in_(couple_ids),
+            Prompt.revealed_at >= since,
+            # A round in parts is one moment, not three answered questions.
+            Prompt.part_of.is_(None),
+        )
         .order_by(Prompt.revealed_at)
     ):
         weeks[prompt.couple_id].answered.append(prompt)
@@ -188,6 +193,8 @@ async def memory_messages(
                 Prompt.revealed_at.is_not(None),
                 Prompt.revealed_at <= now - MEMORY_AGE,
                 Prompt.created_at >= (pair_since(couple) or now),
+                # A guess or a check-in part read alone would be taken for an answer.
+                Prompt.kind.not_in(prompt_kinds.IN_PARTS),
             )
             .order_by(Prompt.id)
         )

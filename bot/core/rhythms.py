@@ -30,6 +30,9 @@ class Kind(enum.StrEnum):
     RECAP = "recap"
     OWN_QUESTION = "own_question"
     OWN_GESTURE = "own_gesture"
+    GUESS = "guess"
+    CHECKIN = "checkin"
+    DATES = "dates"
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,13 @@ class Rhythm:
     column: str
     occurrence: Callable[[Couple, ZoneInfo], schedule.Occurrence]
     own: bool = False  # on each partner's own clock: `column` is a column of partners
+    switch: str = ""  # the couple's column that turns it on or off (none: always on)
 
     def enabled(self, couple: Couple, partner: Partner | None = None) -> bool:
         """Whether the couple (for an own rhythm: this partner) wants this rhythm at all."""
         if self.own:
             return partner is not None and own_clock(couple, partner)
-        return self.kind != Kind.TOGETHER or couple.together_enabled
+        return not self.switch or bool(getattr(couple, self.switch))
 
     def zone(self, couple: Couple, partner: Partner | None = None) -> ZoneInfo:
         """The zone its local times are in: the partner's for an own rhythm, else the couple's."""
@@ -57,6 +61,20 @@ def _daily(attribute: str) -> Callable[[Couple, ZoneInfo], schedule.Occurrence]:
 
 
 RHYTHMS: tuple[Rhythm, ...] = (
+    # Rounds asked privately come before the evening question when both are due in one tick:
+    # the question is then the last thing asked, and a private message answers it first.
+    Rhythm(
+        Kind.GUESS,
+        "next_guess_at",
+        lambda c, tz: schedule.weekly(c.guess_day, schedule.parse_hhmm(c.guess_time), tz),
+        switch="guess_enabled",
+    ),
+    Rhythm(
+        Kind.CHECKIN,
+        "next_checkin_at",
+        lambda c, tz: schedule.weekly(c.checkin_day, schedule.parse_hhmm(c.checkin_time), tz),
+        switch="checkin_enabled",
+    ),
     Rhythm(Kind.QUESTION, "next_question_at", _daily("question_time")),
     Rhythm(Kind.GESTURE, "next_gesture_at", _daily("gesture_time")),
     Rhythm(
@@ -74,6 +92,7 @@ RHYTHMS: tuple[Rhythm, ...] = (
         Kind.TOGETHER,
         "next_together_at",
         lambda c, tz: schedule.weekly(c.together_day, schedule.parse_hhmm(c.together_time), tz),
+        switch="together_enabled",
     ),
     # Sunday, half an hour before the evening question.
     Rhythm(
@@ -83,6 +102,8 @@ RHYTHMS: tuple[Rhythm, ...] = (
             6, schedule.shift(schedule.parse_hhmm(c.question_time), -30), tz
         ),
     ),
+    # Each morning, at the gesture time, a look at the calendar: only for couples with dates.
+    Rhythm(Kind.DATES, "next_dates_at", _daily("gesture_time"), switch="has_dates"),
     # A partner on their own clock also gets the evening question privately at their own
     # evening, and their gesture idea at their own morning (after the couple's, in a tick).
     Rhythm(Kind.OWN_QUESTION, "next_question_at", _daily("question_time"), own=True),
@@ -93,13 +114,8 @@ BY_KIND = {rhythm.kind: rhythm for rhythm in RHYTHMS}
 
 def reschedule(couple: Couple, now: datetime) -> None:
     """Recompute every next instant from the local times and the couple's and partners' zones."""
-    if not couple.complete:
-        return
     for rhythm in RHYTHMS:
-        for holder, partner in _holders(couple, rhythm):
-            tz = rhythm.zone(couple, partner)
-            due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
-            setattr(holder, rhythm.column, due if rhythm.enabled(couple, partner) else None)
+        reschedule_one(couple, rhythm.kind, now)
 
 
 def _holders(couple: Couple, rhythm: Rhythm) -> list[tuple[Couple | Partner, Partner | None]]:
@@ -107,6 +123,18 @@ def _holders(couple: Couple, rhythm: Rhythm) -> list[tuple[Couple | Partner, Par
     if rhythm.own:
         return [(partner, partner) for partner in couple.partners]
     return [(couple, None)]
+
+
+def reschedule_one(couple: Couple, kind: Kind, now: datetime) -> None:
+    """Recompute one rhythm's next instant (switched on or off): the others stay as they are,
+    so a prompt due this very minute is not pushed to tomorrow."""
+    if not couple.complete:
+        return
+    rhythm = BY_KIND[kind]
+    for holder, partner in _holders(couple, rhythm):
+        tz = rhythm.zone(couple, partner)
+        due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
+        setattr(holder, rhythm.column, due if rhythm.enabled(couple, partner) else None)
 
 
 def clear(couple: Couple) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 from bot import db
 from bot.core import couples as couples_domain
 from bot.core import (
+    dates,
     gestures,
     jar,
     models,
@@ -27,11 +28,14 @@ from bot.core import (
     privacy,
     questions,
     recap,
+    rounds,
     sending,
     service,
     together,
 )
+from bot.core.checkin import CHECKIN
 from bot.core.content import Content
+from bot.core.lovemaps import LOVE_MAPS
 from bot.core.models import Couple, Delivery, Partner, UpdateSeen
 from bot.core.outbox import Outgoing
 from bot.core.rhythms import RHYTHMS, Kind, Rhythm, advance
@@ -96,6 +100,24 @@ async def _own_gestures(
     return await gestures.deliver_own(session, plans, content, now)
 
 
+async def _love_maps(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await rounds.start_many(session, LOVE_MAPS, plans, content, now, username)
+
+
+async def _checkins(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await rounds.start_many(session, CHECKIN, plans, content, now, username)
+
+
+async def _dates(
+    session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    return await dates.deliver_many(session, plans, content, now, username)
+
+
 BUILDERS: dict[Kind, Builder] = {
     Kind.QUESTION: _questions,
     Kind.GESTURE: _gestures,
@@ -103,6 +125,9 @@ BUILDERS: dict[Kind, Builder] = {
     Kind.JAR_REMINDER: _reminders,
     Kind.TOGETHER: _together,
     Kind.RECAP: _recaps,
+    Kind.GUESS: _love_maps,
+    Kind.CHECKIN: _checkins,
+    Kind.DATES: _dates,
 }
 OWN_BUILDERS: dict[Kind, OwnBuilder] = {
     Kind.OWN_QUESTION: questions.deliver_own,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core import couples, depth, schedule
+from bot.core import couples, depth, schedule, themes
 from bot.core.models import Couple
 from bot.core.outbox import Outgoing
 from bot.i18n import _
@@ -108,6 +108,28 @@ def _living(apart: bool) -> Action:
     return act
 
 
+def _parents(enabled: bool) -> Action:
+    def act(couple: Couple, user_id: int, now: datetime) -> Change:
+        themes.set_parents(couple, enabled)
+        return Change()
+
+    return act
+
+
+def _intimacy(yes: bool) -> Action:
+    def act(couple: Couple, user_id: int, now: datetime) -> Change:
+        messages = themes.consent(couple, user_id, yes)
+        if not yes:
+            toast = _("Noted: no intimacy questions. That's always fine.")
+        elif themes.intimacy_on(couple):
+            toast = _("You both said yes 💞")
+        else:
+            toast = _("Noted, privately. They only come once you've both said yes.")
+        return Change(toast=toast, messages=messages)
+
+    return act
+
+
 def _zones(couple: Couple, user_id: int, now: datetime) -> Change:
     return Change(show_zones=True)
 
@@ -137,7 +159,13 @@ ACTIONS: dict[str, Action] = {
     "back": _back,
     "apart": _living(True),
     "home": _living(False),
+    "pon": _parents(True),
+    "poff": _parents(False),
+    "xon": _intimacy(True),
+    "xoff": _intimacy(False),
 }
+# Each partner's own consent: given in the private chat only, never in front of the group.
+PRIVATE_ACTIONS = frozenset({"xon", "xoff"})
 
 
 def apply(couple: Couple, action: str, zone: int | None, user_id: int, now: datetime) -> Change:

@@ -127,6 +127,13 @@ async def play(database_url: str) -> Simulation:
         )
         await act(alex, "/jar (in private)", tg.command(alex, alex, "/jar"))
 
+        say.scene("Sam saves Alex's birthday, secretly")
+        await act(
+            sam,
+            "/dates add 11.06 Alex's birthday (in private)",
+            tg.command(sam, sam, "/dates add 11.06 Alex's birthday"),
+        )
+
         sim.clock.now = datetime(2025, 6, 6, 17, 0, tzinfo=UTC)  # 19:00 in Berlin: jar night
         say.scene("Evening: did Sam notice? And it's jar night")
         await sim.tick()
@@ -183,10 +190,14 @@ async def play(database_url: str) -> Simulation:
         await act(sam, "taps [Let's try it]", tg.press(sam, idea, tg.button_data(idea, "t:")))
         await act(alex, "/together list", tg.command(alex, group, "/together list"))
 
-        # The weekend passes (gesture ideas, Saturday's question, the weekly idea) unprinted.
-        for day, hour in ((7, 7), (7, 18), (8, 7)):
+        # Saturday passes (gesture ideas, the question, the weekly idea) unprinted.
+        for day, hour in ((7, 7), (7, 18)):
             await sim.tick(datetime(2025, 6, day, hour, 0, tzinfo=UTC))
         say.skip()
+        sim.clock.now = datetime(2025, 6, 8, 7, 0, tzinfo=UTC)  # Sunday 09:00 in Berlin
+        say.scene("Sunday morning: ideas for today, and Sam's secret reminder")
+        await sim.tick()
+        say.show()
         sim.clock.now = datetime(2025, 6, 8, 17, 30, tzinfo=UTC)  # Sunday 19:30 in Berlin
         say.scene("Sunday evening: the weekly recap")
         await sim.tick()

@@ -1,7 +1,7 @@
 """Two time zones: a partner's own zone and clock, the question put to them on it, when the
 group was asked a prompt, living apart, and deliveries that can belong to one partner.
 
-Revision ID: 0004a
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004a"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

@@ -30,6 +30,12 @@ PLACES = ("home", "outdoors", "out")
 ENERGIES = ("low", "medium", "high")
 MOODS = ("full", "some", "quiet")
 TONES = ("light", "deep", "any")
+# The weekly check-in asks three things, in this order.
+CHECKIN_PARTS = ("well", "thanks", "need")
+# The rituals' banks, in data/<lang>/rituals.json. They came after the first translations, so a
+# language may lack them: English is shown, and the checker does not count them as missing.
+RITUAL_BANKS = ("love_maps", "checkin", "date_questions", "date_gestures")
+OPTIONAL_BANKS = RITUAL_BANKS
 QUESTION_MAX = 200
 GESTURE_MAX = 200
 ACTIVITY_MAX = 200
@@ -96,6 +102,16 @@ class Line:
 
 
 @dataclass(frozen=True)
+class RitualItem:
+    """A ritual's text: a love-map question, a check-in prompt (with its part), a question for
+    an important day, or an idea to prepare for one."""
+
+    id: str
+    text: str
+    part: str = ""  # check-in prompts: one of CHECKIN_PARTS
+
+
+@dataclass(frozen=True)
 class Untranslated:
     """A text a translation lacks or left blank: the bot shows the English text instead."""
 
@@ -118,6 +134,10 @@ class Content:
     stuck_messages: list[Line]
     # One of these ends each stuck note, for a partner who does not feel safe at home.
     safety_lines: list[Line] = field(default_factory=list)
+    love_maps: list[RitualItem] = field(default_factory=list)
+    checkin: list[RitualItem] = field(default_factory=list)
+    date_questions: list[RitualItem] = field(default_factory=list)
+    date_gestures: list[RitualItem] = field(default_factory=list)
     lang: str = "en"
     # Texts the translation lacks: shown in English at run time, reported by the checker.
     untranslated: tuple[Untranslated, ...] = ()
@@ -131,6 +151,9 @@ class Content:
         for bank in (self.questions, self.jar, self.gestures, self.activities):
             for item in bank:
                 self.by_id[item.id] = item
+        for items in ritual_lists(self).values():
+            for ritual in items:
+                self.by_id[ritual.id] = ritual
 
 
 # --- Every text of a language, bank by bank -------------------------------------------------
@@ -157,6 +180,16 @@ def support_lists(content: Content) -> dict[str, list[Line]]:
     }
 
 
+def ritual_lists(content: Content) -> dict[str, list[RitualItem]]:
+    """The ritual banks of `content` by their rituals.json key."""
+    return {
+        "love_maps": content.love_maps,
+        "checkin": content.checkin,
+        "date_questions": content.date_questions,
+        "date_gestures": content.date_gestures,
+    }
+
+
 def text_entries(content: Content) -> list[TextEntry]:
     """Every text of `content` as (bank, id, text); only gestures that have an alternative."""
     entries = [("daily", q.id, q.text) for q in content.questions]
@@ -166,4 +199,6 @@ def text_entries(content: Content) -> list[TextEntry]:
     entries += [("activities", a.id, a.text) for a in content.activities]
     for bank, lines in support_lists(content).items():
         entries += [(bank, line.id, line.text) for line in lines]
+    for bank, items in ritual_lists(content).items():
+        entries += [(bank, item.id, item.text) for item in items]
     return entries

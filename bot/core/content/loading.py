@@ -10,11 +10,13 @@ from typing import Any
 
 from bot.config import ROOT
 from bot.core.content.banks import (
+    CHECKIN_PARTS,
     COSTS,
     ENERGIES,
     GESTURE_KINDS,
     MOODS,
     PLACES,
+    RITUAL_BANKS,
     SUPPORT_BANKS,
     THEMES,
     TONES,
@@ -25,7 +27,9 @@ from bot.core.content.banks import (
     JarItem,
     Line,
     Question,
+    RitualItem,
     Untranslated,
+    ritual_lists,
     support_lists,
     text_entries,
 )
@@ -65,6 +69,29 @@ def _items(data: Any, where: str) -> list[Any]:
     if not isinstance(data, list):
         raise ContentError(f"{where}: expected a JSON array")
     return data
+
+
+def _load_rituals(root: Path) -> dict[str, list[RitualItem]]:
+    """The rituals' banks from rituals.json: every key present and none empty."""
+    data = _read(root / "rituals.json")
+    if not isinstance(data, dict):
+        raise ContentError("rituals.json: expected a JSON object")
+    unknown = sorted(set(data) - set(RITUAL_BANKS))
+    if unknown:
+        raise ContentError(f"rituals.json: unknown keys {', '.join(unknown)}")
+    banks: dict[str, list[RitualItem]] = {}
+    for key in RITUAL_BANKS:
+        items = []
+        for n, item in enumerate(_items(data.get(key), f"rituals.json {key}")):
+            where = f"rituals.json {key}[{n}]"
+            part = _field(item, "part", str, where, CHECKIN_PARTS) if key == "checkin" else ""
+            items.append(
+                RitualItem(_field(item, "id", str, where), _field(item, "text", str, where), part)
+            )
+        if not items:
+            raise ContentError(f"rituals.json: {key} is empty")
+        banks[key] = items
+    return banks
 
 
 def _load_english(base: Path) -> Content:
@@ -122,6 +149,7 @@ def _load_english(base: Path) -> Content:
                 text=_field(item, "text", str, where),
             )
         )
+    rituals = _load_rituals(root)
     support = _read(root / "support.json")
     if not isinstance(support, dict):
         raise ContentError("support.json: expected a JSON object")
@@ -148,8 +176,13 @@ def _load_english(base: Path) -> Content:
         recap_lines=lines("recap_lines", "mood", MOODS),
         stuck_messages=lines("stuck_messages"),
         safety_lines=lines("safety_lines"),
+        love_maps=rituals["love_maps"],
+        checkin=rituals["checkin"],
+        date_questions=rituals["date_questions"],
+        date_gestures=rituals["date_gestures"],
     )
-    ids = [i.id for bank in (questions, jar, gestures, activities) for i in bank]
+    ritual_items = [i for items in ritual_lists(content).values() for i in items]
+    ids = [i.id for bank in (questions, jar, gestures, activities, ritual_items) for i in bank]
     if len(ids) != len(set(ids)):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         raise ContentError(f"duplicate ids: {', '.join(dupes[:10])}")
@@ -207,6 +240,24 @@ def _read_overlay(root: Path) -> list[tuple[str, str, str, str]]:
     for bank in SUPPORT_BANKS:
         if bank in support:
             entries += _overlay_items(support[bank], f"{lang}/support.json {bank}", bank)
+    return entries + _read_ritual_overlay(root)
+
+
+def _read_ritual_overlay(root: Path) -> list[tuple[str, str, str, str]]:
+    """The translated rituals' texts, from data/<lang>/rituals.json if the language has one."""
+    path, lang = root / "rituals.json", root.name
+    if not path.exists():
+        return []
+    rituals = _read(path)
+    if not isinstance(rituals, dict):
+        raise ContentError(f"{lang}/rituals.json: expected a JSON object")
+    unknown = sorted(set(rituals) - set(RITUAL_BANKS))
+    if unknown:
+        raise ContentError(f"{lang}/rituals.json: unknown keys {', '.join(unknown)}")
+    entries: list[tuple[str, str, str, str]] = []
+    for bank in RITUAL_BANKS:
+        if bank in rituals:
+            entries += _overlay_items(rituals[bank], f"{lang}/rituals.json {bank}", bank)
     return entries
 
 
@@ -247,6 +298,10 @@ def translate(english: Content, lang: str, base: Path = DATA_DIR) -> Content:
         return [replace(line, text=translated(bank, line.id, line.text)) for line in english_lines]
 
     support = support_lists(english)
+    rituals = {
+        bank: [replace(item, text=translated(bank, item.id, item.text)) for item in items]
+        for bank, items in ritual_lists(english).items()
+    }
     return Content(
         questions=[replace(q, text=translated("daily", q.id, q.text)) for q in english.questions],
         jar=[replace(j, text=translated("jar", j.id, j.text)) for j in english.jar],
@@ -266,6 +321,10 @@ def translate(english: Content, lang: str, base: Path = DATA_DIR) -> Content:
         recap_lines=lines("recap_lines", support["recap_lines"]),
         stuck_messages=lines("stuck_messages", support["stuck_messages"]),
         safety_lines=lines("safety_lines", support["safety_lines"]),
+        love_maps=rituals["love_maps"],
+        checkin=rituals["checkin"],
+        date_questions=rituals["date_questions"],
+        date_gestures=rituals["date_gestures"],
         lang=lang,
         untranslated=tuple(
             Untranslated(bank, content_id, blank=(bank, content_id) in seen)

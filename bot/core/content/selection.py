@@ -6,6 +6,7 @@ import random
 from collections.abc import Collection, Sequence
 
 from bot.core.content.banks import (
+    CHECKIN_PARTS,
     DEPTH_ROTATION,
     GESTURE_KINDS,
     OPT_IN_THEMES,
@@ -15,6 +16,7 @@ from bot.core.content.banks import (
     Gesture,
     JarItem,
     Question,
+    RitualItem,
 )
 
 
@@ -182,4 +184,39 @@ def pick_gesture(
     if not pool:
         raise ContentError("no gesture can be done at a distance")
     chosen: Gesture = content.by_id[_pick(_least_recently_used(pool, history), history, rng)]
+    return chosen
+
+
+def _least_recent(
+    items: Sequence[RitualItem], history: Sequence[str], rng: random.Random
+) -> RitualItem:
+    """Never-used items first (one at random), else the least recently used."""
+    chosen = _pick(_least_recently_used([item.id for item in items], history), history, rng)
+    return next(item for item in items if item.id == chosen)
+
+
+def pick_love_map(content: Content, history: Sequence[str], seed: int | str) -> RitualItem:
+    """A love-map question the couple hasn't had, else the least recently asked one."""
+    return _least_recent(content.love_maps, history, random.Random(seed))
+
+
+def pick_checkin(
+    content: Content, history: Sequence[str], seed: int | str
+) -> tuple[RitualItem, ...]:
+    """One prompt for each part of the check-in, in order, each the least recently used."""
+    rng = random.Random(seed)
+    return tuple(
+        _least_recent([i for i in content.checkin if i.part == part], history, rng)
+        for part in CHECKIN_PARTS
+    )
+
+
+def pick_date_question(content: Content, history: Sequence[str], seed: int | str) -> RitualItem:
+    """A question for an important day, the least recently asked one."""
+    return _least_recent(content.date_questions, history, random.Random(seed))
+
+
+def pick_date_gesture(content: Content, seed: int | str) -> RitualItem:
+    """An idea for preparing an important day (a few a year: a random one will do)."""
+    chosen: RitualItem = random.Random(seed).choice(content.date_gestures)
     return chosen

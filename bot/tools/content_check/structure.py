@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from bot.core.content import (
+    CHECKIN_PARTS,
     COSTS,
     ENERGIES,
     GESTURE_KINDS,
@@ -17,6 +18,7 @@ from bot.core.content import (
     PLACES,
     THEMES,
     Content,
+    ritual_lists,
     support_lists,
 )
 from bot.tools.content_check.report import Report
@@ -40,6 +42,11 @@ MIN_WARM_RESPONSES = 6
 MIN_LISTENING_TIPS = 10
 MIN_RECAP_LINES_PER_MOOD = 5
 MIN_STUCK_MESSAGES = 3
+# The rituals: a love map a week for most of a year, a check-in that varies, dates in plenty.
+MIN_LOVE_MAPS = 40
+MIN_CHECKIN_PER_PART = 4
+MIN_DATE_QUESTIONS = 12
+MIN_DATE_GESTURES = 20
 
 # --- Minimum shares (fractions of the bank) -------------------------------------------------
 MIN_DEPTH_SHARE = 0.20
@@ -61,6 +68,7 @@ def _check_ids(content: Content, report: Report) -> None:
         ("gestures", [g.id for g in content.gestures]),
         ("activities", [a.id for a in content.activities]),
         *((bank, [line.id for line in lines]) for bank, lines in support_lists(content).items()),
+        *((bank, [item.id for item in items]) for bank, items in ritual_lists(content).items()),
     ]
     where: dict[str, list[str]] = defaultdict(list)
     for bank, ids in banks:
@@ -107,6 +115,14 @@ def _check_counts(content: Content, report: Report) -> None:
         ("warm responses", len(content.warm_responses), MIN_WARM_RESPONSES),
         ("listening tips", len(content.listening_tips), MIN_LISTENING_TIPS),
         ("stuck messages", len(content.stuck_messages), MIN_STUCK_MESSAGES),
+        ("love-map questions", len(content.love_maps), MIN_LOVE_MAPS),
+        ("questions for important days", len(content.date_questions), MIN_DATE_QUESTIONS),
+        ("ideas to prepare important days", len(content.date_gestures), MIN_DATE_GESTURES),
+    ]
+    parts = Counter(item.part for item in content.checkin)
+    counts += [
+        (f"check-in prompts for part {part!r}", parts[part], MIN_CHECKIN_PER_PART)
+        for part in CHECKIN_PARTS
     ]
     moods = Counter(line.mood for line in content.recap_lines)
     counts += [

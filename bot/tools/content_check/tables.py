@@ -6,11 +6,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from bot.core.content import (
+    CHECKIN_PARTS,
     COSTS,
     ENERGIES,
     GESTURE_KINDS,
     MOODS,
     OPT_IN_THEMES,
+    OPTIONAL_BANKS,
     PLACES,
     THEMES,
     Activity,
@@ -96,6 +98,16 @@ def render_tables(content: Content) -> list[str]:
     out += ["", "Jar and support texts"]
     out += format_table(["bank", "count"], lists)
 
+    parts = Counter(item.part for item in content.checkin)
+    rituals: list[list[object]] = [
+        ["love-map questions", len(content.love_maps)],
+        *([f"check-in prompts ({part})", parts[part]] for part in CHECKIN_PARTS),
+        ["questions for important days", len(content.date_questions)],
+        ["ideas to prepare important days", len(content.date_gestures)],
+    ]
+    out += ["", "Ritual texts"]
+    out += format_table(["bank", "count"], rituals)
+
     gestures = content.gestures
     kinds = Counter(g.kind for g in gestures)
     far = Counter(g.kind for g in gestures if g.distance)
@@ -136,6 +148,7 @@ def render_coverage(content: Content) -> list[str]:
     out += format_table(["bank", "texts", "translated", "share", "English"], rows)
     out.append(
         "(themes, depths, tags and counts are English's: see --lang en; "
-        "English = shown in English until translated)"
+        "English = shown in English until translated; "
+        f"{', '.join(OPTIONAL_BANKS)}: optional for now, not reported missing)"
     )
     return out

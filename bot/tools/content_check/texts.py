@@ -36,6 +36,10 @@ LIMITS = {
     "recap_lines": MAX_RECAP_LINE,
     "stuck_messages": MAX_STUCK_MESSAGE,
     "safety_lines": MAX_SAFETY_LINE,
+    "love_maps": MAX_QUESTION,
+    "checkin": MAX_QUESTION,
+    "date_questions": MAX_QUESTION,
+    "date_gestures": MAX_GESTURE,
 }
 
 # --- Safety lines name no service ----------------------------------------------------------
@@ -51,8 +55,8 @@ LIMITS = {
 SERVICE_SIGNS = re.compile(r"\d|https?:|www\.|@|\.(?:org|com|net)\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?:;…][»”“\"’')\]]*\s+|\s*\n\s*")
 
-# Banks whose texts are questions a couple answers.
-QUESTION_BANKS = ("daily", "jar")
+# Banks whose texts are questions a couple answers (compared together for near-duplicates).
+QUESTION_BANKS = ("daily", "jar", "love_maps", "checkin", "date_questions")
 
 
 def exact_key(text: str) -> str:
@@ -118,7 +122,7 @@ def check_texts(content: Content, rules: LangRules | None, report: Report) -> No
             questions,
             # Gestures and their at-a-distance alternatives: an alternative may echo its own
             # gesture (it is shown instead of it) but must not repeat another one.
-            banks["gestures"] + banks["distance_alt"],
+            banks["gestures"] + banks["distance_alt"] + banks["date_gestures"],
             banks["activities"],
         ],
         rules,

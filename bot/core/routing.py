@@ -1,0 +1,123 @@
+"""Which prompt an incoming answer belongs to: a reply in the group finds its question by the
+message it replies to; a private message answers what was asked last and is still open."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import prompt_kinds
+from bot.core.answers import answer_of
+from bot.core.content import Content
+from bot.core.couples import pair_since
+from bot.core.models import Answer, Couple, Partner, Prompt
+from bot.core.questions import open_to, question_text
+
+OPEN_HOURS = 24
+ROUND_OPEN = timedelta(days=7)  # a round's parts are answered privately for up to a week
+RECENT_PROMPTS = 14  # how far back a reply's text is matched when its message id is unknown
+
+
+async def prompt_for_reply(
+    session: AsyncSession,
+    couple: Couple,
+    reply_to_id: int,
+    reply_text: str | None,
+    content: Content,
+) -> Prompt | None:
+    """The prompt whose group message was replied to: by message id, else by its text.
+
+    The text is matched only against prompts whose message id is unknown (a send that timed
+    out but arrived), so a reply to a reveal or an invitation is never taken for an answer.
+    """
+    since = pair_since(couple) or couple.created_at
+    prompt = await session.scalar(
+        select(Prompt).where(Prompt.couple_id == couple.id, Prompt.message_id == reply_to_id)
+    )
+    if prompt is not None:
+        # Prompts from before the current pair formed belong to another pair's history.
+        return prompt if prompt.created_at >= since else None
+    if not reply_text:
+        return None
+    recent = await session.scalars(
+        select(Prompt)
+        .where(
+            Prompt.couple_id == couple.id,
+            Prompt.created_at >= since,
+            Prompt.message_id.is_(None),
+            # Parts of a round are asked privately: a group message quoting one is no prompt.
+            Prompt.kind.not_in(prompt_kinds.IN_PARTS),
+        )
+        .order_by(Prompt.id.desc())
+        .limit(RECENT_PROMPTS)
+    )
+    return next((p for p in recent if question_text(p, content) in reply_text), None)
+
+
+async def open_prompt(
+    session: AsyncSession, couple: Couple, partner: Partner, now: datetime
+) -> Prompt | None:
+    """The prompt a private message answers: the one picked by button (or asked last in the
+    private chat), else the newest of today's question and the next part of an open round.
+
+    A jar question is answered privately only through its button, so a second message is
+    never silently filed under another question. An already answered question is still
+    returned, so the caller can say so.
+    """
+    pair = pair_since(couple) or couple.created_at
+    if partner.pending_prompt_id is not None:
+        prompt = await session.get(Prompt, partner.pending_prompt_id)
+        if (
+            prompt is not None
+            and prompt.created_at >= pair
+            and prompt.skipped_at is None
+            and await answer_of(session, prompt, partner) is None
+        ):
+            return prompt
+        partner.pending_prompt_id = None
+    found = list(
+        await session.scalars(
+            select(Prompt)
+            .where(
+                Prompt.couple_id == couple.id,
+                or_(
+                    and_(
+                        Prompt.kind == prompt_kinds.QUESTION,
+                        open_to(couple, partner, pair, now, OPEN_HOURS),
+                        Prompt.skipped_at.is_(None),
+                    ),
+                    and_(
+                        Prompt.kind.in_(prompt_kinds.IN_PARTS),
+                        Prompt.created_at >= max(pair, now - ROUND_OPEN),
+                        Prompt.revealed_at.is_(None),
+                    ),
+                ),
+            )
+            .order_by(Prompt.id.desc())
+        )
+    )
+    answered = set(
+        await session.scalars(
+            select(Answer.prompt_id).where(
+                Answer.partner_id == partner.id, Answer.prompt_id.in_([p.id for p in found])
+            )
+        )
+    )
+    questions = [p for p in found if p.kind == prompt_kinds.QUESTION]
+    waiting = [p for p in found if p.id not in answered]
+    question = next((p for p in waiting if p.kind == prompt_kinds.QUESTION), None)
+    part = _next_part([p for p in waiting if p.kind != prompt_kinds.QUESTION])
+    # Whichever was asked last; asked together, the question (it goes out last).
+    candidates = [p for p in (part, question) if p is not None]
+    newest = max(candidates, key=lambda p: (p.created_at, p is question), default=None)
+    return newest or (questions[0] if questions else None)
+
+
+def _next_part(unanswered: list[Prompt]) -> Prompt | None:
+    """Of a partner's unanswered round parts, the first part of the newest round."""
+    if not unanswered:
+        return None
+    newest = max(p.created_at for p in unanswered)
+    return min((p for p in unanswered if p.created_at == newest), key=lambda p: p.id)

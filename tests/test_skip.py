@@ -1,0 +1,170 @@
+"""End to end: swapping tonight's question (once a day, for both, only while nobody answered),
+and the line under a sensitive question that says skipping it is fine."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.core import answers, couples, routing
+from bot.core.answers import IncomingAnswer, Status
+from bot.core.content import OPT_IN_THEMES, Content
+from bot.core.models import Answer, Prompt
+from bot.simulation.fake_api import Sent
+from bot.simulation.world import Couple, Simulation
+from tests.conftest import START, _reset
+from tests.rituals_helpers import datas, is_alert, press, say
+
+EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
+TENDER = "may touch something tender"
+
+
+async def tonight(sim: Simulation, at: datetime = EVENING) -> tuple[Couple, Sent]:
+    couple = await sim.onboard()
+    await sim.tick(at)
+    question = sim.tg.last(couple.group)
+    assert "Tonight's question" in question.text
+    return couple, question
+
+
+async def questions(sim: Simulation) -> list[Prompt]:
+    async with sim.hearth.sessions() as session:
+        return list(
+            await session.scalars(
+                select(Prompt).where(Prompt.kind == "question").order_by(Prompt.id)
+            )
+        )
+
+
+def skip_data(question: Sent) -> str:
+    (data,) = [d for d in datas(question) if d.startswith("k:")]
+    return data
+
+
+async def test_another_question_swaps_tonights_for_both(sim: Simulation) -> None:
+    c, question = await tonight(sim)
+    old_text = question.text.split("\n\n")[1]
+    before = len(sim.api.sent)
+    answer = await press(sim, c.sam, question, skip_data(question))
+    assert not is_alert(answer)
+    # The old message says it was swapped and loses its buttons; the new one is asked.
+    assert question.text.startswith("🔀 " + old_text) and "Swapped for another" in question.text
+    assert question.buttons == []
+    (new,) = sim.new_messages(before)
+    assert new.chat_id == c.group.id and "Tonight's question" in new.text
+    assert new.text.split("\n\n")[1] != old_text
+    assert not [d for d in datas(new) if d.startswith("k:")], "once a day"
+    old, swapped_in = await questions(sim)
+    assert old.skipped_at == EVENING and swapped_in.skipped_at is None
+    assert old.local_date == swapped_in.local_date
+
+    # A private answer now goes to the new question; a reply to the old one is refused.
+    await say(sim, c.alex, c.alex, "For the new one")
+    await sim.feed(sim.tg.send(c.sam, c.group, "For the old one", reply_to=question.message_id))
+    assert "was swapped for another one" in sim.tg.last(c.group).text
+    async with sim.hearth.sessions() as session:
+        answers = list(await session.scalars(select(Answer)))
+    assert [(a.prompt_id, a.text) for a in answers] == [(swapped_in.id, "For the new one")]
+
+
+async def test_once_a_day(lite: Simulation) -> None:
+    sim = lite
+    c, question = await tonight(sim)
+    await press(sim, c.alex, question, skip_data(question))
+    new = sim.tg.last(c.group)
+    old, swapped_in = await questions(sim)
+    for sent, data in ((new, f"k:{swapped_in.id}"), (question, f"k:{old.id}")):
+        refused = await press(sim, c.sam, sent, data, forged=True)
+        assert is_alert(refused) and "once already" in str(refused.get("text"))
+    assert len(await questions(sim)) == 2
+    # Tomorrow's question can be swapped again.
+    await sim.tick(EVENING + timedelta(days=1))
+    tomorrow = sim.tg.last(c.group)
+    assert not is_alert(await press(sim, c.sam, tomorrow, skip_data(tomorrow)))
+
+
+async def test_not_once_someone_has_answered(lite: Simulation) -> None:
+    sim = lite
+    c, question = await tonight(sim)
+    await say(sim, c.alex, c.alex, "My sealed answer")
+    before = len(sim.api.sent)
+    refused = await press(sim, c.sam, question, skip_data(question))
+    assert is_alert(refused) and "answered this one already" in str(refused.get("text"))
+    assert "Tonight's question" in question.text and skip_data(question)
+    assert [s for s in sim.new_messages(before) if "Tonight's question" in s.text] == []
+    assert [p.skipped_at for p in await questions(sim)] == [None]
+
+
+async def test_someone_else_and_yesterdays_question_are_refused(lite: Simulation) -> None:
+    sim = lite
+    c, question = await tonight(sim)
+    kim = sim.tg.user("Kim")
+    sim.tg.join_group(c.group, kim)
+    refused = await press(sim, kim, question, skip_data(question))
+    assert is_alert(refused) and "for someone else" in str(refused.get("text"))
+    sim.clock.now = EVENING + timedelta(hours=5)  # past midnight: it was yesterday's
+    stale = await press(sim, c.alex, question, skip_data(question))
+    assert is_alert(stale) and "no longer valid" in str(stale.get("text"))
+    for data in ("k:", "k:x", "k:1:2", "k:99999"):
+        bad = await press(sim, c.alex, question, data, forged=True)
+        assert is_alert(bad) and "no longer valid" in str(bad.get("text"))
+    assert [p.skipped_at for p in await questions(sim)] == [None]
+
+
+@pytest.fixture
+async def tender(sqlite_url: str, content: Content) -> AsyncIterator[Simulation]:
+    """A simulation whose daily questions are all sensitive ones."""
+    sensitive = [q for q in content.questions if q.sensitive and q.theme not in OPT_IN_THEMES]
+    only = dataclasses.replace(content, questions=sensitive, by_id={}, pools={})
+    async with Simulation(sqlite_url, START, content=only) as simulation:
+        yield simulation
+
+
+async def test_a_sensitive_question_says_skipping_is_fine(tender: Simulation) -> None:
+    sim = tender
+    c, question = await tonight(sim)
+    assert "Skipping it is fine: tap 🔀 Another question." in question.text
+    await press(sim, c.alex, question, skip_data(question))
+    new = sim.tg.last(c.group)
+    # Swapped once already: no button, and the line doesn't promise one.
+    assert TENDER in new.text and "leave it for another day" in new.text
+    assert "tap 🔀" not in new.text
+
+
+async def test_an_ordinary_question_has_no_such_line(lite: Simulation) -> None:
+    _c, question = await tonight(lite)
+    (prompt,) = await questions(lite)
+    assert not lite.hearth.content.by_id[prompt.content_id or ""].sensitive
+    assert TENDER not in question.text
+
+
+@pytest.fixture
+async def pg(postgres_url: str, content: Content) -> AsyncIterator[Simulation]:
+    """A simulation on PostgreSQL only: several connections, so updates really interleave."""
+    await _reset(postgres_url)
+    async with Simulation(postgres_url, START, content=content) as simulation:
+        yield simulation
+
+
+async def test_an_answer_racing_a_swap_never_lands_on_the_swapped_question(pg: Simulation) -> None:
+    sim = pg
+    c, question = await tonight(sim)
+    async with sim.hearth.sessions() as session, session.begin():
+        # Alex's private answer has found tonight's question...
+        couple, partner = await couples.couple_of_user(session, c.alex.id)
+        assert couple is not None and partner is not None
+        prompt = await routing.open_prompt(session, couple, partner, EVENING)
+        assert prompt is not None
+        # ... when Sam's swap, another update in its own transaction, commits first.
+        assert not is_alert(await press(sim, c.sam, question, skip_data(question)))
+        late = IncomingAnswer("text", "Too late", c.alex.id, 999, in_group=False)
+        result = await answers.record_answer(
+            session, couple, partner, prompt, late, EVENING, sim.hearth.content, "hearth_bot"
+        )
+    assert result.status == Status.SWAPPED
+    async with sim.hearth.sessions() as session:
+        assert list(await session.scalars(select(Answer))) == []
