@@ -337,3 +337,49 @@ async def test_on_a_new_own_clock_the_groups_question_counts_until_ones_own(
         await sim.tick(utc(2025, 6, 3, 18))
         assert len(own_questions(sim, c.sam)) == 1
         assert await answered(sim) == {"From Berlin, for Monday": date(2025, 6, 2)}
+
+
+async def test_a_swap_in_the_group_reaches_a_partner_who_had_the_old_question(
+    sim: Simulation,
+) -> None:
+    """Sam (Berlin) is asked Monday's question at his evening, hours before the group (New
+    York). The group swaps it: Sam gets the new one privately, both answers land on it, and
+    his own-clock evening later never brings back the swapped one."""
+    c = await split(sim, "America/New_York", "Europe/Berlin")
+    await sim.tick(utc(2025, 6, 2, 18))  # Monday 20:00 in Berlin
+    (mine,) = own_questions(sim, c.sam)
+    await sim.tick(utc(2025, 6, 3, 0))  # Monday 20:00 in New York
+    (asked,) = group_questions(sim, c)
+    assert bold(asked) == bold(mine)
+    (skip,) = [b["callback_data"] for row in asked.buttons for b in row if "callback_data" in b]
+    sim.clock.now = utc(2025, 6, 3, 0, 5)
+    await sim.feed(sim.tg.press(c.alex, asked, skip))
+    assert "Swapped for another" in asked.text, sim.api.alerts[-1]
+    (swapped_in,) = group_questions(sim, c)
+    _first, again = own_questions(sim, c.sam)
+    assert bold(again) == bold(swapped_in) != bold(mine)
+
+    await say(sim, c.sam, "Sam on the new one", utc(2025, 6, 3, 0, 10))
+    await say(sim, c.alex, "Alex on the new one", utc(2025, 6, 3, 0, 20))
+    assert set((await answered(sim)).values()) == {date(2025, 6, 2)}
+    prompts_now = await prompts(sim)
+    assert [p.skipped_at is not None for p in prompts_now] == [True, False]
+    assert prompts_now[1].revealed_at is not None
+    # Tuesday in Berlin: a new day, a new question, never the swapped one again.
+    await sim.tick(utc(2025, 6, 3, 18))
+    assert bold(own_questions(sim, c.sam)[-1]) not in {bold(mine), bold(again)}
+
+
+async def test_a_partner_asked_after_a_swap_gets_the_swapped_in_question(sim: Simulation) -> None:
+    """The group (Berlin) swaps Monday's question before Sam's evening (New York): Sam is asked
+    the one that replaced it."""
+    c = await split(sim, "Europe/Berlin", "America/New_York")
+    await sim.tick(utc(2025, 6, 2, 18))  # Monday 20:00 in Berlin
+    (asked,) = group_questions(sim, c)
+    (skip,) = [b["callback_data"] for row in asked.buttons for b in row if "callback_data" in b]
+    sim.clock.now = utc(2025, 6, 2, 18, 5)
+    await sim.feed(sim.tg.press(c.alex, asked, skip))
+    (swapped_in,) = group_questions(sim, c)
+    await sim.tick(utc(2025, 6, 3, 0))  # Monday 20:00 in New York
+    (mine,) = own_questions(sim, c.sam)
+    assert bold(mine) == bold(swapped_in)
