@@ -3,4 +3,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh dev
-exec .venv/bin/python -m pytest -q "$@"
+# -n auto: one worker per core (pytest-xdist); each worker has its own databases.
+exec .venv/bin/python -m pytest -q -n auto "$@"
