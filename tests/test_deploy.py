@@ -175,3 +175,11 @@ def test_every_guarantee_in_the_readme_names_a_test_that_exists() -> None:
         text = (ROOT / "tests" / current).read_text()
         if name:
             assert re.search(rf"def {name}\(", text), f"{current}::{name}"
+
+
+def test_the_database_url_example_does_not_depend_on_the_current_folder() -> None:
+    """Uncommenting `.env.example`'s DATABASE_URL gives the same file from any folder."""
+    example = (ROOT / ".env.example").read_text()
+    (line,) = re.findall(r"^# DATABASE_URL=(sqlite\S+)$", example, flags=re.MULTILINE)
+    path = line.split("sqlite+aiosqlite://", 1)[1]
+    assert path.startswith("/") and Path(path).is_absolute(), line
