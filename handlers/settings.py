@@ -105,7 +105,11 @@ async def time_command(update: Update, context: Context) -> None:
 
 def jarnight_usage() -> str:
     """How /jarnight is used."""
-    return _("Use <code>/jarnight friday 19:00</code> (a weekday, and optionally a time).")
+    return _(
+        "Use <code>/jarnight friday 19:00</code> (a weekday, and optionally a time), "
+        "<code>/jarnight instead</code> (the jar's question is that evening's question) or "
+        "<code>/jarnight both</code> (the evening question comes too)."
+    )
 
 
 async def jarnight(update: Update, context: Context) -> None:
@@ -117,6 +121,9 @@ async def jarnight(update: Update, context: Context) -> None:
             text = why
         elif not 1 <= len(args) <= 2:
             text = jarnight_usage()
+        elif args[0].lower() in ("both", "instead") and len(args) == 1:
+            couples.set_jar_with_question(couple, args[0].lower() == "both")
+            text = texts.jar_night_set(couple)
         else:
             try:
                 schedule.parse_weekday(args[0])
@@ -131,9 +138,7 @@ async def jarnight(update: Update, context: Context) -> None:
                 couples.set_jar_day(couple, args[0], work.now)
                 if len(args) == 2:
                     couples.set_time(couple, "jar", args[1], work.now)
-                text = _("🫙 Jar night: {day} {time}.").format(
-                    day=texts.weekday(couple.jar_day), time=couple.jar_time
-                )
+                text = texts.jar_night_set(couple)
     await reply(update, text)
 
 

@@ -93,7 +93,7 @@ def schedule_lines(couple: Couple) -> str:
         _(
             "• Evening question: {question}\n"
             "• Gesture idea (privately): {gesture}\n"
-            "• Jar night: {day} {jar}\n"
+            "• Jar night: {day} {jar}, {how}\n"
             "• Weekly idea to do together: {ideas}\n"
             "• Question depth: level {depth} of 3\n"
             "• Time zone: {tz}"
@@ -102,6 +102,7 @@ def schedule_lines(couple: Couple) -> str:
             gesture=couple.gesture_time,
             day=day,
             jar=couple.jar_time,
+            how=jar_night_how(couple),
             ideas=ideas,
             depth=couple.depth,
             tz=couple.tz,
@@ -109,6 +110,20 @@ def schedule_lines(couple: Couple) -> str:
         + "\n"
         + ritual_lines(couple)
         + "".join("\n" + line for line in _apart_lines(couple))
+    )
+
+
+def jar_night_how(couple: Couple) -> str:
+    """How jar night and that evening's question go together."""
+    if couple.jar_with_question:
+        return _("with the evening question too (/jarnight instead)")
+    return _("instead of the evening question (/jarnight both)")
+
+
+def jar_night_set(couple: Couple) -> str:
+    """The reply to /jarnight: when it is and how it goes with the evening question."""
+    return _("🫙 Jar night: {day} {time}, {how}.").format(
+        day=weekday(couple.jar_day), time=couple.jar_time, how=jar_night_how(couple)
     )
 
 
@@ -186,7 +201,9 @@ def help_text() -> str:
         "than your partner\n"
         "/living apart|together: while apart, I leave out what needs you in one place\n"
         "/time question|gesture|jar HH:MM: e.g. <code>/time question 21:30</code>\n"
-        "/jarnight &lt;day&gt; [HH:MM]: e.g. <code>/jarnight friday 19:00</code>\n"
+        "/jarnight &lt;day&gt; [HH:MM]: e.g. <code>/jarnight friday 19:00</code>; "
+        "<code>/jarnight both</code>: the evening question that night too, "
+        "<code>/jarnight instead</code>: the jar's question is the evening's\n"
         "/together: something new to do together; /together list: your wish list\n"
         "/memories: a past question with both your answers\n"
         "/depth [up|down]: how deep the questions go\n"

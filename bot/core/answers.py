@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from sqlalchemy import insert, select
@@ -202,8 +202,9 @@ def reveal_messages(
     answers: dict[int, Answer],
     content: Content,
     bot_username: str,
+    invite: bool = True,
 ) -> list[Outgoing]:
-    """What each partner has not seen yet, then the invitation to talk."""
+    """What each partner has not seen yet, then (`invite`) the invitation to talk."""
     first, second = couple.partners
     messages: list[Outgoing] = []
     for receiver, sharer in ((first, second), (second, first)):
@@ -217,18 +218,40 @@ def reveal_messages(
     sealed = [answers[p.id] for p in (first, second) if not answers[p.id].in_group]
     if sealed:
         messages += _group_reveal(couple, prompt, sealed, content)
-    messages.append(
-        Outgoing(
-            couple.chat_id,
-            _(
-                "🕯 Now put the phones away and give each other twenty minutes, just the "
-                "two of you: ask about what surprised you, and listen more than you talk."
-            ),
-            purpose=Purpose.INVITE,
-            prompt_id=prompt.id,
+    if invite:
+        messages.append(
+            Outgoing(
+                couple.chat_id,
+                _(
+                    "🕯 Now put the phones away and give each other twenty minutes, just the "
+                    "two of you: ask about what surprised you, and listen more than you talk."
+                ),
+                purpose=Purpose.INVITE,
+                prompt_id=prompt.id,
+            )
         )
-    )
     return messages
+
+
+INVITE_GAP = timedelta(hours=8)  # one invitation to talk an evening, however many reveals
+
+
+async def invited_lately(
+    session: AsyncSession, couple: Couple, prompt: Prompt, now: datetime
+) -> bool:
+    """Whether another question or jar draw was revealed this evening (its reveal already
+    invited them to talk)."""
+    found = await session.scalar(
+        select(Prompt.id)
+        .where(
+            Prompt.couple_id == couple.id,
+            Prompt.id != prompt.id,
+            Prompt.kind.in_(prompt_kinds.ASKED_IN_GROUP),
+            Prompt.revealed_at >= now - INVITE_GAP,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def record_answer(
@@ -286,7 +309,8 @@ async def record_answer(
         )
     answers[partner.id] = answer
     prompt.revealed_at = now
-    messages = reveal_messages(couple, prompt, answers, content, bot_username)
+    invite = not await invited_lately(session, couple, prompt, now)
+    messages = reveal_messages(couple, prompt, answers, content, bot_username, invite)
     if prompt.kind == prompt_kinds.QUESTION:
         messages += await depth.after_reveal(session, couple, now)
     return AnswerResult(Status.REVEALED, prompt, messages)

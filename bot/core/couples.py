@@ -303,6 +303,11 @@ def set_jar_day(couple: Couple, raw: str, now: datetime) -> int:
     return couple.jar_day
 
 
+def set_jar_with_question(couple: Couple, both: bool) -> None:
+    """Jar night with the evening question too (`both`), or in its place."""
+    couple.jar_with_question = both
+
+
 def set_together(couple: Couple, enabled: bool, now: datetime) -> None:
     """Switch the weekly activity suggestion on or off."""
     couple.together_enabled = enabled

@@ -7,7 +7,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,12 @@ async def add(
     return Added.ADDED
 
 
+def replaces_question(couple: Couple, day: date) -> bool:
+    """Whether `day` is jar night and its question takes the place of the evening question (the
+    default: one ritual, and one invitation to talk, that evening)."""
+    return not couple.jar_with_question and day.weekday() == couple.jar_day
+
+
 async def undrawn_counts(session: AsyncSession, couple: Couple) -> dict[int, int]:
     """How many undrawn questions each partner has in the jar."""
     rows = await session.execute(
@@ -131,7 +137,10 @@ async def draw_many(
             prompt.update(content_id=item.id)
             intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
             text = item.text
-        if night:
+        if night and replaces_question(couple, today):
+            heading = _("🌙 It's jar night: tonight the jar's question is your evening question.")
+            intro = heading + "\n\n" + intro
+        elif night:
             intro = _("🌙 It's jar night!") + "\n\n" + intro
         params.append(prompt)
         intros.append((intro, text))

@@ -64,6 +64,8 @@ class Couple(Base):
     gesture_time: Mapped[str] = mapped_column(String(5), default="09:00")
     jar_day: Mapped[int] = mapped_column(Integer, default=4)  # Monday=0 … Friday=4
     jar_time: Mapped[str] = mapped_column(String(5), default="19:00")
+    # Added in 0006: jar night comes with the evening question (False: it takes its place).
+    jar_with_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     depth: Mapped[int] = mapped_column(Integer, default=1)

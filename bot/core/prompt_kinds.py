@@ -16,3 +16,4 @@ DATE = "date"
 LOVE_MAP = ("map", "map_guess")  # a light question about yourself, then a guess about the other
 CHECKIN = tuple(f"checkin_{part}" for part in CHECKIN_PARTS)
 IN_PARTS = frozenset(LOVE_MAP + CHECKIN)
+ASKED_IN_GROUP = frozenset({QUESTION, JAR, DATE})

@@ -90,8 +90,15 @@ async def _questions(
     session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
 ) -> list[tuple[int, list[Outgoing]]]:
     stuck = await recap.stuck_many(session, plans, content, now)
-    asked = await questions.deliver(session, plans, content, now, username)
-    return [(couple_id, stuck.get(couple_id, []) + messages) for couple_id, messages in asked]
+    # On jar night the jar's question is the evening's, unless the couple wants both.
+    tonight = [(c, day) for c, day in plans if not jar.replaces_question(c, day)]
+    asked = await questions.deliver(session, tonight, content, now, username)
+    messages = dict(asked)
+    return [
+        (c.id, stuck.get(c.id, []) + messages.get(c.id, []))
+        for c, _day in plans
+        if c.id in stuck or c.id in messages
+    ]
 
 
 async def _own_gestures(
@@ -129,8 +136,17 @@ BUILDERS: dict[Kind, Builder] = {
     Kind.CHECKIN: _checkins,
     Kind.DATES: _dates,
 }
+
+
+async def _own_questions(
+    session: AsyncSession, plans: Sequence[OwnPlan], content: Content, now: datetime, username: str
+) -> list[tuple[int, list[Outgoing]]]:
+    tonight = [(c, p, day) for c, p, day in plans if not jar.replaces_question(c, day)]
+    return await questions.deliver_own(session, tonight, content, now, username)
+
+
 OWN_BUILDERS: dict[Kind, OwnBuilder] = {
-    Kind.OWN_QUESTION: questions.deliver_own,
+    Kind.OWN_QUESTION: _own_questions,
     Kind.OWN_GESTURE: _own_gestures,
 }
 

@@ -1,0 +1,100 @@
+"""End to end: one evening, one ritual. On jar night the jar's question is that evening's
+question (or, with `/jarnight both`, both come), and the invitation to talk comes once. Each
+chat's messages are read in order, as the couple receives them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.simulation.fake_api import Sent
+from bot.simulation.world import Couple, Simulation
+
+FRIDAY = datetime(2025, 6, 6, tzinfo=UTC)  # jar night by default; the couple's zone is UTC
+INVITE = "twenty minutes"
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    """Friday at this UTC time."""
+    return FRIDAY.replace(hour=hour, minute=minute)
+
+
+def read(sim: Simulation, couple: Couple, since: int) -> dict[str, list[str]]:
+    """Each chat's messages since `since`, in order, as short markers."""
+    markers = {
+        "jar night: tonight the jar's question is your evening question": "jar night (instead)",
+        "It's jar night!": "jar night",
+        "Tonight's question": "question",
+        "Your turn": "your turn",
+        "You've read": "read in the group",
+        "Both answers are in": "both answers",
+        "answered “": "mirror",
+        INVITE: "invite",
+    }
+    chats: dict[str, list[str]] = {"group": [], "alex": [], "sam": []}
+    names = {couple.group.id: "group", couple.alex.id: "alex", couple.sam.id: "sam"}
+    sent: list[Sent] = sim.new_messages(since)
+    for message in sent:
+        found = next((m for key, m in markers.items() if key in message.text), message.text)
+        chats[names[message.chat_id]].append(found)
+    return chats
+
+
+async def friday_evening(sim: Simulation, couple: Couple, both_questions: bool) -> int:
+    """Friday from 18:00: jar night at 19:00 answered in the group, then 20:00; with the
+    question too, it is answered privately. Returns where Friday evening's messages start."""
+    await sim.tick(at(18))
+    since = len(sim.api.sent)
+    await sim.tick(at(19))
+    jar = sim.tg.last(couple.group)
+    sim.clock.now = at(19, 10)
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "The lake.", reply_to=jar.message_id))
+    await sim.feed(sim.tg.send(couple.sam, couple.group, "Climbing.", reply_to=jar.message_id))
+    await sim.tick(at(20))
+    if both_questions:
+        sim.clock.now = at(20, 15)
+        await sim.feed(sim.tg.send(couple.alex, couple.alex, "I go quiet."))
+        await sim.feed(sim.tg.send(couple.sam, couple.sam, "I say so."))
+    await sim.tick(at(23))
+    return since
+
+
+async def test_jar_night_is_that_evenings_question_with_one_invitation(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    since = await friday_evening(sim, couple, both_questions=False)
+    assert read(sim, couple, since) == {
+        "group": ["jar night (instead)", "invite"],
+        "alex": ["read in the group"],
+        "sam": ["your turn", "read in the group"],
+    }
+    # Saturday is an ordinary evening again.
+    await sim.tick(FRIDAY.replace(day=7, hour=19))
+    since = len(sim.api.sent)
+    await sim.tick(FRIDAY.replace(day=7, hour=20))
+    assert read(sim, couple, since)["group"] == ["question"]
+
+
+async def test_jarnight_both_brings_the_question_too_and_still_one_invitation(
+    sim: Simulation,
+) -> None:
+    couple = await sim.onboard()
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/jarnight both"))
+    assert "with the evening question too" in sim.tg.last(couple.group).text
+    since = await friday_evening(sim, couple, both_questions=True)
+    assert read(sim, couple, since) == {
+        "group": ["jar night", "invite", "question", "both answers"],
+        "alex": ["read in the group", "mirror"],
+        "sam": ["your turn", "read in the group", "your turn", "mirror"],
+    }
+    await sim.feed(sim.tg.command(couple.sam, couple.group, "/jarnight instead"))
+    assert "instead of the evening question" in sim.tg.last(couple.group).text
+
+
+async def test_jarnight_with_wrong_arguments_explains_and_changes_nothing(
+    sim: Simulation,
+) -> None:
+    couple = await sim.onboard()
+    for wrong in ("/jarnight sometimes", "/jarnight both friday", "/jarnight", "/jarnight a b c"):
+        await sim.feed(sim.tg.command(couple.alex, couple.group, wrong))
+        assert "/jarnight both" in sim.tg.last(couple.group).text, wrong
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/settings"))
+    assert "Friday 19:00, instead of the evening question" in sim.tg.last(couple.group).text
