@@ -774,6 +774,7 @@ def test_missing_translation_falls_back_to_english_and_is_reported(
     assert set(by_bank) == {
         "daily", "jar", "gestures", "distance_alt", "activities", "warm_responses",
         "listening_tips", "recap_lines", "stuck_messages", "safety_lines",
+        "love_maps", "checkin", "date_questions", "date_gestures",
     }  # fmt: skip
     daily_gap = by_bank["daily"]
     assert "mind-002" in daily_gap.ids and "mind-001" not in daily_gap.ids

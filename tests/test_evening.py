@@ -98,3 +98,24 @@ async def test_jarnight_with_wrong_arguments_explains_and_changes_nothing(
         assert "/jarnight both" in sim.tg.last(couple.group).text, wrong
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/settings"))
     assert "Friday 19:00, instead of the evening question" in sim.tg.last(couple.group).text
+
+
+async def test_on_jar_night_a_private_answer_goes_to_the_nights_question(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    sim.clock.now = at(12)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/jar"))  # an earlier draw
+    await sim.tick(at(19))
+    since = len(sim.api.sent)
+    sim.clock.now = at(19, 5)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "The lake."))
+    sim.clock.now = at(19, 6)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Climbing."))
+    chats = read(sim, couple, since)
+    assert chats == {
+        "group": ["both answers", "invite"],
+        "alex": ["mirror"],
+        "sam": ["your turn", "mirror"],
+    }
+    reveal = next(s.text for s in sim.new_messages(since) if "Both answers are in" in s.text)
+    night = [s for s in sim.tg.inbox(couple.group) if "jar night: tonight" in s.text][-1].text
+    assert night.split("\n\n")[2] in reveal, "the night's question, not noon's"

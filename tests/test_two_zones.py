@@ -165,6 +165,8 @@ async def test_kolkata_and_new_york_over_new_yorks_spring_change(
 ) -> None:
     async with Simulation(sqlite_url, utc(2025, 3, 7, 6), content=content) as sim:
         c = await split(sim, "Asia/Kolkata", "new york")
+        # Friday is jar night: keep the evening question that night too.
+        await sim.feed(sim.tg.command(c.alex, c.group, "/jarnight both"))
         # New York moves to EDT on Sunday 9 March; Kolkata has no summer time.
         steps = [
             (utc(2025, 3, 7, 14, 30), 1, 0),  # Friday 20:00 IST: the group

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import prompt_kinds, schedule
+from bot.core import jar, prompt_kinds, schedule
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
 from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
@@ -152,19 +152,26 @@ async def stuck_many(
     if not candidates or not content.stuck_messages:
         return {}
     earliest = min(day for _c, day in candidates) - timedelta(days=STUCK_DAYS)
-    rows: dict[int, list[tuple[date, datetime | None]]] = defaultdict(list)
-    for couple_id, local_day, revealed_at in await session.execute(
-        select(Prompt.couple_id, Prompt.local_date, Prompt.revealed_at).where(
+    rows: dict[int, list[tuple[date, str, datetime | None]]] = defaultdict(list)
+    for couple_id, local_day, kind, revealed_at in await session.execute(
+        select(Prompt.couple_id, Prompt.local_date, Prompt.kind, Prompt.revealed_at).where(
             Prompt.couple_id.in_([c.id for c, _d in candidates]),
-            Prompt.kind == "question",
+            Prompt.kind.in_([prompt_kinds.QUESTION, prompt_kinds.JAR]),
             Prompt.local_date >= earliest,
         )
     ):
-        rows[couple_id].append((local_day, revealed_at))
+        rows[couple_id].append((local_day, kind, revealed_at))
     notes: dict[int, list[Outgoing]] = {}
     for couple, today in candidates:
         days = {today - timedelta(days=k) for k in range(1, STUCK_DAYS + 1)}
-        week = [(d, r) for d, r in rows[couple.id] if d in days]
+        # On jar night the jar's question is that evening's question.
+        week = [
+            (d, r)
+            for d, kind, r in rows[couple.id]
+            if d in days
+            and kind
+            == (prompt_kinds.JAR if jar.replaces_question(couple, d) else prompt_kinds.QUESTION)
+        ]
         # A day without a question (paused) or with both answers breaks the run.
         if days - {d for d, _r in week} or any(r is not None for _d, r in week):
             continue

@@ -4,11 +4,12 @@ message it replies to; a private message answers what was asked last and is stil
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import prompt_kinds
+from bot.core import jar, prompt_kinds, schedule
 from bot.core.answers import answer_of
 from bot.core.content import Content
 from bot.core.couples import pair_since
@@ -112,7 +113,34 @@ async def open_prompt(
     # Whichever was asked last; asked together, the question (it goes out last).
     candidates = [p for p in (part, question) if p is not None]
     newest = max(candidates, key=lambda p: (p.created_at, p is question), default=None)
-    return newest or (questions[0] if questions else None)
+    return (
+        newest
+        or (questions[0] if questions else None)
+        or await _jar_night(session, couple, pair, now)
+    )
+
+
+async def _jar_night(
+    session: AsyncSession, couple: Couple, pair: datetime, now: datetime
+) -> Prompt | None:
+    """On a jar night that replaces the question, the night's draw is the evening question, so
+    a private message answers it like one (a draw by /jar before the night's hour does not)."""
+    zone = ZoneInfo(couple.tz)
+    today = schedule.local_date(now, zone)
+    if not jar.replaces_question(couple, today):
+        return None
+    night = schedule.local_to_utc(today, schedule.parse_hhmm(couple.jar_time), zone)
+    return await session.scalar(
+        select(Prompt)
+        .where(
+            Prompt.couple_id == couple.id,
+            Prompt.kind == prompt_kinds.JAR,
+            Prompt.local_date == today,
+            Prompt.created_at >= max(pair, night, now - timedelta(hours=OPEN_HOURS)),
+        )
+        .order_by(Prompt.id)
+        .limit(1)
+    )
 
 
 def _next_part(unanswered: list[Prompt]) -> Prompt | None:

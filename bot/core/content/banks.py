@@ -32,10 +32,8 @@ MOODS = ("full", "some", "quiet")
 TONES = ("light", "deep", "any")
 # The weekly check-in asks three things, in this order.
 CHECKIN_PARTS = ("well", "thanks", "need")
-# The rituals' banks, in data/<lang>/rituals.json. They came after the first translations, so a
-# language may lack them: English is shown, and the checker does not count them as missing.
+# The rituals' banks, in data/<lang>/rituals.json.
 RITUAL_BANKS = ("love_maps", "checkin", "date_questions", "date_gestures")
-OPTIONAL_BANKS = RITUAL_BANKS
 QUESTION_MAX = 200
 GESTURE_MAX = 200
 ACTIVITY_MAX = 200

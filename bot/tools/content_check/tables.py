@@ -12,7 +12,6 @@ from bot.core.content import (
     GESTURE_KINDS,
     MOODS,
     OPT_IN_THEMES,
-    OPTIONAL_BANKS,
     PLACES,
     THEMES,
     Activity,
@@ -148,7 +147,6 @@ def render_coverage(content: Content) -> list[str]:
     out += format_table(["bank", "texts", "translated", "share", "English"], rows)
     out.append(
         "(themes, depths, tags and counts are English's: see --lang en; "
-        "English = shown in English until translated; "
-        f"{', '.join(OPTIONAL_BANKS)}: optional for now, not reported missing)"
+        "English = shown in English until translated)"
     )
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.core.content import OPTIONAL_BANKS, Content, text_entries
+from bot.core.content import Content, text_entries
 from bot.tools.content_check.report import Report
 from bot.tools.content_check.texts import exact_key
 
@@ -27,9 +27,7 @@ def check_translation(content: Content, english: Content, report: Report) -> Non
     missing: dict[str, list[str]] = defaultdict(list)
     blank: dict[str, list[str]] = defaultdict(list)
     for gap in content.untranslated:
-        # Banks newer than the translations show in English until translated, unreported.
-        if gap.bank not in OPTIONAL_BANKS:
-            (blank if gap.blank else missing)[gap.bank].append(gap.id)
+        (blank if gap.blank else missing)[gap.bank].append(gap.id)
     for bank, ids in missing.items():
         report.add(
             "untranslated",
