@@ -434,6 +434,7 @@ def depth_asks(messages: list[Sent]) -> list[Sent]:
 
 async def test_depth_ladder_rises_only_when_both_are_ready(sim: Simulation) -> None:
     c = await sim.onboard()
+    await sim.feed(sim.tg.command(c.alex, c.group, "/jarnight both"))  # a question every day
     couple = await couple_in(sim, c.group)
     cid = couple.id
     assert couple.depth == 1

@@ -99,6 +99,8 @@ async def open_prompt(
             .order_by(Prompt.id.desc())
         )
     )
+    night = await _jar_night(session, couple, pair, now)
+    found = ([night] if night is not None else []) + found  # the newest evening question
     answered = set(
         await session.scalars(
             select(Answer.prompt_id).where(
@@ -106,18 +108,14 @@ async def open_prompt(
             )
         )
     )
-    questions = [p for p in found if p.kind == prompt_kinds.QUESTION]
+    questions = [p for p in found if p.kind not in prompt_kinds.IN_PARTS]
     waiting = [p for p in found if p.id not in answered]
-    question = next((p for p in waiting if p.kind == prompt_kinds.QUESTION), None)
-    part = _next_part([p for p in waiting if p.kind != prompt_kinds.QUESTION])
+    question = next((p for p in waiting if p.kind not in prompt_kinds.IN_PARTS), None)
+    part = _next_part([p for p in waiting if p.kind in prompt_kinds.IN_PARTS])
     # Whichever was asked last; asked together, the question (it goes out last).
     candidates = [p for p in (part, question) if p is not None]
     newest = max(candidates, key=lambda p: (p.created_at, p is question), default=None)
-    return (
-        newest
-        or (questions[0] if questions else None)
-        or await _jar_night(session, couple, pair, now)
-    )
+    return newest or (questions[0] if questions else None)
 
 
 async def _jar_night(
