@@ -62,9 +62,9 @@ class TelegramDriver:
         """Drive the users of this fake Bot API."""
         self.api = api
 
-    def user(self, first_name: str) -> FakeUser:
-        """A new Telegram user."""
-        user = FakeUser(next(self.api._user_ids), first_name)
+    def user(self, first_name: str, language_code: str = "") -> FakeUser:
+        """A new Telegram user (whose app speaks `language_code`, if given)."""
+        user = FakeUser(next(self.api._user_ids), first_name, language_code=language_code)
         self.api.users[user.id] = user
         return user
 

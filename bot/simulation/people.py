@@ -36,12 +36,15 @@ class FakeUser:
     started: bool = False  # has opened the private chat with the bot
     blocked: bool = False
     username: str = ""
+    language_code: str = ""  # their Telegram app's language ("" sends none)
 
     def json(self) -> JSONDict:
         """The User object."""
         found: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
         if self.username:
             found["username"] = self.username
+        if self.language_code:
+            found["language_code"] = self.language_code
         return found
 
     def chat_json(self) -> JSONDict:

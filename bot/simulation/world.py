@@ -146,9 +146,16 @@ class Simulation:
             )
         return found is not None
 
-    async def onboard(self, alex: str = "Alex", sam: str = "Sam", private: bool = True) -> Couple:
-        """Two partners make a group, add the bot, join, and (optionally) open private chats."""
-        a, s = self.tg.user(alex), self.tg.user(sam)
+    async def onboard(
+        self,
+        alex: str = "Alex",
+        sam: str = "Sam",
+        private: bool = True,
+        languages: tuple[str, str] = ("", ""),
+    ) -> Couple:
+        """Two partners make a group, add the bot, join, and (optionally) open private chats;
+        `languages` are their Telegram apps' language codes (Alex adds the bot)."""
+        a, s = self.tg.user(alex, languages[0]), self.tg.user(sam, languages[1])
         group = self.tg.group(f"{alex} & {sam}", [a, s])
         await self.feed(self.tg.add_bot(group, by=a))
         greeting = self.tg.last(group)
