@@ -15,10 +15,10 @@ from telegram.request import BaseRequest
 from bot import db
 from bot.config import Settings
 from bot.core import crypto, service, stats
-from bot.core.content import Content, load_content
+from bot.core.content import Content, library, load_content
 from bot.core.limiter import Limiter, Limits
 from bot.core.scheduler import tick
-from bot.i18n import _
+from bot.i18n import LANGUAGES, SOURCE, _, speaking, telegram_code
 from handlers import register
 from handlers.context import CONTEXT_TYPES, Clock, Hearth, HearthApp, HearthContext, utc_now
 from handlers.limits import TelegramLimits
@@ -46,6 +46,7 @@ def group_commands() -> list[BotCommand]:
         BotCommand("pause", _("Take a break")),
         BotCommand("resume", _("Start again")),
         BotCommand("depth", _("How deep the questions go")),
+        BotCommand("language", _("The language I write in")),
         BotCommand("privacy", _("What Hearth keeps")),
         BotCommand("forget", _("Delete your couple's data")),
         BotCommand("help", _("What Hearth can do")),
@@ -67,6 +68,7 @@ def private_commands() -> list[BotCommand]:
         BotCommand("export", _("Your data as a file")),
         BotCommand("forget", _("Delete your own data")),
         BotCommand("privacy", _("What Hearth keeps")),
+        BotCommand("language", _("The language I write in here")),
         BotCommand("help", _("What Hearth can do")),
     ]
 
@@ -113,19 +115,25 @@ async def start_sender(context: HearthContext) -> None:
     context.application.create_task(hearth.sender.run(), name=SENDER_TASK)
 
 
+async def _register_menus(application: HearthApp, language: str) -> None:
+    """Menus and descriptions in one language: English for everyone without their own."""
+    code = None if language == SOURCE else telegram_code(language)
+    bot = application.bot
+    with speaking(language):
+        groups, privates = BotCommandScopeAllGroupChats(), BotCommandScopeAllPrivateChats()
+        await bot.set_my_commands(group_commands(), scope=groups, language_code=code)
+        await bot.set_my_commands(private_commands(), scope=privates, language_code=code)
+        await bot.set_my_description(description(), language_code=code)
+        await bot.set_my_short_description(short_description(), language_code=code)
+
+
 async def _post_init(application: HearthApp) -> None:
     hearth = application.bot_data["hearth"]
     await db.migrate(hearth.engine)
     hearth.bot_username = application.bot.username
     try:
-        await application.bot.set_my_commands(
-            group_commands(), scope=BotCommandScopeAllGroupChats()
-        )
-        await application.bot.set_my_commands(
-            private_commands(), scope=BotCommandScopeAllPrivateChats()
-        )
-        await application.bot.set_my_description(description())
-        await application.bot.set_my_short_description(short_description())
+        for language in LANGUAGES:
+            await _register_menus(application, language)
     except TelegramError as error:
         log.warning("could not register menus and descriptions: %s", type(error).__name__)
     job_queue = application.job_queue
@@ -182,7 +190,7 @@ def build_application(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        content=content or load_content(),
+        content=library(content or load_content()),
         sender=Sender(application.bot, sessions, clock, paid_broadcast=settings.paid_broadcast),
         clock=clock,
         started_at=clock(),

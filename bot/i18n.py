@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,10 +32,11 @@ LANGUAGES = ("en", "ru", "es", "pt_BR")  # shipped: English first
 _speaking: ContextVar[str] = ContextVar("hearth_language", default=SOURCE)
 
 
-def supported(code: str | None) -> str:
-    """The shipped language for a Telegram language_code ("pt-br", "es-419", "ru"…)."""
+def shipped(code: str | None) -> str | None:
+    """The shipped language for a Telegram language_code ("pt-br", "es-419", "ru"…), or None
+    when Hearth doesn't speak it."""
     if not code:
-        return SOURCE
+        return None
     wanted = code.replace("-", "_").lower()
     for language in LANGUAGES:
         if wanted == language.lower():
@@ -42,12 +44,33 @@ def supported(code: str | None) -> str:
     base = wanted.split("_", 1)[0]
     if base == "pt":
         return "pt_BR"  # the Portuguese Hearth speaks
-    return next((language for language in LANGUAGES if language.lower() == base), SOURCE)
+    return next((language for language in LANGUAGES if language.lower() == base), None)
+
+
+def supported(code: str | None) -> str:
+    """The shipped language for a Telegram language_code; English when it isn't shipped."""
+    return shipped(code) or SOURCE
+
+
+def telegram_code(language: str) -> str:
+    """The two-letter code Telegram's apps send for a shipped language (pt_BR: "pt")."""
+    return language.split("_", 1)[0]
+
+
+def language_name(language: str) -> str:
+    """A shipped language's name in itself ("English", "Русский", "Português (Brasil)")."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
 
 
 def current() -> str:
     """The language being spoken now."""
     return _speaking.get()
+
+
+def use(language: str | None) -> None:
+    """Speak `language` from now on in this context (a handler, once it knows who it answers)."""
+    _speaking.set(supported(language))
 
 
 @contextmanager
@@ -90,8 +113,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def locale() -> Locale:
-    """The CLDR locale of the language being spoken."""
-    return Locale.parse(current())
+    """The CLDR locale of the language being spoken. English is written the European way
+    (20:00, 6 June 2025): Telegram says "en" without a country, and Hearth's commands take
+    24-hour times, so the times it shows read like the ones a couple types."""
+    return Locale.parse("en_GB" if current() == SOURCE else current())
 
 
 def weekday(index: int) -> str:
@@ -101,8 +126,31 @@ def weekday(index: int) -> str:
     return name[:1].upper() + name[1:]
 
 
-def clock(at: time) -> str:
-    """A time of day as the language writes it (20:30, or 8:30 PM)."""
+def plain(text: str) -> str:
+    """Lower case without accents or a final dot, to compare what people type ("sábado")."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).rstrip(".")
+
+
+@cache
+def weekday_names() -> dict[str, int]:
+    """Every shipped language's weekday names and abbreviations, plain, to Monday=0…"""
+    names: dict[str, int] = {}
+    for language in LANGUAGES:
+        for index in range(7):
+            on = date(2024, 1, 1 + index)
+            for width in ("EEEE", "EEE"):
+                names.setdefault(
+                    plain(format_date(on, width, locale=Locale.parse(language))), index
+                )
+    return names
+
+
+def clock(at: time | str) -> str:
+    """A time of day ("20:30" or a time) as the language being spoken writes it."""
+    if isinstance(at, str):
+        hours, minutes = at.split(":")
+        at = time(int(hours), int(minutes))
     return format_time(at, "short", locale=locale())
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.core import callbacks
-from handlers import dates, gestures, onboarding, practices, privacy, rituals, settings
+from handlers import dates, gestures, language, onboarding, practices, privacy, rituals, settings
 from handlers.common import Context, invalid_button
 
 Route = Callable[[Update, Context, Any], Awaitable[None]]
@@ -26,6 +26,7 @@ ROUTES: dict[type[callbacks.Callback], Route] = {
     callbacks.Skip: rituals.skip_button,
     callbacks.DateFor: dates.whose_button,
     callbacks.DateRemove: dates.remove_button,
+    callbacks.Language: language.language_button,
 }
 
 

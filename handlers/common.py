@@ -25,7 +25,7 @@ from bot import db, leader
 from bot.core import couples, outbox, service
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Outgoing
-from bot.i18n import _
+from bot.i18n import _, speaking, use
 from handlers import texts
 from handlers.context import Hearth, HearthContext
 
@@ -78,10 +78,13 @@ def once(callback: Callback) -> Callback:
 
     @functools.wraps(callback)
     async def handler(update: Update, context: HearthContext) -> None:
-        try:
-            await callback(update, context)
-        except DuplicateUpdate:
-            return
+        user = update.effective_user
+        # Until the handler knows whose chat this is, it speaks the sender's app language.
+        with speaking(user.language_code if user else None):
+            try:
+                await callback(update, context)
+            except DuplicateUpdate:
+                return
 
     return handler
 
@@ -93,15 +96,20 @@ def is_private(update: Update) -> bool:
 
 
 async def who(work: Work, update: Update) -> tuple[Couple | None, Partner | None]:
-    """The couple this update concerns and the sender's partner record in it."""
+    """The couple this update concerns and the sender's partner record in it; from here on
+    the handler speaks the language of the chat it answers."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return None, None
     if chat.type == Chat.PRIVATE:
-        return await couples.couple_of_user(work.session, user.id)
+        couple, partner = await couples.couple_of_user(work.session, user.id)
+        if couple is not None:
+            use(couples.language_of(couple, partner))
+        return couple, partner
     couple = await couples.couple_by_chat(work.session, chat.id)
     if couple is None:
         return None, None
+    use(couple.language)
     return couple, couples.partner_in(couple, user.id)
 
 

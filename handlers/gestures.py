@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.core import callbacks, gestures
+from bot.core import callbacks, gestures, noticing
 from bot.core.gestures import Tap
 from bot.i18n import _
 from handlers.common import Context, invalid_button, remove_buttons, unit_of_work
@@ -24,7 +24,7 @@ async def gesture_button(update: Update, context: Context, pressed: callbacks.Ge
         return
     async with unit_of_work(update, context) as work:
         if pressed.action == "d":
-            result = await gestures.mark_done(
+            result = await noticing.mark_done(
                 work.session, pressed.assignment_id, user.id, work.now
             )
             toast = _("Lovely. 💛")
@@ -35,7 +35,7 @@ async def gesture_button(update: Update, context: Context, pressed: callbacks.Ge
             toast = _("Here's another one.")
         else:
             noticed = pressed.action == "y"
-            result = await gestures.answer_notice(
+            result = await noticing.answer_notice(
                 work.session, pressed.assignment_id, user.id, noticed, work.now
             )
             toast = _("I'll pass it on 💛") if noticed else _("The day isn't over yet 🙂")

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from bot.core import answers, callbacks, couples
 from bot.core.couples import Join, Link
 from bot.core.questions import question_text
-from bot.i18n import _
+from bot.i18n import _, current, shipped, speaking, use
 from handlers import texts
 from handlers.common import Context, is_private, remove_buttons, reply, unit_of_work, who
 
@@ -61,8 +61,9 @@ async def my_chat_member(update: Update, context: Context) -> None:
     async with unit_of_work(update, context) as work:
         if now_in:
             couple = await couples.bot_added(
-                work.session, change.chat.id, change.chat.title or "", work.now
+                work.session, change.chat.id, change.chat.title or "", work.now, current()
             )
+            use(couple.language)
             complete = couple.complete
             text = texts.status(couple) if complete else texts.greeting()
         else:
@@ -90,7 +91,10 @@ async def start(update: Update, context: Context) -> None:
             if couple is None:
                 chat = update.effective_chat
                 assert chat is not None
-                couple = await couples.bot_added(work.session, chat.id, chat.title or "", work.now)
+                couple = await couples.bot_added(
+                    work.session, chat.id, chat.title or "", work.now, current()
+                )
+                use(couple.language)
             complete, token = couple.complete, couple.link_token
             text = texts.status(couple) if complete else texts.greeting()
         message = update.effective_message
@@ -158,12 +162,20 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
     async with unit_of_work(update, context) as work:
         couple = await couples.couple_by_chat(work.session, chat.id)
         if couple is None:
-            couple = await couples.bot_added(work.session, chat.id, chat.title or "", work.now)
-        result = await couples.join(work.session, couple, user.id, user.first_name, work.now)
-        line = texts.joined_line(couple)
+            couple = await couples.bot_added(
+                work.session, chat.id, chat.title or "", work.now, current()
+            )
+        result = await couples.join(
+            work.session, couple, user.id, user.first_name, work.now, shipped(user.language_code)
+        )
         complete = couple.complete
-        all_set = texts.all_set(couple) if result.outcome == Join.COMPLETED else ""
-        token = couple.link_token
+        # The group reads these in the couple's language; the alerts go to whoever pressed.
+        with speaking(couple.language):
+            line = texts.joined_line(couple)
+            greeting = texts.greeting(complete)
+            all_set = texts.all_set(couple) if result.outcome == Join.COMPLETED else ""
+            open_button = link_keyboard(hearth_username(context), couple.link_token)
+            join_button = None if complete else join_keyboard()
         elsewhere = result.elsewhere.chat_title if result.elsewhere else ""
     alerts = {
         Join.ALREADY: _("You're already in 💛"),
@@ -186,13 +198,13 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
                 chat.id,
                 line,
                 parse_mode=ParseMode.HTML,
-                reply_markup=None if complete else join_keyboard(),
+                reply_markup=join_button,
             )
         else:
             await query.edit_message_text(
-                texts.greeting(complete) + "\n\n" + line,
+                greeting + "\n\n" + line,
                 parse_mode=ParseMode.HTML,
-                reply_markup=None if complete else join_keyboard(),
+                reply_markup=join_button,
             )
     except TelegramError as error:
         log.info("could not update the greeting: %s", type(error).__name__)
@@ -201,7 +213,7 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
             chat.id,
             all_set,
             parse_mode=ParseMode.HTML,
-            reply_markup=link_keyboard(hearth_username(context), token),
+            reply_markup=open_button,
         )
 
 

@@ -12,7 +12,7 @@ from bot.core import callbacks, privacy
 from bot.core.couples import couple_by_chat, partner_in
 from bot.core.outbox import Outgoing, button
 from bot.core.purposes import Purpose
-from bot.i18n import _
+from bot.i18n import _, speaking
 from handlers import texts
 from handlers.common import Context, already_shows, is_private, reply, unit_of_work, who
 from handlers.sender import keyboard
@@ -154,7 +154,8 @@ async def forget_button(update: Update, context: Context, pressed: callbacks.For
                 alert = _("There's nothing of yours to delete.")
             else:
                 await privacy.forget_partner(work.session, mine, partner)
-                work.send(mine.id, [stepped_out(mine.chat_id)])
+                with speaking(mine.language):
+                    work.send(mine.id, [stepped_out(mine.chat_id)])
                 done_text = _("🗑 Done. Everything of yours is deleted. Take care 💛")
         else:
             couple = await couple_by_chat(work.session, chat.id)

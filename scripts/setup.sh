@@ -1,7 +1,8 @@
 #!/usr/bin/env sh
-# Create .venv (if missing) and install Hearth into it from the lock files; `dev` installs the
-# test and lint tools too. Installs only when pyproject.toml or a lock file changed since the
-# last install (a stamp in .venv says what was installed), so a restart needs no package index.
+# Create .venv (if missing) and install Hearth into it from the lock files (`dev`: the test and
+# lint tools too); compile the translations. Installs only when pyproject.toml or a lock file
+# changed since the last install (a stamp in .venv says what was installed), so a restart needs
+# no package index.
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -25,8 +26,13 @@ if [ "${1:-}" = "dev" ]; then
 else
     wanted="$base" lock=requirements.lock
 fi
+# The translations the bot reads: bot/locale/<lang>/LC_MESSAGES/hearth.po compiled to .mo
+# (a second or less; a .po edited since is compiled again).
+compile_catalogues() { .venv/bin/python -m bot.tools.catalogues compile; }
+
 # Up to date; a dev install holds everything the bot needs, so it will do for the bot too.
 if [ "$installed" = "$wanted" ] || [ "$installed" = "$dev" ]; then
+    compile_catalogues
     exit 0
 fi
 
@@ -38,3 +44,4 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONWARNINGS=ignore
 # The lock pins setuptools, which builds Hearth here: no isolated build, no unpinned download.
 .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 echo "$wanted" >"$STAMP"
+compile_catalogues

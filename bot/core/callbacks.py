@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.i18n import LANGUAGES
+
 MAX_DB_ID = 2**31 - 1  # the database's INTEGER primary keys
 DIGITS = re.compile(r"[0-9]{1,10}")
 CONTENT_ID = re.compile(r"[a-z0-9_-]{1,40}")
@@ -276,6 +278,22 @@ class DateRemove(Callback):
         return None if date_id is None else cls(date_id)
 
 
+@dataclass(frozen=True)
+class Language(Callback):
+    """Speak this language: the group's (in the group) or one partner's (in private)."""
+
+    prefix: ClassVar[str] = "lang"
+    language: str
+
+    def _encode(self) -> str:
+        return f"lang:{self.language}"
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> Language | None:
+        """lang:<a shipped language>."""
+        return cls(parts[0]) if len(parts) == 1 and parts[0] in LANGUAGES else None
+
+
 KINDS: dict[str, Callable[[list[str]], Callback | None]] = {
     kind.prefix: kind.parse
     for kind in (
@@ -290,6 +308,7 @@ KINDS: dict[str, Callable[[list[str]], Callback | None]] = {
         Skip,
         DateFor,
         DateRemove,
+        Language,
     )
 }
 

@@ -51,6 +51,21 @@ def other_partner(couple: Couple, partner: Partner) -> Partner | None:
     return next((p for p in couple.partners if p.id != partner.id), None)
 
 
+def language_of(couple: Couple, partner: Partner | None = None) -> str:
+    """The language of a message to the group (no partner) or to a partner privately."""
+    if partner is not None and partner.language:
+        return partner.language
+    return couple.language
+
+
+def set_language(couple: Couple, partner: Partner | None, language: str) -> None:
+    """The group's language (no partner), or a partner's for their private chat."""
+    if partner is None:
+        couple.language = language
+    else:
+        partner.language = language
+
+
 def partner_in(couple: Couple, user_id: int) -> Partner | None:
     """The couple's partner with this Telegram user id, or None (a third person)."""
     return next((p for p in couple.partners if p.user_id == user_id), None)
@@ -68,13 +83,17 @@ def reschedule(couple: Couple, now: datetime) -> None:
     rhythms.reschedule(couple, now)
 
 
-async def bot_added(session: AsyncSession, chat_id: int, title: str, now: datetime) -> Couple:
-    """Create the couple for a group the bot joined, or reactivate it after a removal."""
+async def bot_added(
+    session: AsyncSession, chat_id: int, title: str, now: datetime, language: str = "en"
+) -> Couple:
+    """Create the couple for a group the bot joined (speaking the language of whoever added
+    it), or reactivate it after a removal."""
     couple = await couple_by_chat(session, chat_id)
     if couple is None:
         couple = Couple(
             chat_id=chat_id,
             chat_title=title[:255],
+            language=language,
             link_token=secrets.token_urlsafe(12),
             created_at=now,
             active=True,
@@ -152,9 +171,15 @@ class JoinResult:
 
 
 async def join(
-    session: AsyncSession, couple: Couple, user_id: int, first_name: str, now: datetime
+    session: AsyncSession,
+    couple: Couple,
+    user_id: int,
+    first_name: str,
+    now: datetime,
+    language: str | None = None,
 ) -> JoinResult:
-    """Add a person to the couple: at most two, and never someone paired in another chat."""
+    """Add a person to the couple: at most two, and never someone paired in another chat;
+    `language` is theirs for the private chat (None: the couple's)."""
     if not couple.active:
         return JoinResult(Join.INACTIVE)
     existing = partner_in(couple, user_id)
@@ -171,6 +196,7 @@ async def join(
         first_name=(first_name or "Partner")[:255],
         private_open=False,
         joined_at=now,
+        language=language,
     )
     couple.partners.append(partner)
     await session.flush()

@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, prompt_kinds, rhythms
 from bot.core.content import Content, pick_date_gesture, pick_date_question
-from bot.core.couples import other_partner, partner_in
+from bot.core.couples import language_of, other_partner, partner_in
 from bot.core.models import Couple, ImportantDate, Partner, Prompt
 from bot.core.outbox import Button, Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.core.questions import answer_link, histories
-from bot.i18n import _
+from bot.i18n import _, speaking
 
 LEAD_DAYS = 3  # the idea to prepare comes this many days before
 MAX_DATES = 30  # per couple: a calendar, not a diary
@@ -235,25 +235,26 @@ async def export_rows(
 def _reminder(
     couple: Couple, item: ImportantDate, partner: Partner, content: Content, year: int
 ) -> Outgoing:
-    idea = pick_date_gesture(content, f"{item.id}:{year}:{partner.id}")
-    whose = next((p for p in couple.partners if p.id == item.for_partner_id), None)
-    head = _("📅 In {days} days: <b>{label}</b> ({day}).").format(
-        days=LEAD_DAYS, label=escape(item.label), day=shown(item)
-    )
-    if item.secret:
-        head = _("🤫 In {days} days: <b>{label}</b> ({day}), your secret.").format(
+    with speaking(language_of(couple, partner)):
+        idea = pick_date_gesture(content, f"{item.id}:{year}:{partner.id}")
+        whose = next((p for p in couple.partners if p.id == item.for_partner_id), None)
+        head = _("📅 In {days} days: <b>{label}</b> ({day}).").format(
             days=LEAD_DAYS, label=escape(item.label), day=shown(item)
         )
-    elif whose is not None:
-        head += " " + _("It's {name}'s day.").format(name=escape(whose.first_name))
-    text = (
-        head
-        + "\n\n"
-        + _("An idea to prepare, just between you and me:\n\n<b>{idea}</b>").format(
-            idea=escape(idea.text)
+        if item.secret:
+            head = _("🤫 In {days} days: <b>{label}</b> ({day}), your secret.").format(
+                days=LEAD_DAYS, label=escape(item.label), day=shown(item)
+            )
+        elif whose is not None:
+            head += " " + _("It's {name}'s day.").format(name=escape(whose.first_name))
+        text = (
+            head
+            + "\n\n"
+            + _("An idea to prepare, just between you and me:\n\n<b>{idea}</b>").format(
+                idea=escape(idea.text)
+            )
         )
-    )
-    return Outgoing(partner.user_id, text, purpose=Purpose.DATE_REMINDER, partner_id=partner.id)
+        return Outgoing(partner.user_id, text, purpose=Purpose.DATE_REMINDER, partner_id=partner.id)
 
 
 def _preparers(couple: Couple, item: ImportantDate) -> list[Partner]:
@@ -272,13 +273,15 @@ def _secret_day(couple: Couple, item: ImportantDate, content: Content, seed: str
     other = None if author is None else other_partner(couple, author)
     if author is None or other is None or not author.private_open:
         return []
-    question = pick_date_question(content, [], seed)
-    text = _(
-        "🤫 Today: <b>{label}</b>. A question you could ask {name} tonight:\n\n<b>{question}</b>"
-    ).format(
-        label=escape(item.label), name=escape(other.first_name), question=escape(question.text)
-    )
-    return [Outgoing(author.user_id, text, purpose=Purpose.DATE_REMINDER, partner_id=author.id)]
+    with speaking(language_of(couple, author)):
+        question = pick_date_question(content, [], seed)
+        text = _(
+            "🤫 Today: <b>{label}</b>. A question you could ask {name} tonight:"
+            "\n\n<b>{question}</b>"
+        ).format(
+            label=escape(item.label), name=escape(other.first_name), question=escape(question.text)
+        )
+        return [Outgoing(author.user_id, text, purpose=Purpose.DATE_REMINDER, partner_id=author.id)]
 
 
 def _day_question(
@@ -349,8 +352,9 @@ async def deliver_many(
         "couple_id",
     )
     for couple, _day, labels, question_id in asked:
-        text = content.by_id[question_id].text
-        messages[couple.id].append(
-            _day_question(couple, prompt_ids[(couple.id,)], labels, text, username)
-        )
+        with speaking(couple.language):
+            text = content.by_id[question_id].text
+            messages[couple.id].append(
+                _day_question(couple, prompt_ids[(couple.id,)], labels, text, username)
+            )
     return [(couple_id, found_messages) for couple_id, found_messages in messages.items()]

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks
-from bot.core.couples import pair_since, partner_in
+from bot.core.couples import language_of, pair_since, partner_in
 from bot.core.models import Couple, Partner, Prompt
-from bot.core.outbox import Outgoing, button
+from bot.core.outbox import Button, Outgoing, button
 from bot.core.purposes import Purpose
-from bot.i18n import _
+from bot.i18n import _, speaking
 
 MAX_LEVEL = 3
 WINDOW = timedelta(days=14)
@@ -27,8 +27,7 @@ def level_name(level: int) -> str:
     return {2: _("personal"), 3: _("deep")}.get(level) or _("light")
 
 
-def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> list[Outgoing]:
-    """Ask each partner (privately when possible) whether they're ready for `level`."""
+def _ask(couple: Couple, level: int, asker: Partner | None) -> tuple[str, list[list[Button]]]:
     buttons = [
         [
             button(_("🌊 Ready for deeper"), callbacks.Depth(couple.id, level)),
@@ -45,14 +44,26 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
             "🪜 {name} would like to try questions that go a little deeper ({level}). "
             "Nothing changes unless you tap Ready too."
         ).format(name=escape(asker.first_name), level=level_name(level))
+    return text, buttons
+
+
+def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> list[Outgoing]:
+    """Ask each partner (privately when possible) whether they're ready for `level`."""
     messages = []
     for partner in couple.partners:
-        group = Outgoing(
-            couple.chat_id,
-            _("{name}: ").format(name=escape(partner.first_name)) + text,
-            buttons=buttons,
-            purpose=Purpose.DEPTH_ASK,
-        )
+        with speaking(couple.language):
+            text, buttons = _ask(couple, level, asker)
+            group = Outgoing(
+                couple.chat_id,
+                _("{name}: ").format(name=escape(partner.first_name)) + text,
+                buttons=buttons,
+                purpose=Purpose.DEPTH_ASK,
+            )
+        if not partner.private_open:
+            messages.append(group)
+            continue
+        with speaking(language_of(couple, partner)):
+            text, buttons = _ask(couple, level, asker)
         messages.append(
             Outgoing(
                 partner.user_id,
@@ -62,8 +73,6 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
                 partner_id=partner.id,
                 fallback=group,
             )
-            if partner.private_open
-            else group
         )
     return messages
 
@@ -128,14 +137,12 @@ def _mark_ready(couple: Couple, partner_id: int, level: int) -> ReadyResult:
         return ReadyResult(Ready.WAITING)
     couple.depth = level
     couple.depth_asked_level = level
-    announce = Outgoing(
-        couple.chat_id,
-        _(
+    with speaking(couple.language):
+        text = _(
             "🪜 You're both ready. From the next question on, they go a little deeper "
             "({level}). Either of you can step back with /depth down at any time."
-        ).format(level=level_name(level)),
-        purpose=Purpose.DEPTH_UP,
-    )
+        ).format(level=level_name(level))
+    announce = Outgoing(couple.chat_id, text, purpose=Purpose.DEPTH_UP)
     return ReadyResult(Ready.RAISED, [announce])
 
 

@@ -1,4 +1,5 @@
-"""Daily gesture nudges, the Done / Another idea buttons and the "did you notice?" loop."""
+"""Daily gesture nudges and the Another idea button (Done and "did you notice?" are in
+bot.core.noticing)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,20 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import callbacks, schedule
-from bot.core.apart import lives_apart, served_privately, zone_of
+from bot.core import callbacks
+from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, Gesture, gesture_text, pick_gesture
-from bot.core.couples import other_partner, partner_in
+from bot.core.couples import language_of, other_partner, partner_in
 from bot.core.models import Couple, GestureAssignment, Partner
 from bot.core.outbox import Button, Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
-from bot.i18n import _
-
-NOTICE_BEFORE_QUESTION = 60  # minutes: "did you notice?" comes an hour before the question
-NOTICE_MIN_DELAY = timedelta(minutes=10)
+from bot.i18n import _, speaking
 
 
 def gesture_buttons(assignment_id: int, shared: bool = False) -> list[list[Button]]:
@@ -183,34 +180,39 @@ async def _deliver(
     messages: dict[int, list[Outgoing]] = defaultdict(list)
     for nudge in nudges:
         key = (nudge.couple.id, nudge.partner.id if nudge.partner else None)
-        messages[nudge.couple.id].append(_nudge_message(nudge, ids[key]))
+        messages[nudge.couple.id].append(_nudge_message(nudge, ids[key], content))
     return list(messages.items())
 
 
-def _nudge_message(nudge: _Nudge, assignment_id: int) -> Outgoing:
+def _nudge_message(nudge: _Nudge, assignment_id: int, content: Content) -> Outgoing:
     couple, partner = nudge.couple, nudge.partner
-    text = gesture_text(nudge.gesture, lives_apart(couple))
-    if partner is None:
-        return Outgoing(
+
+    def idea() -> str:
+        """The gesture's words in the language being spoken."""
+        return gesture_text(content.by_id[nudge.gesture.id], lives_apart(couple))
+
+    with speaking(couple.language):
+        # For a partner: if their private chat turns out closed, one shared challenge for the
+        # group, without a Done button (no shared assignment stands behind it).
+        shared = Outgoing(
             couple.chat_id,
-            shared_text(text),
-            buttons=gesture_buttons(assignment_id, shared=True),
+            shared_text(idea(), with_done=partner is None),
+            buttons=gesture_buttons(assignment_id, shared=True) if partner is None else [],
             purpose=Purpose.GESTURE_SHARED,
         )
+    if partner is None:
+        return shared
     other = other_partner(couple, partner)
     assert other is not None
-    return Outgoing(
-        partner.user_id,
-        private_text(text, other),
-        buttons=gesture_buttons(assignment_id),
-        purpose=Purpose.GESTURE,
-        partner_id=partner.id,
-        # If the private chat turns out closed: one shared challenge for the group, without
-        # a Done button (no shared assignment stands behind it).
-        fallback=Outgoing(
-            couple.chat_id, shared_text(text, with_done=False), purpose=Purpose.GESTURE_SHARED
-        ),
-    )
+    with speaking(language_of(couple, partner)):
+        return Outgoing(
+            partner.user_id,
+            private_text(idea(), other),
+            buttons=gesture_buttons(assignment_id),
+            purpose=Purpose.GESTURE,
+            partner_id=partner.id,
+            fallback=shared,
+        )
 
 
 class Tap(enum.Enum):
@@ -232,9 +234,11 @@ class TapResult:
     messages: list[Outgoing] = field(default_factory=list)
 
 
-async def _load(
+async def load(
     session: AsyncSession, assignment_id: int, user_id: int
 ) -> tuple[GestureAssignment | None, Couple | None, Partner | None]:
+    """A gesture assignment, its couple, and the partner pressing its button (each may be
+    None: gone, or not theirs)."""
     assignment = await session.get(GestureAssignment, assignment_id)
     if assignment is None:
         return None, None, None
@@ -243,40 +247,11 @@ async def _load(
     return assignment, couple, partner
 
 
-def notice_time(done_at: datetime, tz: ZoneInfo, question_time: time) -> datetime:
-    """When to ask the other partner: that evening, an hour before the question, so the
-    kindness has had the day to land (or shortly after Done, when that is later)."""
-    evening = schedule.shift(question_time, -NOTICE_BEFORE_QUESTION)
-    local_day = done_at.astimezone(tz).date()
-    return max(schedule.local_to_utc(local_day, evening, tz), done_at + NOTICE_MIN_DELAY)
-
-
-async def mark_done(
-    session: AsyncSession, assignment_id: int, user_id: int, now: datetime
-) -> TapResult:
-    """The giver did it: schedule the "did you notice?" question for the other partner."""
-    assignment, couple, partner = await _load(session, assignment_id, user_id)
-    if assignment is None or couple is None:
-        return TapResult(Tap.GONE)
-    if partner is None or (not assignment.shared and assignment.partner_id != partner.id):
-        return TapResult(Tap.NOT_YOURS)
-    if assignment.done_at is not None:
-        return TapResult(Tap.ALREADY, assignment=assignment)
-    assignment.done_at = now
-    receiver = other_partner(couple, partner)
-    if not assignment.shared and receiver is not None:
-        # In the receiver's evening: the receiver may live by another zone than the giver.
-        assignment.notice_at = notice_time(
-            now, ZoneInfo(zone_of(couple, receiver)), schedule.parse_hhmm(couple.question_time)
-        )
-    return TapResult(Tap.OK, assignment=assignment)
-
-
 async def another_idea(
     session: AsyncSession, assignment_id: int, user_id: int, content: Content
 ) -> TapResult:
     """Swap today's idea for a different one (any kind, never the same twice)."""
-    assignment, couple, partner = await _load(session, assignment_id, user_id)
+    assignment, couple, partner = await load(session, assignment_id, user_id)
     if assignment is None or couple is None:
         return TapResult(Tap.GONE)
     if partner is None or assignment.partner_id != partner.id:
@@ -299,98 +274,3 @@ async def another_idea(
     idea = gesture_text(gesture, apart)
     text = private_text(idea, other) if other else idea
     return TapResult(Tap.OK, text=text, assignment=assignment)
-
-
-async def due_notice_questions(
-    session: AsyncSession, now: datetime
-) -> list[tuple[int, list[Outgoing]]]:
-    """Ask each receiver whose partner did a gesture whether they noticed something kind."""
-    query = (
-        select(GestureAssignment)
-        .where(GestureAssignment.notice_at.is_not(None), GestureAssignment.notice_at <= now)
-        .order_by(GestureAssignment.notice_at)
-        .limit(500)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)  # several workers: each asks once
-    due = list(await session.scalars(query))
-    couples = {
-        c.id: c
-        for c in await session.scalars(
-            select(Couple).where(Couple.id.in_({a.couple_id for a in due}))
-        )
-    }
-    messages: list[tuple[int, list[Outgoing]]] = []
-    for assignment in due:
-        assignment.notice_at = None
-        couple = couples.get(assignment.couple_id)
-        if couple is None or not couple.active or assignment.partner_id is None:
-            continue
-        giver = next((p for p in couple.partners if p.id == assignment.partner_id), None)
-        receiver = None if giver is None else other_partner(couple, giver)
-        if giver is None or receiver is None:
-            continue
-        buttons = [
-            [
-                button(_("💛 I noticed"), callbacks.Gesture("y", assignment.id)),
-                button(_("Not yet"), callbacks.Gesture("x", assignment.id)),
-            ]
-        ]
-        group = Outgoing(
-            couple.chat_id,
-            _("💛 {receiver}, has something kind come your way from {giver} today?").format(
-                receiver=escape(receiver.first_name), giver=escape(giver.first_name)
-            ),
-            buttons=buttons,
-            purpose=Purpose.NOTICE_ASK,
-        )
-        private = Outgoing(
-            receiver.user_id,
-            _(
-                "💛 A little question before the day is over: has something kind come your "
-                "way from {giver} today? Small things count."
-            ).format(giver=escape(giver.first_name)),
-            buttons=buttons,
-            purpose=Purpose.NOTICE_ASK,
-            partner_id=receiver.id,
-            fallback=group,
-        )
-        messages.append((couple.id, [private if receiver.private_open else group]))
-    return messages
-
-
-async def answer_notice(
-    session: AsyncSession, assignment_id: int, user_id: int, noticed: bool, now: datetime
-) -> TapResult:
-    """The receiver says whether they noticed; "I noticed" is passed back to the giver."""
-    assignment, couple, partner = await _load(session, assignment_id, user_id)
-    if assignment is None or couple is None:
-        return TapResult(Tap.GONE)
-    if partner is None or assignment.partner_id in (None, partner.id):
-        return TapResult(Tap.NOT_YOURS)
-    if assignment.noticed_at is not None:
-        return TapResult(Tap.ALREADY, assignment=assignment)
-    if not noticed:
-        return TapResult(Tap.OK, assignment=assignment)
-    assignment.noticed_at = now
-    giver = other_partner(couple, partner)
-    if giver is None:
-        return TapResult(Tap.OK, assignment=assignment)
-    private = Outgoing(
-        giver.user_id,
-        _("💛 {name} noticed your kindness today. It landed.").format(
-            name=escape(partner.first_name)
-        ),
-        purpose=Purpose.NOTICED,
-        partner_id=giver.id,
-        fallback=Outgoing(
-            couple.chat_id,
-            _("💛 {name} noticed {giver}'s kindness today.").format(
-                name=escape(partner.first_name), giver=escape(giver.first_name)
-            ),
-            purpose=Purpose.NOTICED,
-        ),
-    )
-    message = private if giver.private_open else private.fallback
-    assert message is not None
-    return TapResult(Tap.OK, assignment=assignment, messages=[message])

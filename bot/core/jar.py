@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import crypto, schedule
 from bot.core.apart import lives_apart
 from bot.core.content import Content, pick_jar_item
+from bot.core.couples import language_of
 from bot.core.models import Couple, JarQuestion, Partner, Prompt
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.core.questions import answer_link, histories
-from bot.i18n import _, weekday
+from bot.i18n import _, clock, speaking, weekday
 
 JAR_MAX = 300
 
@@ -107,41 +108,44 @@ async def draw_many(
     history = await histories(session, ids, "jar")
     params, intros = [], []
     for couple in couples:
-        rng = random.Random(f"{couple.id}:{now.isoformat()}")
-        today = schedule.local_date(now, ZoneInfo(couple.tz))
-        prompt: dict[str, object] = {
-            "couple_id": couple.id,
-            "kind": "jar",
-            "local_date": today,
-            "created_at": now,
-            "asked_in_group_at": now,
-            "content_id": None,
-            "jar_question_id": None,
-            "text": None,
-        }
-        if own[couple.id]:
-            chosen = rng.choice(own[couple.id])
-            chosen.drawn_at = now
-            prompt.update(jar_question_id=chosen.id, text=chosen.text)
-            intro = _("🫙 From the jar, written by <b>{name}</b>:").format(
-                name=escape(chosen.author_name)
-            )
-            text = chosen.text
-        else:
-            item = pick_jar_item(
-                content,
-                history[couple.id],
-                rng.randrange(2**31),
-                living_apart=lives_apart(couple),
-            )
-            prompt.update(content_id=item.id)
-            intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
-            text = item.text
-        if night and replaces_question(couple, today):
-            heading = _("🌙 It's jar night: tonight the jar's question is your evening question.")
-            intro = heading + "\n\n" + intro
-        elif night:
-            intro = _("🌙 It's jar night!") + "\n\n" + intro
+        with speaking(couple.language):
+            rng = random.Random(f"{couple.id}:{now.isoformat()}")
+            today = schedule.local_date(now, ZoneInfo(couple.tz))
+            prompt: dict[str, object] = {
+                "couple_id": couple.id,
+                "kind": "jar",
+                "local_date": today,
+                "created_at": now,
+                "asked_in_group_at": now,
+                "content_id": None,
+                "jar_question_id": None,
+                "text": None,
+            }
+            if own[couple.id]:
+                chosen = rng.choice(own[couple.id])
+                chosen.drawn_at = now
+                prompt.update(jar_question_id=chosen.id, text=chosen.text)
+                intro = _("🫙 From the jar, written by <b>{name}</b>:").format(
+                    name=escape(chosen.author_name)
+                )
+                text = chosen.text
+            else:
+                item = pick_jar_item(
+                    content,
+                    history[couple.id],
+                    rng.randrange(2**31),
+                    living_apart=lives_apart(couple),
+                )
+                prompt.update(content_id=item.id)
+                intro = _("🫙 Your jar is empty, so here is one from Hearth's jar:")
+                text = item.text
+            if night and replaces_question(couple, today):
+                heading = _(
+                    "🌙 It's jar night: tonight the jar's question is your evening question."
+                )
+                intro = heading + "\n\n" + intro
+            elif night:
+                intro = _("🌙 It's jar night!") + "\n\n" + intro
         params.append(prompt)
         intros.append((intro, text))
     prompt_ids = await insert_keyed(session, Prompt, params, "couple_id")
@@ -155,31 +159,32 @@ async def draw_many(
 def _ask(
     couple: Couple, prompt_id: int, intro: str, question: str, bot_username: str, purpose: Purpose
 ) -> Outgoing:
-    text = _(
-        "{intro}\n\n<b>{question}</b>\n\nReply to this message to answer, or answer "
-        "privately with the button. I'll bring both answers together once you've both replied."
-    ).format(intro=intro, question=escape(question))
-    buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, prompt_id))]]
-    return Outgoing(couple.chat_id, text, buttons=buttons, purpose=purpose, prompt_id=prompt_id)
+    with speaking(couple.language):
+        text = _(
+            "{intro}\n\n<b>{question}</b>\n\nReply to this message to answer, or answer "
+            "privately with the button. I'll bring both answers together once you've both replied."
+        ).format(intro=intro, question=escape(question))
+        buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, prompt_id))]]
+        return Outgoing(couple.chat_id, text, buttons=buttons, purpose=purpose, prompt_id=prompt_id)
 
 
 def reminder_messages(couple: Couple) -> list[Outgoing]:
     """Jar night is in two days: remind each partner privately to add a question."""
-    day = weekday(couple.jar_day)
     messages = []
     for partner in couple.partners:
         if not partner.private_open:
             continue  # a reminder in the group would spoil nothing, but it isn't needed
-        messages.append(
-            Outgoing(
-                partner.user_id,
-                _(
-                    "🫙 Jar night is on {day} at {time}. Slip a question in for the two "
-                    "of you; it stays secret until it's drawn:\n\n"
-                    "<code>/jar add What smell takes you straight back to childhood?</code>"
-                ).format(day=day, time=couple.jar_time),
-                purpose=Purpose.JAR_REMINDER,
-                partner_id=partner.id,
+        with speaking(language_of(couple, partner)):
+            messages.append(
+                Outgoing(
+                    partner.user_id,
+                    _(
+                        "🫙 Jar night is on {day} at {time}. Slip a question in for the two "
+                        "of you; it stays secret until it's drawn:\n\n"
+                        "<code>/jar add What smell takes you straight back to childhood?</code>"
+                    ).format(day=weekday(couple.jar_day), time=clock(couple.jar_time)),
+                    purpose=Purpose.JAR_REMINDER,
+                    partner_id=partner.id,
+                )
             )
-        )
     return messages

@@ -66,6 +66,8 @@ class Couple(Base):
     jar_time: Mapped[str] = mapped_column(String(5), default="19:00")
     # Added in 0006: jar night comes with the evening question (False: it takes its place).
     jar_with_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Added in 0007: the language of the group's messages (a shipped one, see bot.i18n).
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     depth: Mapped[int] = mapped_column(Integer, default=1)
@@ -142,6 +144,8 @@ class Partner(Base):
     # first (None: no question put to them on their own clock yet; the group's count).
     asked_prompt_id: Mapped[int | None] = mapped_column(Integer, default=None)
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Added in 0007: the language of this partner's private chat (None: the couple's).
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 

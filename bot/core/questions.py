@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import callbacks, themes
 from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
+from bot.core.couples import language_of
 from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
-from bot.i18n import _
+from bot.i18n import _, speaking
 
 Plan = tuple[Couple, date]  # a couple and the local date it is being delivered for
 
@@ -29,6 +30,12 @@ class DayPrompt(NamedTuple):
     id: int
     text: str
     sensitive: bool
+    content_id: str | None = None  # a bank question, whose words exist in every language
+
+    def words(self, content: Content) -> str:
+        """The question in the language being spoken (a partner's own: as they wrote it)."""
+        item = content.by_id.get(self.content_id or "")
+        return str(getattr(item, "text", "")) or self.text
 
 
 def question_text(prompt: Prompt, content: Content) -> str:
@@ -59,15 +66,22 @@ def tender_line(can_skip: bool) -> str:
 
 
 def question_message(
-    couple: Couple, bot_username: str, day: DayPrompt, can_skip: bool = True
+    couple: Couple, bot_username: str, day: DayPrompt, content: Content, can_skip: bool = True
 ) -> Outgoing:
     """The group message that asks tonight's question, with the button that swaps it (once a
     day); a sensitive question says that skipping it is fine."""
+    with speaking(couple.language):
+        return _question_message(couple, bot_username, day, day.words(content), can_skip)
+
+
+def _question_message(
+    couple: Couple, bot_username: str, day: DayPrompt, words: str, can_skip: bool
+) -> Outgoing:
     body = _(
         "🕯 Tonight's question for {names}:\n\n<b>{question}</b>\n\n"
         "Reply to this message to answer, or answer privately with the button. "
         "Private answers stay sealed until you've both answered."
-    ).format(names=names(couple), question=escape(day.text))
+    ).format(names=names(couple), question=escape(words))
     if day.sensitive:
         body += "\n\n" + tender_line(can_skip)
     buttons = [[button(_("🔒 Answer privately"), url=answer_link(bot_username, day.id))]]
@@ -133,7 +147,9 @@ async def day_prompts(
         if key in wanted:
             item = content.by_id.get(prompt.content_id or "")
             sensitive = bool(getattr(item, "sensitive", False))
-            found[key] = DayPrompt(prompt.id, question_text(prompt, content), sensitive)
+            found[key] = DayPrompt(
+                prompt.id, question_text(prompt, content), sensitive, prompt.content_id
+            )
             if prompt.asked_in_group_at is None:
                 first_in_group.append(prompt.id)
     if in_group and first_in_group:
@@ -179,7 +195,7 @@ async def day_prompts(
     )
     for (couple, day), question in zip(fresh, picked, strict=True):
         found[(couple.id, day)] = DayPrompt(
-            prompt_ids[(couple.id, day)], question.text, question.sensitive
+            prompt_ids[(couple.id, day)], question.text, question.sensitive, question.id
         )
     return found
 
@@ -251,18 +267,25 @@ async def deliver(
             if partner.pending_prompt_id is not None and not served_privately(couple, partner):
                 partner.pending_prompt_id = None
     return [
-        (couple.id, [question_message(couple, bot_username, prompts[(couple.id, day)])])
+        (couple.id, [question_message(couple, bot_username, prompts[(couple.id, day)], content)])
         for couple, day in plans
     ]
 
 
-def own_question_message(partner: Partner, day: DayPrompt) -> Outgoing:
+def own_question_message(
+    couple: Couple, partner: Partner, day: DayPrompt, content: Content
+) -> Outgoing:
     """The question at a partner's own evening, in their private chat: answered right there."""
+    with speaking(language_of(couple, partner)):
+        return _own_question_message(partner, day, day.words(content))
+
+
+def _own_question_message(partner: Partner, day: DayPrompt, words: str) -> Outgoing:
     body = _(
         "🕯 Your evening question, {name}:\n\n<b>{question}</b>\n\n"
         "Answer right here: text, voice, a video note, a photo or a video. "
         "It stays sealed until you've both answered."
-    ).format(name=escape(partner.first_name), question=escape(day.text))
+    ).format(name=escape(partner.first_name), question=escape(words))
     if day.sensitive:
         body += "\n\n" + tender_line(can_skip=False)
     return Outgoing(
@@ -307,7 +330,7 @@ async def deliver_own(
     )
     await give(session, [(p, prompt.id) for _c, p, prompt in new], now)
     return [
-        (c.id, [own_question_message(p, prompt)])
+        (c.id, [own_question_message(c, p, prompt, content)])
         for c, p, prompt in new
         if (prompt.id, p.id) not in answered
     ]

@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import jar, prompt_kinds, schedule
 from bot.core.content import Content
-from bot.core.couples import other_partner, pair_since
+from bot.core.couples import language_of, other_partner, pair_since
 from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
 from bot.core.outbox import Outgoing, describe
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
-from bot.i18n import _
+from bot.i18n import _, speaking
+from bot.i18n import day as day_name
 
 WEEK = timedelta(days=7)
 STUCK_DAYS = 7
@@ -124,19 +125,12 @@ async def recap_many(
 ) -> list[tuple[int, list[Outgoing]]]:
     """The Sunday recap for each couple's group."""
     weeks = await weeks_of(session, [couple.id for couple, _day in plans], now)
-    return [
-        (
-            couple.id,
-            [
-                Outgoing(
-                    couple.chat_id,
-                    recap_text(couple, weeks[couple.id], content, f"{couple.id}:{day.isoformat()}"),
-                    purpose=Purpose.RECAP,
-                )
-            ],
-        )
-        for couple, day in plans
-    ]
+    recaps = []
+    for couple, day in plans:
+        with speaking(couple.language):
+            text = recap_text(couple, weeks[couple.id], content, f"{couple.id}:{day.isoformat()}")
+        recaps.append((couple.id, [Outgoing(couple.chat_id, text, purpose=Purpose.RECAP)]))
+    return recaps
 
 
 async def stuck_many(
@@ -177,14 +171,18 @@ async def stuck_many(
             continue
         couple.stuck_sent_at = now
         index = (couple.id + today.toordinal()) % len(content.stuck_messages)
-        text = escape(content.stuck_messages[index].text)
-        if content.safety_lines:
-            text += "\n\n" + escape(content.safety_lines[index % len(content.safety_lines)].text)
-        notes[couple.id] = [
-            Outgoing(partner.user_id, text, purpose=Purpose.STUCK, partner_id=partner.id)
-            for partner in couple.partners
-            if partner.private_open  # never in the group
-        ]
+        notes[couple.id] = []
+        for partner in couple.partners:
+            if not partner.private_open:
+                continue  # never in the group
+            with speaking(language_of(couple, partner)):
+                text = escape(content.stuck_messages[index].text)
+                if content.safety_lines:
+                    line = content.safety_lines[index % len(content.safety_lines)]
+                    text += "\n\n" + escape(line.text)
+            notes[couple.id].append(
+                Outgoing(partner.user_id, text, purpose=Purpose.STUCK, partner_id=partner.id)
+            )
     return notes
 
 
@@ -192,57 +190,58 @@ async def memory_messages(
     session: AsyncSession, couple: Couple, partner: Partner, now: datetime, content: Content
 ) -> list[Outgoing] | None:
     """A past question (a week old at least) with both answers, privately; None if none yet."""
-    prompts = list(
-        await session.scalars(
-            select(Prompt)
-            .where(
-                Prompt.couple_id == couple.id,
-                Prompt.revealed_at.is_not(None),
-                Prompt.revealed_at <= now - MEMORY_AGE,
-                Prompt.created_at >= (pair_since(couple) or now),
-                # A guess or a check-in part read alone would be taken for an answer.
-                Prompt.kind.not_in(prompt_kinds.IN_PARTS),
-            )
-            .order_by(Prompt.id)
-        )
-    )
-    if not prompts:
-        return None
-    prompt = random.Random(f"{partner.id}:{now.isoformat()}").choice(prompts)
-    answers = list(
-        await session.scalars(
-            select(Answer).where(Answer.prompt_id == prompt.id).order_by(Answer.id)
-        )
-    )
-    names = {p.id: p.first_name for p in couple.partners}
-    when = schedule.local_date(prompt.created_at, ZoneInfo(couple.tz)).strftime("%d %B %Y")
-
-    def private(
-        text: str = "",
-        quotes: list[tuple[int, str]] | None = None,
-        copy_from: tuple[int, int] | None = None,
-    ) -> Outgoing:
-        return Outgoing(
-            partner.user_id,
-            text,
-            purpose=Purpose.MEMORY,
-            partner_id=partner.id,
-            quotes=quotes or [],
-            copy_from=copy_from,
-        )
-
-    messages = [
-        private(
-            _("🕰 A memory from {date}:\n\n<b>{question}</b>").format(
-                date=when, question=escape(question_text(prompt, content))
+    with speaking(language_of(couple, partner)):
+        prompts = list(
+            await session.scalars(
+                select(Prompt)
+                .where(
+                    Prompt.couple_id == couple.id,
+                    Prompt.revealed_at.is_not(None),
+                    Prompt.revealed_at <= now - MEMORY_AGE,
+                    Prompt.created_at >= (pair_since(couple) or now),
+                    # A guess or a check-in part read alone would be taken for an answer.
+                    Prompt.kind.not_in(prompt_kinds.IN_PARTS),
+                )
+                .order_by(Prompt.id)
             )
         )
-    ]
-    for answer in answers:
-        label = _("<b>{name}</b>:").format(name=escape(names.get(answer.partner_id, "?")))
-        if answer.kind == "text":
-            messages.append(private(quotes=[(answer.id, label)]))
-        else:
-            messages.append(private(f"{label} {describe(answer.kind)}"))
-            messages.append(private(copy_from=(answer.chat_id, answer.message_id)))
-    return messages
+        if not prompts:
+            return None
+        prompt = random.Random(f"{partner.id}:{now.isoformat()}").choice(prompts)
+        answers = list(
+            await session.scalars(
+                select(Answer).where(Answer.prompt_id == prompt.id).order_by(Answer.id)
+            )
+        )
+        names = {p.id: p.first_name for p in couple.partners}
+        when = day_name(schedule.local_date(prompt.created_at, ZoneInfo(couple.tz)))
+
+        def private(
+            text: str = "",
+            quotes: list[tuple[int, str]] | None = None,
+            copy_from: tuple[int, int] | None = None,
+        ) -> Outgoing:
+            return Outgoing(
+                partner.user_id,
+                text,
+                purpose=Purpose.MEMORY,
+                partner_id=partner.id,
+                quotes=quotes or [],
+                copy_from=copy_from,
+            )
+
+        messages = [
+            private(
+                _("🕰 A memory from {date}:\n\n<b>{question}</b>").format(
+                    date=when, question=escape(question_text(prompt, content))
+                )
+            )
+        ]
+        for answer in answers:
+            label = _("<b>{name}</b>:").format(name=escape(names.get(answer.partner_id, "?")))
+            if answer.kind == "text":
+                messages.append(private(quotes=[(answer.id, label)]))
+            else:
+                messages.append(private(f"{label} {describe(answer.kind)}"))
+                messages.append(private(copy_from=(answer.chat_id, answer.message_id)))
+        return messages

@@ -19,14 +19,14 @@ from html import escape
 from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.answers import waiting_note
 from bot.core.content import Content, RitualItem
-from bot.core.couples import other_partner, pair_since
+from bot.core.couples import language_of, other_partner, pair_since
 from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
-from bot.i18n import _
+from bot.core.reveal import waiting_note
+from bot.i18n import _, speaking
 
 Plan = tuple[Couple, date]
 Quote = tuple[int, str]  # (answer id, label), as Outgoing.quotes
@@ -117,22 +117,23 @@ async def latest_round(session: AsyncSession, ritual: Ritual, couple: Couple) ->
 
 def _open_chat_note(couple: Couple, partner: Partner, ritual: Ritual, username: str) -> Outgoing:
     """In the group, for a partner whose private chat is closed: their part waits there."""
-    return Outgoing(
-        couple.chat_id,
-        _(
-            "🔒 {name}, {what} is waiting for you in our private chat. Open it with the "
-            "button and press Start, then send /{command}."
-        ).format(name=escape(partner.first_name), what=ritual.title(), command=ritual.name),
-        buttons=[
-            [
-                button(
-                    _("🔓 Open my private chat"),
-                    url=f"https://t.me/{username}?start={couple.link_token}",
-                )
-            ]
-        ],
-        purpose=ritual.purpose,
-    )
+    with speaking(couple.language):
+        return Outgoing(
+            couple.chat_id,
+            _(
+                "🔒 {name}, {what} is waiting for you in our private chat. Open it with the "
+                "button and press Start, then send /{command}."
+            ).format(name=escape(partner.first_name), what=ritual.title(), command=ritual.name),
+            buttons=[
+                [
+                    button(
+                        _("🔓 Open my private chat"),
+                        url=f"https://t.me/{username}?start={couple.link_token}",
+                    )
+                ]
+            ],
+            purpose=ritual.purpose,
+        )
 
 
 def ask_message(
@@ -149,7 +150,8 @@ def ask_message(
     note = _open_chat_note(couple, partner, ritual, username)
     if not partner.private_open:
         return note
-    text = ritual.part_message(couple, partner, rnd, part, content)
+    with speaking(language_of(couple, partner)):
+        text = ritual.part_message(couple, partner, rnd, part, content)
     return Outgoing(
         partner.user_id,
         f"{intro}\n\n{text}" if intro else text,
@@ -259,7 +261,8 @@ async def resume(
     if part is None:
         return (Resume.REVEALED if rnd.first.revealed_at else Resume.WAITING), []
     partner.pending_prompt_id = rnd.prompts[part].id
-    text = ritual.part_message(couple, partner, rnd, part, content)
+    with speaking(language_of(couple, partner)):
+        text = ritual.part_message(couple, partner, rnd, part, content)
     return Resume.ASKED, [
         Outgoing(
             partner.user_id,
@@ -303,18 +306,21 @@ async def after_part(
     if their_part is not None:
         # Their next private message carries on with the round.
         other.pending_prompt_id = rnd.prompts[their_part].id
+        with speaking(language_of(couple, partner)):
+            sealed = _("🔒 All done. Sealed until {name} has answered too.").format(
+                name=escape(other.first_name)
+            )
         done = Outgoing(
             partner.user_id,
-            _("🔒 All done. Sealed until {name} has answered too.").format(
-                name=escape(other.first_name)
-            ),
+            sealed,
             purpose=ritual.purpose,
             partner_id=partner.id,
             prompt_id=rnd.first.id,
         )
-        intro = _("✨ {name} has answered {what}. Your turn!").format(
-            name=escape(partner.first_name), what=ritual.title()
-        )
+        with speaking(language_of(couple, other)):
+            intro = _("✨ {name} has answered {what}. Your turn!").format(
+                name=escape(partner.first_name), what=ritual.title()
+            )
         nudge = ask_message(couple, other, ritual, rnd, their_part, content, username, intro)
         nudge.purpose = Purpose.YOUR_TURN
         return False, [done, nudge]
@@ -343,7 +349,8 @@ def reveal(
     first, second = couple.partners
     messages: list[Outgoing] = []
     for receiver, sharer in ((first, second), (second, first)):
-        heading, quotes = ritual.layout(couple, receiver, rnd, content)
+        with speaking(language_of(couple, receiver)):
+            heading, quotes = ritual.layout(couple, receiver, rnd, content)
         messages.append(
             Outgoing(
                 receiver.user_id,
@@ -365,7 +372,9 @@ def reveal(
             )
             for source in _media(rnd, [sharer])
         ]
-    heading, quotes = ritual.layout(couple, None, rnd, content)
+    with speaking(couple.language):
+        heading, quotes = ritual.layout(couple, None, rnd, content)
+        closing = ritual.closing() if ritual.closing is not None else None
 
     def to_group(text: str = "", copy_from: tuple[int, int] | None = None) -> Outgoing:
         return Outgoing(
@@ -380,10 +389,8 @@ def reveal(
 
     messages.append(to_group(heading))
     messages += [to_group(copy_from=source) for source in _media(rnd, [first, second])]
-    if ritual.closing is not None:
+    if closing is not None:
         messages.append(
-            Outgoing(
-                couple.chat_id, ritual.closing(), purpose=Purpose.INVITE, prompt_id=rnd.first.id
-            )
+            Outgoing(couple.chat_id, closing, purpose=Purpose.INVITE, prompt_id=rnd.first.id)
         )
     return messages

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks
 from bot.core.content import Content, Line
-from bot.core.couples import other_partner
+from bot.core.couples import language_of, other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt
 from bot.core.outbox import Button, Outgoing, button
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
-from bot.i18n import _
+from bot.i18n import _, speaking
 
 CHOICES = 3  # buttons under one answer; the bank rotates so they don't always read the same
 
@@ -77,21 +77,23 @@ async def respond(
         return WarmResult(Warm.ALREADY)
     line = content.warm_responses[index]
     answer.warm_response = line.id
-    text = _("💛 {name} read your answer to “<i>{question}</i>” and says:\n\n<b>{words}</b>")
-    text = text.format(
-        name=escape(receiver.first_name),
-        question=escape(question_text(prompt, content)),
-        words=escape(line.text),
-    )
-    group = Outgoing(
-        couple.chat_id,
-        _("💛 {name} to {sharer}: <b>{words}</b>").format(
+    with speaking(language_of(couple, sharer)):
+        text = _("💛 {name} read your answer to “<i>{question}</i>” and says:\n\n<b>{words}</b>")
+        text = text.format(
             name=escape(receiver.first_name),
-            sharer=escape(sharer.first_name),
-            words=escape(line.text),
-        ),
-        purpose=Purpose.WARM,
-    )
+            question=escape(question_text(prompt, content)),
+            words=escape(content.warm_responses[index].text),
+        )
+    with speaking(couple.language):
+        group = Outgoing(
+            couple.chat_id,
+            _("💛 {name} to {sharer}: <b>{words}</b>").format(
+                name=escape(receiver.first_name),
+                sharer=escape(sharer.first_name),
+                words=escape(content.warm_responses[index].text),
+            ),
+            purpose=Purpose.WARM,
+        )
     message = (
         Outgoing(sharer.user_id, text, purpose=Purpose.WARM, partner_id=sharer.id, fallback=group)
         if sharer.private_open

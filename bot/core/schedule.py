@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import plain, weekday_names
+
 HHMM = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -26,12 +28,21 @@ def parse_hhmm(raw: str) -> time:
 
 
 def parse_weekday(raw: str) -> int:
-    """Parse a weekday name or prefix ('fri', 'Friday') to Monday=0 … Sunday=6."""
+    """Parse a weekday name or prefix in any shipped language ('fri', 'Friday', 'пятница',
+    'sáb') to Monday=0 … Sunday=6."""
     word = raw.strip().lower()
     if len(word) >= 2:
         for index, name in enumerate(WEEKDAYS):
             if name.startswith(word):
                 return index
+    names = weekday_names()
+    word = plain(raw)
+    if word in names:
+        return names[word]
+    # A prefix of a name ("пят", "mierc") when it can only mean one day.
+    days = {index for name, index in names.items() if len(word) >= 3 and name.startswith(word)}
+    if len(days) == 1:
+        return days.pop()
     raise ValueError(raw)
 
 

@@ -8,7 +8,7 @@ couple by couple, so one broken couple never stalls the others.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -24,6 +24,7 @@ from bot.core import (
     gestures,
     jar,
     models,
+    noticing,
     outbox,
     privacy,
     questions,
@@ -39,6 +40,7 @@ from bot.core.lovemaps import LOVE_MAPS
 from bot.core.models import Couple, Delivery, Partner, UpdateSeen
 from bot.core.outbox import Outgoing
 from bot.core.rhythms import RHYTHMS, Kind, Rhythm, advance
+from bot.i18n import speaking
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -223,13 +225,19 @@ async def deliver_batch(
         )
     claimed = await _claim_deliveries(session, rhythm.kind, plans, now)
     plans = [(c, p, day) for c, p, day in plans if (c.id, p.id if p else 0) in claimed]
-    if plans:
-        if rhythm.own:
-            own = [(c, p, day) for c, p, day in plans if p is not None]
-            batches = await OWN_BUILDERS[rhythm.kind](session, own, content, now, bot_username)
-        else:
-            couple_plans = [(c, day) for c, _p, day in plans]
-            batches = await BUILDERS[rhythm.kind](session, couple_plans, content, now, bot_username)
+    # Each language's couples (or partners) together: what is written, is written in theirs.
+    spoken: dict[str, list[tuple[Couple, Partner | None, date]]] = defaultdict(list)
+    for couple, partner, day in plans:
+        spoken[couples_domain.language_of(couple, partner)].append((couple, partner, day))
+    for language, some in spoken.items():
+        with speaking(language):
+            if rhythm.own:
+                own = [(c, p, day) for c, p, day in some if p is not None]
+                batches = await OWN_BUILDERS[rhythm.kind](session, own, content, now, bot_username)
+            else:
+                couple_plans = [(c, day) for c, _p, day in some]
+                build = BUILDERS[rhythm.kind]
+                batches = await build(session, couple_plans, content, now, bot_username)
         await outbox.enqueue(session, batches, now)
     await session.flush()
     return len(plans)
@@ -332,7 +340,7 @@ async def tick(
             if len(due) < batch:
                 break
     async with db.writing(sessions) as session:
-        notices = await gestures.due_notice_questions(session, now)
+        notices = await noticing.due_notice_questions(session, now)
         await outbox.enqueue(session, notices, now)
         delivered["notice"] += len(notices)
         delivered["purged"] += await privacy.purge_removed(session, now, retention_days)

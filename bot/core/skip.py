@@ -102,13 +102,13 @@ async def swap(
     )
     session.add(new)
     await session.flush()
-    day = DayPrompt(new.id, question.text, question.sensitive)
-    messages = [question_message(couple, bot_username, day, can_skip=False)]
+    day = DayPrompt(new.id, question.text, question.sensitive, question.id)
+    messages = [question_message(couple, bot_username, day, content, can_skip=False)]
     for partner in couple.partners:
         if partner.pending_prompt_id == prompt.id:
             partner.pending_prompt_id = None
         if partner.asked_prompt_id == prompt.id:
             # On their own clock they already had the old one privately: the new one follows.
             partner.asked_prompt_id, partner.asked_at = new.id, now
-            messages.append(own_question_message(partner, day))
+            messages.append(own_question_message(couple, partner, day, content))
     return SwapResult(Swap.SWAPPED, couple.id, question_text(prompt, content), messages)

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from bot.core.content import allowed_themes
-from bot.core.couples import partner_in
+from bot.core.couples import language_of, partner_in
 from bot.core.models import Couple
 from bot.core.outbox import Outgoing
 from bot.core.purposes import Purpose
-from bot.i18n import _
+from bot.i18n import _, speaking
 
 
 def intimacy_on(couple: Couple) -> bool:
@@ -41,10 +41,13 @@ def consent(couple: Couple, user_id: int, yes: bool) -> list[Outgoing]:
     partner.intimacy_ok = yes
     if was_on or not intimacy_on(couple):
         return []
-    text = _(
-        "💞 You've both said yes: now and then, tonight's question will be about affection "
-        "and intimacy. Either of you can turn them off at any time, privately, in /settings."
-    )
-    return [
-        Outgoing(p.user_id, text, purpose=Purpose.INFO, partner_id=p.id) for p in couple.partners
-    ]
+    messages = []
+    for p in couple.partners:
+        with speaking(language_of(couple, p)):
+            text = _(
+                "💞 You've both said yes: now and then, tonight's question will be about "
+                "affection and intimacy. Either of you can turn them off at any time, "
+                "privately, in /settings."
+            )
+        messages.append(Outgoing(p.user_id, text, purpose=Purpose.INFO, partner_id=p.id))
+    return messages

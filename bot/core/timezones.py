@@ -1,9 +1,14 @@
-"""Resolve what a person types (an IANA name or a city) to an IANA time zone."""
+"""Resolve what a person types (an IANA name or a city, in any language Hearth speaks) to an
+IANA time zone."""
 
 from __future__ import annotations
 
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+
+from bot.i18n import LANGUAGES, plain
 
 # Cities people often type whose zone is named after another city or a region.
 CITY_ALIASES = {
@@ -68,15 +73,33 @@ def _index() -> dict[str, str]:
     return index
 
 
+def _plain(text: str) -> str:
+    """Lower case, accents off, spaces for underscores: "São_Paulo" and "sao paulo" match."""
+    return " ".join(plain(text.replace("_", " ")).split())
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """Cities as CLDR writes them in each shipped language ("Москва", "Ciudad de México")."""
+    known = available_timezones()
+    found: dict[str, str] = {}
+    for language in LANGUAGES:
+        for zone, names in Locale.parse(language).time_zones.items():
+            city = names.get("city")
+            if city and zone in known:
+                found.setdefault(_plain(city), zone)
+    return found
+
+
 def resolve_timezone(raw: str) -> str | None:
-    """The IANA name for `raw` ('Europe/Berlin', 'berlin', 'New York'), or None."""
+    """The IANA name for `raw` ('Europe/Berlin', 'berlin', 'New York', 'Москва'), or None."""
     key = " ".join(raw.strip().lower().replace("_", " ").split())
     if not key:
         return None
     if key in CITY_ALIASES:
         return CITY_ALIASES[key]
     index = _index()
-    found = index.get(key) or index.get(key.replace(" ", "_"))
+    found = index.get(key) or index.get(key.replace(" ", "_")) or _cities().get(_plain(raw))
     if found is None:
         return None
     ZoneInfo(found)  # every listed name loads; this guards a broken tzdata install

@@ -35,6 +35,7 @@ from bot.core.content.banks import (
     support_lists,
     text_entries,
 )
+from bot.core.content.library import library
 from bot.core.content.loading import (
     DATA_DIR,
     SHIPPED_LANGUAGES,
@@ -91,6 +92,7 @@ __all__ = [
     "eligible_questions",
     "fits_apart",
     "gesture_text",
+    "library",
     "load_all",
     "load_content",
     "pick_checkin",
