@@ -119,11 +119,12 @@ def locale() -> Locale:
     return Locale.parse("en_GB" if current() == SOURCE else current())
 
 
-def weekday(index: int) -> str:
-    """A weekday's name (Monday=0), capitalised as a label."""
+def weekday(index: int, label: bool = False) -> str:
+    """A weekday's name (Monday=0) as written inside a sentence ("on Friday", "в пятницу"
+    is phrased by the catalogue), or capitalised as a `label`."""
     day = date(2024, 1, 1 + index % 7)  # 2024-01-01 was a Monday
     name = format_date(day, "EEEE", locale=locale())
-    return name[:1].upper() + name[1:]
+    return name[:1].upper() + name[1:] if label else name
 
 
 def plain(text: str) -> str:

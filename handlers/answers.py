@@ -12,7 +12,7 @@ from bot.core.answers import AnswerResult, IncomingAnswer, Status
 from bot.core.apart import zone_of
 from bot.core.models import Couple, Partner, Prompt
 from bot.core.questions import names
-from bot.i18n import _
+from bot.i18n import _, clock
 from handlers import texts
 from handlers.common import Context, Work, reply, unit_of_work, who
 
@@ -155,7 +155,7 @@ async def private_message(update: Update, context: Context) -> None:
                     "Nothing is waiting for an answer right now. Your next question comes at "
                     "{time} ({tz}). Meanwhile you can put a question in your jar with "
                     "<code>/jar add …</code>, or see /help."
-                ).format(time=couple.question_time, tz=zone_of(couple, partner))
+                ).format(time=clock(couple.question_time), tz=zone_of(couple, partner))
             elif answer is None:
                 text = _("I can keep text, voice, video notes, photos and videos as answers.")
             else:

@@ -8,7 +8,7 @@ from bot.core import couples
 from bot.core.apart import lives_apart, own_clock, zones_differ
 from bot.core.models import Couple, Partner
 from bot.core.timezones import resolve_timezone
-from bot.i18n import _
+from bot.i18n import _, clock
 from handlers import texts
 from handlers.common import Context, reply, unit_of_work, who_may_change
 
@@ -41,8 +41,8 @@ def _own_zone_text(couple: Couple, partner: Partner) -> str:
             "gesture idea at {gesture} there, privately. The group keeps {couple_tz}."
         ).format(
             tz=partner.tz,
-            question=couple.question_time,
-            gesture=couple.gesture_time,
+            question=clock(couple.question_time),
+            gesture=clock(couple.gesture_time),
             couple_tz=couple.tz,
         )
     return _("🌍 You follow the couple's time zone, {tz}.").format(tz=couple.tz)

@@ -25,7 +25,7 @@ from bot import db, leader
 from bot.core import couples, outbox, service
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Outgoing
-from bot.i18n import _, speaking, use
+from bot.i18n import _, current, speaking, use
 from handlers import texts
 from handlers.context import Hearth, HearthContext
 
@@ -64,6 +64,11 @@ async def unit_of_work(update: Update, context: HearthContext) -> AsyncIterator[
         if not await service.first_time(session, update.update_id, now):
             raise DuplicateUpdate(update.update_id)
         work = Work(session, now, hearth)
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None and user is not None:
+            # Whatever the handler says, it says in the language of the chat it answers.
+            private = chat.type == Chat.PRIVATE
+            use(await couples.chat_language(session, chat.id, user.id, private) or current())
         yield work
         await outbox.enqueue(session, work.queued, now)
         if (work.queued or work.released) and session.get_bind().dialect.name == "postgresql":

@@ -4,6 +4,7 @@ button for each language Hearth speaks, or named: `/language ru`."""
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -61,7 +62,7 @@ def language_usage(raw: str) -> str:
         f"<code>{language}</code> ({language_name(language)})" for language in LANGUAGES
     )
     return _("I don't speak “{raw}” yet. I can write in: {names}.").format(
-        raw=raw[:20].replace("<", "‹"), names=names
+        raw=escape(raw[:20]), names=names
     )
 
 

@@ -6,24 +6,17 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot import i18n
 from bot.core import themes
 from bot.core.apart import lives_apart, own_clock
 from bot.core.models import Couple
 from bot.core.questions import names
-from bot.i18n import _
+from bot.i18n import _, clock
 
 
 def weekday(index: int) -> str:
-    """The name of a weekday (Monday=0)."""
-    return (
-        _("Monday"),
-        _("Tuesday"),
-        _("Wednesday"),
-        _("Thursday"),
-        _("Friday"),
-        _("Saturday"),
-        _("Sunday"),
-    )[index % 7]
+    """The name of a weekday (Monday=0), as the language writes it in a sentence (CLDR)."""
+    return i18n.weekday(index)
 
 
 def when(instant: datetime | None, tz: str, now: datetime) -> str:
@@ -32,7 +25,7 @@ def when(instant: datetime | None, tz: str, now: datetime) -> str:
         return _("once you're both in")
     zone = ZoneInfo(tz)
     local, today = instant.astimezone(zone), now.astimezone(zone).date()
-    at = local.strftime("%H:%M")
+    at = clock(local.time())
     if local.date() == today:
         return _("today at {time}").format(time=at)
     if local.date() == today + timedelta(days=1):
@@ -85,7 +78,7 @@ def schedule_lines(couple: Couple) -> str:
     """The couple's rhythm, one line per ritual."""
     day = weekday(couple.jar_day)
     ideas = (
-        _("{day} {time}").format(day=weekday(couple.together_day), time=couple.together_time)
+        _("{day} {time}").format(day=weekday(couple.together_day), time=clock(couple.together_time))
         if couple.together_enabled
         else _("off")
     )
@@ -98,10 +91,10 @@ def schedule_lines(couple: Couple) -> str:
             "• Question depth: level {depth} of 3\n"
             "• Time zone: {tz}"
         ).format(
-            question=couple.question_time,
-            gesture=couple.gesture_time,
+            question=clock(couple.question_time),
+            gesture=clock(couple.gesture_time),
             day=day,
-            jar=couple.jar_time,
+            jar=clock(couple.jar_time),
             how=jar_night_how(couple),
             ideas=ideas,
             depth=couple.depth,
@@ -123,7 +116,7 @@ def jar_night_how(couple: Couple) -> str:
 def jar_night_set(couple: Couple) -> str:
     """The reply to /jarnight: when it is and how it goes with the evening question."""
     return _("🫙 Jar night: {day} {time}, {how}.").format(
-        day=weekday(couple.jar_day), time=couple.jar_time, how=jar_night_how(couple)
+        day=weekday(couple.jar_day), time=clock(couple.jar_time), how=jar_night_how(couple)
     )
 
 

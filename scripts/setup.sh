@@ -26,9 +26,17 @@ if [ "${1:-}" = "dev" ]; then
 else
     wanted="$base" lock=requirements.lock
 fi
-# The translations the bot reads: bot/locale/<lang>/LC_MESSAGES/hearth.po compiled to .mo
-# (a second or less; a .po edited since is compiled again).
-compile_catalogues() { .venv/bin/python -m bot.tools.catalogues compile; }
+# The translations the bot reads: each bot/locale/<lang>/LC_MESSAGES/hearth.po compiled to
+# hearth.mo, when a .mo is missing or older than its .po (a pull brought new translations).
+compile_catalogues() {
+    for po in bot/locale/*/LC_MESSAGES/hearth.po; do
+        [ -f "$po" ] || continue
+        if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+            .venv/bin/python -m bot.tools.catalogues compile
+            return
+        fi
+    done
+}
 
 # Up to date; a dev install holds everything the bot needs, so it will do for the bot too.
 if [ "$installed" = "$wanted" ] || [ "$installed" = "$dev" ]; then

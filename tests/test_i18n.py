@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT
-from bot.i18n import LANGUAGES, speaking, supported, weekday
+from bot.i18n import LANGUAGES, _, ngettext, speaking, supported, weekday
+from bot.tools import catalogues
 
 TRANSLATORS = {"_": 1, "ngettext": 2}  # function name: how many leading literal arguments
 
@@ -60,4 +61,43 @@ def test_weekdays_come_from_cldr() -> None:
     for language in LANGUAGES:
         with speaking(language):
             names[language] = weekday(4)
-    assert names == {"en": "Friday", "ru": "Пятница", "es": "Viernes", "pt_BR": "Sexta-feira"}
+    assert names == {"en": "Friday", "ru": "пятница", "es": "viernes", "pt_BR": "sexta-feira"}
+    with speaking("ru"):
+        assert weekday(4, label=True) == "Пятница"
+
+
+def test_every_shipped_language_has_a_complete_catalogue() -> None:
+    assert catalogues.translations() == ("ru", "es", "pt_BR")
+    problems = [line for result in catalogues.check_all(catalogues.translations())
+                for line in result.lines()]  # fmt: skip
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_the_catalogue_check_finds_what_is_missing_fuzzy_stale_or_reshaped() -> None:
+    source = catalogues.template()
+    catalog = catalogues.read(catalogues.po_path("ru"), "ru")
+    ids = [m.id for m in catalog if isinstance(m.id, str) and m.id]
+    named = next(i for i in ids if "{name}" in i)
+    bold = next(i for i in ids if "<b>" in i and i != named)
+    gone, doubtful = ids[0], ids[1]
+    del catalog[gone]
+    catalog[doubtful].flags.add("fuzzy")
+    catalog.add("A text no source asks for any more", "Старый текст")
+    catalog[named].string = str(catalog[named].string).replace("{name}", "{имя}")
+    catalog[bold].string = str(catalog[bold].string).replace("<b>", "").replace("</b>", "")
+    found = catalogues.check("ru", source, catalog)
+    assert found.missing == [gone]
+    assert found.fuzzy == [doubtful]
+    assert found.stale == ["A text no source asks for any more"]
+    assert sorted(found.mismatched) == sorted([named, bold])
+    assert not found.ok
+
+
+def test_the_bot_reads_a_translation_and_plural_forms() -> None:
+    with speaking("ru"):
+        assert _("Not yet") != "Not yet"
+        forms = {ngettext("{name}: {count} question", "{name}: {count} questions", n)
+                 for n in (1, 2, 5)}  # fmt: skip
+    assert len(forms) == 3, "Russian has three plural forms"
+    with speaking("en"):
+        assert _("Not yet") == "Not yet"

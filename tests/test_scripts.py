@@ -176,3 +176,19 @@ def test_run_leaves_env_alone_when_no_key_is_needed(
     assert result.returncode == 0, result.stderr
     assert not (checkout / ".env").exists()
     assert calls[-1] == f"-m bot {command}"
+
+
+def test_setup_compiles_the_translations_when_a_catalogue_is_new(checkout: Path) -> None:
+    script(checkout, "setup.sh")  # installed: from here on a no-op
+    folder = checkout / "bot" / "locale" / "ru" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    shutil.copy2(ROOT / "bot" / "locale" / "ru" / "LC_MESSAGES" / "hearth.po", folder)
+    compile_call = "-m bot.tools.catalogues compile"
+    _, calls = script(checkout, "setup.sh")
+    assert calls == [compile_call], "no .mo yet"
+    (folder / "hearth.mo").write_bytes(b"")
+    _, calls = script(checkout, "setup.sh")
+    assert calls == [], "the .mo is newer: nothing to do"
+    os.utime(folder / "hearth.po", (2**31 - 1, 2**31 - 1))  # a pull brought a newer .po
+    _, calls = script(checkout, "setup.sh")
+    assert calls == [compile_call]
