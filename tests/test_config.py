@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,9 @@ from bot.config import (
     load_settings,
     normalise_database_url,
 )
+from bot.simulation.demo import play
+from bot.simulation.demo_texts import PARTNER_TEXTS
+from bot.simulation.narrator import Style, wants_colour
 from bot.simulation.world import FAKE_KEY
 
 GOOD_TOKEN = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
@@ -136,14 +144,192 @@ def test_run_without_a_usable_token_explains_how_to_get_one(tmp_path: Path, toke
     assert not (tmp_path / "never-created.sqlite3").exists(), "it stops before touching the DB"
 
 
-def test_demo_runs_a_whole_day_without_a_token(tmp_path: Path) -> None:
-    result = run_bot("demo", cwd=tmp_path, TELEGRAM_BOT_TOKEN="")
+# --- the demo: a week, told in order ------------------------------------------------------
+
+WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+ANSI = "\x1b["
+
+
+@dataclass
+class Event:
+    """One thing in the demo's transcript: a person acts, Hearth sends, or anything else that
+    starts with a time."""
+
+    day: str
+    time: str
+    head: str  # after the time: "👤 Alex taps …", "🤖 Hearth → the group"
+    text: str  # the head and what follows, on one line (message frames removed)
+
+    @property
+    def person(self) -> bool:
+        """A person did this."""
+        return self.head.startswith("👤")
+
+    def to(self, chat: str) -> bool:
+        """Hearth sent this to `chat` ("the group", "Alex, privately")."""
+        return self.head == f"🤖 Hearth → {chat}"
+
+
+def events(transcript: str) -> list[Event]:
+    """The transcript's timed events, each on the day whose heading came before it."""
+    found: list[Event] = []
+    day = ""
+    for line in transcript.splitlines():
+        if line.startswith("━━ "):
+            day = line.split()[1].rstrip(",")
+        elif re.match(r"\d\d:\d\d ", line):
+            found.append(Event(day, line[:5], line[6:], line[6:]))
+        elif line.startswith("      ") and found:  # a continuation: wrapped, or a message line
+            found[-1].text += " " + line.strip().removeprefix("│").strip()
+        elif not line.strip() and found:
+            found[-1].text = " ".join(found[-1].text.split())
+    return found
+
+
+def first(items: list[Event], test: Callable[[Event], bool], start: int = 0) -> int:
+    """The index of the first event from `start` on that passes `test`."""
+    return next(i for i in range(start, len(items)) if test(items[i]))
+
+
+def demo(tmp_path: Path, *args: str) -> str:
+    """`python -m bot demo …` through a pipe; its transcript."""
+    result = run_bot("demo", *args, cwd=tmp_path, TELEGRAM_BOT_TOKEN="")
     assert result.returncode == 0, result.stderr[-2000:]
-    # Alex answered in the group, Sam privately: the group is shown Sam's sealed answer.
-    assert "The sealed answer to" in result.stdout
-    reveal = result.stdout.split("The sealed answer to", 1)[1].split("Hearth →", 1)[0]
-    assert "Sam:" in reveal and "Alex:" not in reveal, reveal
     assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def transcript(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One English run of the demo, without a token, shared by the tests that read it."""
+    return demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_demo_plays_monday_to_sunday_in_order(transcript: str) -> None:
+    headings = [e.split()[1].rstrip(",") for e in transcript.splitlines() if e.startswith("━━ ")]
+    assert headings == WEEK
+    days = [e.day for e in events(transcript)]
+    assert days == sorted(days, key=WEEK.index), "events stay under their own day"
+    for day in ("Monday", "Tuesday", "Friday", "Sunday"):
+        assert any(e.day == day and e.head.startswith("🤖") for e in events(transcript)), day
+
+
+def test_demo_shows_what_a_partner_types_before_the_reveal_that_holds_it(
+    transcript: str,
+) -> None:
+    texts = PARTNER_TEXTS["en"]
+    told = events(transcript)
+    for who, other, key in (("Alex", "Sam", "tuesday_alex"), ("Sam", "Alex", "tuesday_sam")):
+        typed = next(i for i, e in enumerate(told) if texts[key] in e.text)
+        assert told[typed].person and told[typed].head.startswith(f"👤 {who} "), told[typed]
+        later = [e for e in told[typed + 1 :] if texts[key] in e.text]
+        assert any(e.to(f"{other}, privately") for e in later), f"{other} never read it"
+        assert any(e.to("the group") for e in later), "the group's reveal"
+
+
+def test_demo_shows_a_private_answer_through_the_deep_link(transcript: str) -> None:
+    told = [e for e in events(transcript) if e.day == "Tuesday"]
+    question = first(told, lambda e: e.to("the group") and "?start=a" in e.text)
+    payload = re.search(r"\?start=(a\d+)", told[question].text)
+    assert payload is not None
+    tap = first(told, lambda e: e.person and "taps" in e.text, question)
+    assert told[tap].head.startswith("👤 Alex taps")
+    assert f"?start={payload[1]}" in told[tap].text and f"/start {payload[1]}" in told[tap].text
+    assert told[tap + 1].to("Alex, privately"), "the private chat opens on the question"
+    typed = first(told, lambda e: e.person, tap + 1)
+    assert told[typed].text.endswith(f"“{PARTNER_TEXTS['en']['tuesday_alex']}”")
+    sealed = first(told, lambda e: not e.person and "Hearth →" in e.head, typed + 1)
+    assert told[sealed].to("Sam, privately"), "Sam hears that Alex answered"
+    assert PARTNER_TEXTS["en"]["tuesday_alex"] not in told[sealed].text, "sealed"
+
+
+def test_demo_shows_a_settings_change_and_the_next_question_at_the_new_time(
+    transcript: str,
+) -> None:
+    told = events(transcript)
+    change = first(told, lambda e: e.day == "Wednesday" and "/time question 21:00" in e.text)
+    assert told[change].person and told[change + 1].to("the group"), "Hearth confirms"
+    thursday = [e for e in told if e.day == "Thursday" and e.to("the group")]
+    questions = [e.time for e in thursday if "?start=a" in e.text]
+    assert questions == ["21:00"], thursday
+
+
+def test_demo_is_plain_text_in_a_pipe(transcript: str) -> None:
+    assert ANSI not in transcript
+
+
+def run_in_a_terminal(tmp_path: Path, **env: str) -> str:
+    """`python -m bot demo` with a pseudo-terminal as its stdout; what it wrote there."""
+    import pty
+
+    environ = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "TELEGRAM_BOT_TOKEN"}}
+    environ.update(PYTHONPATH=str(ROOT), COLUMNS="90", **env)
+    leader, follower = pty.openpty()
+    with (tmp_path / "stderr").open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "demo"],
+            cwd=tmp_path,
+            env=environ,
+            stdout=follower,
+            stderr=stderr,
+        )
+        os.close(follower)
+        chunks = []
+        while True:  # read as it comes, or the demo blocks on a full terminal
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the demo closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        assert process.wait(timeout=120) == 0, (tmp_path / "stderr").read_text()[-2000:]
+    return b"".join(chunks).decode()
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        """Always."""
+        return True
+
+
+def test_demo_colours_only_a_terminal_and_never_with_no_color() -> None:
+    assert wants_colour(Terminal(), {})
+    assert not wants_colour(Terminal(), {"NO_COLOR": "1"})
+    assert not wants_colour(Terminal(), {"NO_COLOR": ""}), "set, even empty, is set"
+    assert not wants_colour(io.StringIO(), {})
+    assert Style(True).bold("Sam") != "Sam" and Style(False).bold("Sam") == "Sam"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_demo_respects_no_color_on_a_terminal(tmp_path: Path) -> None:
+    shown = run_in_a_terminal(tmp_path, NO_COLOR="1")
+    assert "Sunday" in shown and ANSI not in shown
+
+
+def test_demo_in_spanish_with_its_own_database(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    transcript = demo(tmp_path, "--lang", "es", "--database-url", f"sqlite+aiosqlite:///{database}")
+    told = events(transcript)
+    for key, text in PARTNER_TEXTS["es"].items():
+        shown = [e for e in told if text in e.text]
+        assert shown and shown[0].person, key
+        assert PARTNER_TEXTS["en"][key] not in transcript
+    assert [
+        e.split()[1].rstrip(",") for e in transcript.splitlines() if e.startswith("━━ ")
+    ] == WEEK
+    assert database.exists(), "--database-url is used"
+
+
+def test_demo_partners_telegram_apps_speak_the_chosen_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim = asyncio.run(play(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}", "pt_BR"))
+    assert {user.language_code for user in sim.api.users.values()} == {"pt-br"}
+    assert PARTNER_TEXTS["pt_BR"]["jar"] in " ".join(capsys.readouterr().out.split())
 
 
 def test_a_token_telegram_rejects_is_explained_and_never_logged(tmp_path: Path) -> None:

@@ -1,4 +1,9 @@
-"""`python -m bot demo`: a couple's whole day against the simulated Telegram, no token needed."""
+"""`python -m bot demo`: a couple's week with Hearth, Monday to Sunday, against the simulated
+Telegram (no token, no network).
+
+Messages are found by what they are (their chat, their buttons' callback data, their deep
+links, their order), never by their wording: the bot's texts change and are translated.
+"""
 
 from __future__ import annotations
 
@@ -6,214 +11,325 @@ import argparse
 import asyncio
 import logging
 import tempfile
-import textwrap
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from bot.core.models import Couple
+from bot.simulation.demo_texts import LANGUAGES, NAMES, PARTNER_TEXTS, TELEGRAM_CODES
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.narrator import Narrator, button_label, is_question
 from bot.simulation.world import Simulation
 
-START = datetime(2025, 6, 6, 6, 0, tzinfo=UTC)  # a Friday: jar night included
+ZONE = "Europe/Berlin"
+MONDAY = date(2025, 6, 2)
+# The real bot ticks every minute; everything Hearth schedules falls on a full or half hour,
+# so ticking every half hour (and at each scripted moment) sends the same things, in a
+# fraction of the time.
+STEP = timedelta(minutes=30)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+UpdateJSON = dict[str, Any] | None  # what the driver makes; None: privacy mode hid it
 
 
-class Narrator:
-    """Prints who does what, and every message the bot sends, as each person sees it."""
-
-    def __init__(self, sim: Simulation, width: int = 78) -> None:
-        """Follow the simulation's fake Telegram from now on."""
-        self.sim = sim
-        self.seen = 0
-        self.reacted = 0
-        self.called = 0
-        self.width = width
-        self.names: dict[int, str] = {}
-
-    def name(self, chat_id: int) -> str:
-        """How a chat is called in the transcript."""
-        if chat_id in self.names:
-            return self.names[chat_id]
-        user = self.sim.api.users.get(chat_id)
-        return f"{user.first_name} (private)" if user else "group"
-
-    def clock(self) -> str:
-        """The simulated local time in Berlin."""
-        from zoneinfo import ZoneInfo
-
-        return self.sim.clock.now.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %H:%M")
-
-    def scene(self, title: str) -> None:
-        """A heading for the next part of the day."""
-        print(f"\n=== {self.clock()} · {title} ".ljust(self.width, "="))
-
-    def act(self, who: str, what: str) -> None:
-        """A person does something."""
-        print(f"\n  👤 {who}: {what}")
-
-    def show(self) -> None:
-        """Print the bot's messages, edits, reactions and pop-ups since the last call."""
-        for method, params in self.sim.api.calls[self.called :]:
-            if method == "editMessageText":
-                text = self.sim.api.messages[(params["chat_id"], params["message_id"])]["text"]
-                last_line = text.strip().splitlines()[-1]
-                print(
-                    f"\n  ✏️  Hearth updates its message in {self.name(params['chat_id'])}: "
-                    f"“{last_line}”"
-                )
-            elif method == "answerCallbackQuery" and params.get("text"):
-                print(f"\n  💬 pop-up: “{params['text']}”")
-        for sent in self.sim.api.sent[self.seen :]:
-            self._print(sent)
-        for chat_id, _message_id, emoji in self.sim.api.reactions[self.reacted :]:
-            print(f"\n  {emoji} Hearth reacts to the message in {self.name(chat_id)}")
-        self.skip()
-
-    def skip(self) -> None:
-        """Pass over what happened since the last call without printing it."""
-        self.seen = len(self.sim.api.sent)
-        self.reacted = len(self.sim.api.reactions)
-        self.called = len(self.sim.api.calls)
-
-    def _print(self, sent: Sent) -> None:
-        print(f"\n  🤖 Hearth → {self.name(sent.chat_id)}:")
-        for paragraph in sent.text.split("\n"):
-            lines = textwrap.wrap(paragraph, self.width - 6) or [""]
-            for line in lines:
-                print(f"     │ {line}")
-        labels = [b["text"] for row in sent.buttons for b in row]
-        if labels:
-            print("     │ " + "  ".join(f"[{label}]" for label in labels))
+def button(sent: Sent, test: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The first button under `sent` that passes `test`."""
+    found = next((b for row in sent.buttons for b in row if test(b)), None)
+    if found is None:
+        raise RuntimeError(f"the demo expected a button that is not there: {sent.buttons}")
+    return found
 
 
-async def play(database_url: str) -> Simulation:
-    """Run the demo day and print the transcript; returns the finished simulation."""
-    async with Simulation(database_url, START) as sim:
-        tg = sim.tg
-        say = Narrator(sim)
-        alex, sam = tg.user("Alex"), tg.user("Sam")
-        group: FakeChat = tg.group("Alex & Sam", [alex, sam])
-        say.names[group.id] = "group “Alex & Sam”"
+def data_starts(prefix: str) -> Callable[[dict[str, Any]], bool]:
+    """A button test: its callback data starts with `prefix`."""
+    return lambda b: str(b.get("callback_data", "")).startswith(prefix)
 
-        async def act(who: FakeUser, what: str, update: dict[str, object] | None) -> None:
-            say.act(who.first_name, what)
-            await sim.feed(update)
-            say.show()
 
-        say.scene("Alex and Sam add Hearth to their group")
-        await act(alex, "adds Hearth to the group", tg.add_bot(group, by=alex))
-        greeting = tg.last(group)
-        await act(alex, "taps [We're in]", tg.press(alex, greeting, "join"))
-        await act(sam, "taps [We're in]", tg.press(sam, greeting, "join"))
-        token = tg.url_buttons(tg.last(group))[0].split("start=", 1)[1]
-        await act(alex, "taps [Open my private chat] and Start", tg.start(alex, token))
-        await act(sam, "taps [Open my private chat] and Start", tg.start(sam, token))
-        await act(alex, "/timezone berlin", tg.command(alex, group, "/timezone berlin"))
+def link_has(part: str) -> Callable[[dict[str, Any]], bool]:
+    """A button test: it is a link containing `part`."""
+    return lambda b: part in str(b.get("url", ""))
 
-        sim.clock.now = datetime(2025, 6, 6, 7, 0, tzinfo=UTC)  # 09:00 in Berlin
-        say.scene("Morning: a private gesture idea for each")
-        await sim.tick()
-        say.show()
-        nudge = tg.last(alex)
-        await act(
-            alex,
-            "does it, then taps [Done]",
-            tg.press(alex, nudge, tg.button_data(nudge, "g:d:")),
+
+class Week:
+    """The simulation, the narrator and the couple, with the moves the script is made of."""
+
+    def __init__(self, sim: Simulation, say: Narrator, lang: str) -> None:
+        """Two partners (not yet in any group with Hearth) whose Telegram speaks `lang`."""
+        self.sim, self.tg, self.say = sim, sim.tg, say
+        self.texts = PARTNER_TEXTS[lang]
+        self.alex = self.tg.user("Alex", TELEGRAM_CODES[lang])
+        self.sam = self.tg.user("Sam", TELEGRAM_CODES[lang])
+        self.group: FakeChat = self.tg.group("Alex & Sam", [self.alex, self.sam])
+        say.names[self.group.id] = "the group"
+
+    @staticmethod
+    def when(day: int, hhmm: str) -> datetime:
+        """`hhmm` in Berlin, `day` days after Monday."""
+        local = datetime.combine(MONDAY + timedelta(days=day), time.fromisoformat(hhmm))
+        # The simulated clock runs in UTC, as the real one does.
+        return local.replace(tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
+
+    def day(self, day: int) -> None:
+        """Print the heading of a new day."""
+        this = MONDAY + timedelta(days=day)
+        self.say.day(f"{this:%A}, {this.day} {this:%B}")
+
+    async def advance(
+        self, day: int, hhmm: str, title: str = "", quiet: str | None = None
+    ) -> list[Sent]:
+        """Let time run to `hhmm` on `day`, ticking as the bot would. With `quiet`, what Hearth
+        sends on the way is summed up in one narrator line, not shown. At `hhmm` a scene
+        `title` (if any) is printed, and what comes then is shown and returned."""
+        target = self.when(day, hhmm)
+        now = self.sim.clock.now
+        if target < now:
+            raise RuntimeError(f"the demo's script goes back in time, to {target}")
+        step = now + (STEP - (now - EPOCH) % STEP)  # the next full or half hour
+        while step < target:
+            await self.sim.tick(step)
+            if quiet is None:
+                self.say.show()
+            step += STEP
+        if quiet is not None:
+            skipped = self.say.skip()
+            if quiet and skipped:
+                self.say.note(f"…{quiet}. Not shown: {skipped}…")
+            elif quiet or skipped:
+                self.say.note(f"…{quiet or 'Hearth sends ' + skipped + ', not shown'}…")
+        self.sim.clock.now = target
+        if title:
+            self.say.scene(title)
+        before = len(self.sim.api.sent)
+        await self.sim.tick()
+        self.say.show()
+        return self.sim.new_messages(before)
+
+    async def act(
+        self, who: FakeUser, action: str, update: UpdateJSON, words: str = ""
+    ) -> list[Sent]:
+        """`who` does something: told first, then what Hearth does about it; returns what
+        Hearth sent."""
+        self.say.does(who.first_name, action, words)
+        before = len(self.sim.api.sent)
+        await self.sim.feed(update)
+        self.say.show()
+        return self.sim.new_messages(before)
+
+    async def types(
+        self, who: FakeUser, where: FakeChat | FakeUser, text: str, action: str = ""
+    ) -> list[Sent]:
+        """`who` types `text` (a command or a message) in the group or their private chat."""
+        place = "in the group" if isinstance(where, FakeChat) else "to Hearth, privately"
+        update = (
+            self.tg.command(who, where, text)
+            if text.startswith("/")
+            else self.tg.send(who, where, text)
         )
+        return await self.act(who, action or f"types {place}:", update, text)
 
-        say.scene("Sam slips a secret question into the jar")
-        await act(
-            sam,
-            "/jar add What tiny thing did you love about today?",
-            tg.command(sam, sam, "/jar add What tiny thing did you love about today?"),
-        )
-        await act(alex, "/jar (in private)", tg.command(alex, alex, "/jar"))
+    async def replies(self, who: FakeUser, to: Sent, text: str, verb: str = "") -> list[Sent]:
+        """`who` replies in the group to Hearth's message `to`."""
+        action = verb or "replies in the group to Hearth's question:"
+        update = self.tg.send(who, self.group, text, reply_to=to.message_id)
+        return await self.act(who, action, update, text)
 
-        say.scene("Sam saves Alex's birthday, secretly")
-        await act(
-            sam,
-            "/dates add 11.06 Alex's birthday (in private)",
-            tg.command(sam, sam, "/dates add 11.06 Alex's birthday"),
-        )
+    async def taps(
+        self, who: FakeUser, sent: Sent, test: Callable[[dict[str, Any]], bool], where: str = ""
+    ) -> list[Sent]:
+        """`who` taps the (callback) button under `sent` that passes `test`."""
+        tapped = button(sent, test)
+        action = f"taps {button_label(tapped)}" + (f" {where}" if where else "")
+        return await self.act(who, action, self.tg.press(who, sent, str(tapped["callback_data"])))
 
-        sim.clock.now = datetime(2025, 6, 6, 17, 0, tzinfo=UTC)  # 19:00 in Berlin: jar night
-        say.scene("Evening: did Sam notice? And it's jar night")
-        await sim.tick()
-        say.show()
-        ask = tg.last(sam)
-        await act(sam, "taps [I noticed]", tg.press(sam, ask, tg.button_data(ask, "g:y:")))
-        drawn = next(s for s in reversed(tg.inbox(group)) if "jar" in s.text.lower())
-        await act(
-            alex,
-            "replies to the jar question in the group",
-            tg.send(
-                alex, group, "Your laugh when the cat fell off the sofa.", reply_to=drawn.message_id
-            ),
+    async def opens(self, who: FakeUser, sent: Sent, part: str, why: str) -> list[Sent]:
+        """`who` taps a deep link under `sent`: Telegram opens the private chat with Hearth
+        and sends /start with the link's payload when they press Start."""
+        tapped = button(sent, link_has(part))
+        url = str(tapped["url"])
+        payload = url.split("start=", 1)[1]
+        action = (
+            f"taps {button_label(tapped)}{why}: Telegram opens {who.first_name}'s private chat "
+            f"with Hearth, and {who.first_name} presses Start, which sends “/start {payload}”"
         )
-        await act(
-            sam,
-            "replies too",
-            tg.send(sam, group, "Our walk home in the warm rain.", reply_to=drawn.message_id),
-        )
+        return await self.act(who, action, self.tg.start(who, payload))
 
-        sim.clock.now = datetime(2025, 6, 6, 18, 0, tzinfo=UTC)  # 20:00 in Berlin
-        say.scene("Evening: the daily question")
-        await sim.tick()
-        say.show()
-        question = tg.last(group)
-        await act(
-            alex,
-            "replies to the question in the group",
-            tg.send(
-                alex,
-                group,
-                "Coffee in bed on Sundays. It tells me the week can wait.",
-                reply_to=question.message_id,
-            ),
-        )
-        await act(
-            sam,
-            "answers privately, sealed until both have answered",
-            tg.send(sam, sam, "A long bath after work: it's where I finally hear my own thoughts."),
-        )
+    async def due(self, column: str) -> tuple[int, str]:
+        """When the couple's next `column` (a Couple column, next_recap_at…) is due, as the
+        script's (day, "HH:MM") in Berlin: asked of the database, so the demo needn't know
+        how Hearth schedules it."""
+        async with self.sim.hearth.sessions() as session:
+            couple = await session.scalar(select(Couple).where(Couple.chat_id == self.group.id))
+        at = getattr(couple, column, None)
+        if not isinstance(at, datetime):
+            raise RuntimeError(f"the demo expected the couple's {column} to be set")
+        local = at.astimezone(ZoneInfo(ZONE))
+        return (local.date() - MONDAY).days, local.strftime("%H:%M")
 
-        say.scene("Safe space: a warm response, one tap")
-        mirrored = next(s for s in reversed(tg.inbox(sam)) if s.buttons)
-        first = mirrored.buttons[0][0]
-        await act(
-            sam,
-            f"taps [{first['text']}] under Alex's answer",
-            tg.press(sam, mirrored, first["callback_data"]),
+    def latest(self, chat: FakeChat | FakeUser, test: Callable[[Sent], bool]) -> Sent:
+        """Hearth's latest message in `chat` that passes `test`."""
+        found = next((s for s in reversed(self.tg.inbox(chat)) if test(s)), None)
+        if found is None:
+            raise RuntimeError(f"the demo expected a message in {chat} that is not there")
+        return found
+
+
+def has_button(test: Callable[[dict[str, Any]], bool]) -> Callable[[Sent], bool]:
+    """A message test: some button under it passes `test`."""
+    return lambda s: any(test(b) for row in s.buttons for b in row)
+
+
+async def monday(w: Week) -> None:
+    """Monday in full: onboarding, the gesture and its notice, the question answered in the
+    group."""
+    alex, sam, tg = w.alex, w.sam, w.tg
+    w.day(0)
+    w.say.scene("Alex and Sam add Hearth to their group")
+    await w.act(
+        alex,
+        "creates a group “Alex & Sam” with Sam and adds Hearth to it",
+        tg.add_bot(w.group, by=alex),
+    )
+    greeting = w.latest(w.group, has_button(data_starts("join")))
+    await w.advance(0, "08:31")
+    await w.taps(alex, greeting, data_starts("join"))
+    await w.taps(sam, greeting, data_starts("join"))
+    ready = w.latest(w.group, has_button(link_has("?start=")))
+    await w.advance(0, "08:32")
+    for who in (alex, sam):
+        await w.opens(who, ready, "?start=", "")
+    await w.advance(0, "08:34")
+    await w.types(alex, w.group, f"/timezone {ZONE}")
+
+    await w.advance(0, "09:00", "Morning: a private gesture idea for each of them")
+    nudge = w.latest(alex, has_button(data_starts("g:d:")))
+    await w.advance(0, "12:40")
+    await w.taps(alex, nudge, data_starts("g:d:"), "after doing it over lunch")
+
+    await w.advance(0, "19:00", "An hour before the question: did Sam notice?")
+    ask = w.latest(sam, has_button(data_starts("g:y:")))
+    await w.advance(0, "19:05")
+    await w.taps(sam, ask, data_starts("g:y:"))
+
+    await w.advance(0, "20:00", "The evening question")
+    question = w.latest(w.group, is_question)
+    await w.advance(0, "20:10")
+    await w.replies(sam, question, w.texts["monday_sam"])
+    await w.advance(0, "20:25")
+    await w.replies(alex, question, w.texts["monday_alex"], "replies in the group too:")
+    await w.advance(0, "23:30")  # Monday in full: whatever else the evening brings
+
+
+async def tuesday(w: Week) -> None:
+    """A secret question for the jar, and the question answered privately: sealed, then
+    revealed."""
+    alex, sam = w.alex, w.sam
+    w.day(1)
+    await w.advance(
+        1,
+        "12:30",
+        "Sam slips a question into the jar",
+        quiet="The night and the morning pass quietly",
+    )
+    await w.types(sam, sam, f"/jar add {w.texts['jar']}")
+    await w.advance(1, "20:00", "The evening question, answered privately", quiet="")
+    question = w.latest(w.group, is_question)
+    await w.advance(1, "20:05")
+    await w.opens(alex, question, "?start=a", " under the question, to answer in private")
+    await w.advance(1, "20:07")
+    came = await w.types(alex, alex, w.texts["tuesday_alex"])
+    if came and not any(w.texts["tuesday_alex"] in s.text for s in came):
+        w.say.note("Alex's answer stays sealed: Sam learns only that Alex has answered")
+    await w.advance(1, "20:30")
+    await w.types(sam, sam, w.texts["tuesday_sam"], "answers by writing to Hearth, privately:")
+    mirrored = w.latest(sam, has_button(data_starts("w:")))
+    await w.advance(1, "20:35")
+    await w.taps(sam, mirrored, data_starts("w:"), "under Alex's answer")
+
+
+async def wednesday(w: Week) -> None:
+    """One settings change: the question moves to 21:00."""
+    w.day(2)
+    await w.advance(
+        2,
+        "21:30",
+        "Sam moves the evening question later",
+        quiet="Wednesday passes quietly; nobody answers tonight's question, and that's fine",
+    )
+    await w.types(w.sam, w.group, "/time question 21:00")
+
+
+async def thursday(w: Week) -> None:
+    """The change shows: nothing at 20:00, the question at 21:00."""
+    w.day(3)
+    came = await w.advance(3, "20:00", "The old question time", quiet="Thursday's day goes by")
+    if not any(is_question(s) for s in came):
+        w.say.note("No question at 20:00 any more")
+    came = await w.advance(3, "21:00", "The new question time")
+    if any(is_question(s) for s in came):
+        w.say.note("Thursday's question came at 21:00, as Sam set it yesterday")
+
+
+async def friday(w: Week) -> None:
+    """Jar night: the jar's question is the evening's."""
+    alex, sam = w.alex, w.sam
+    w.day(4)
+    came = await w.advance(4, "19:00", "Jar night", quiet="Friday's day goes by")
+    night = next((s for s in came if is_question(s)), None)
+    if night is None:
+        raise RuntimeError("the demo expected jar night's question at 19:00 on Friday")
+    if " ".join(w.texts["jar"].split()) in " ".join(night.text.split()):
+        w.say.note("Hearth drew Sam's secret question from Tuesday: tonight it is the question")
+    await w.advance(4, "19:20")
+    await w.replies(alex, night, w.texts["friday_alex"], "replies in the group:")
+    await w.advance(4, "19:40")
+    await w.replies(sam, night, w.texts["friday_sam"], "replies in the group:")
+    came = await w.advance(4, "21:00", "The usual question time", quiet="")
+    if not any(is_question(s) for s in came):
+        w.say.note("No second question tonight: the jar's question was the evening's")
+
+
+async def weekend(w: Week) -> None:
+    """A quiet Saturday, and Sunday's recap."""
+    w.day(5)
+    await w.advance(5, "23:59", quiet="Saturday passes quietly")
+    w.day(6)
+    day, hhmm = await w.due("next_recap_at")
+    await w.advance(day, hhmm, "The weekly recap", quiet="Sunday goes by")
+
+
+async def play(database_url: str, lang: str = "en") -> Simulation:
+    """Play the week and print its transcript; returns the finished simulation."""
+    async with Simulation(database_url, Week.when(0, "08:30")) as sim:
+        say = Narrator(sim, ZONE)
+        say.title(
+            "Hearth demo: a week of Alex and Sam, who live in Berlin, against a simulated "
+            f"Telegram (no token, no network). Their Telegram apps are set to {NAMES[lang]}, "
+            "and they write in it. Times are Berlin time; each message Hearth sends is shown "
+            "as the chat it goes to shows it."
         )
-
-        say.scene("Something neither of them has done")
-        await act(alex, "/together", tg.command(alex, group, "/together"))
-        idea = tg.last(group)
-        await act(sam, "taps [Let's try it]", tg.press(sam, idea, tg.button_data(idea, "t:")))
-        await act(alex, "/together list", tg.command(alex, group, "/together list"))
-
-        # Saturday passes (gesture ideas, the question, the weekly idea) unprinted.
-        for day, hour in ((7, 7), (7, 18)):
-            await sim.tick(datetime(2025, 6, day, hour, 0, tzinfo=UTC))
-        say.skip()
-        sim.clock.now = datetime(2025, 6, 8, 7, 0, tzinfo=UTC)  # Sunday 09:00 in Berlin
-        say.scene("Sunday morning: ideas for today, and Sam's secret reminder")
-        await sim.tick()
-        say.show()
-        sim.clock.now = datetime(2025, 6, 8, 17, 30, tzinfo=UTC)  # Sunday 19:30 in Berlin
-        say.scene("Sunday evening: the weekly recap")
-        await sim.tick()
-        say.show()
+        week = Week(sim, say, lang)
+        for day in (monday, tuesday, wednesday, thursday, friday, weekend):
+            await day(week)
+        say.note("That was a week with Hearth. Run the real bot with: python -m bot run")
         return sim
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Play the demo against a throw-away SQLite database."""
+    """Play the demo week against a throw-away SQLite database (or `--database-url`)."""
     parser = argparse.ArgumentParser(prog="python -m bot demo")
     parser.add_argument("--database-url", help="use this database instead of a temporary one")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="the language the two partners' Telegram apps use and they write in (default en)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    print("Hearth demo: a couple's day, against a simulated Telegram (no token, no network).")
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
-        asyncio.run(play(url))
-    print("\nThat was one day with Hearth. Run the real bot with: python -m bot run")
+        asyncio.run(play(url, args.lang))
     return 0
