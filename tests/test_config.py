@@ -21,6 +21,7 @@ from bot.config import (
     load_settings,
     normalise_database_url,
 )
+from bot.i18n import _, speaking
 from bot.simulation.demo import play
 from bot.simulation.demo_texts import PARTNER_TEXTS
 from bot.simulation.narrator import Style, wants_colour
@@ -322,6 +323,12 @@ def test_demo_in_spanish_with_its_own_database(tmp_path: Path) -> None:
         e.split()[1].rstrip(",") for e in transcript.splitlines() if e.startswith("━━ ")
     ] == WEEK
     assert database.exists(), "--database-url is used"
+    # Hearth itself speaks Spanish to them: its greeting and the evening question.
+    with speaking("es"):
+        greeting, asked = _("🔓 Open my private chat"), _("🔒 Answer privately")
+    flat = " ".join(transcript.split())
+    assert greeting in flat and asked in flat
+    assert "Open my private chat" not in flat and "Answer privately" not in flat
 
 
 def test_demo_partners_telegram_apps_speak_the_chosen_language(
