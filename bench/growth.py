@@ -118,12 +118,14 @@ async def measure(kind: str, runs: int) -> list[Row]:
     for run in range(runs):
         async with database(kind) as url, Simulation(url, START, content=content) as sim:
             couples = [await sim.onboard(f"A{i}", f"B{i}") for i in range(COUPLES)]
-            before, words = await size(sim), 0
+            before, words = 0, 0
             rng = random.Random(run)
             for day in range(DAYS):
+                if day == SETTLED:
+                    before, words = await size(sim), 0
                 words += await live_a_day(sim, couples, day, rng)
             after = await size(sim)
-        scale = 365 / DAYS / COUPLES / 1024
+        scale = 365 / (DAYS - SETTLED) / COUPLES / 1024
         row.baseline.append(words * scale)
         row.hearth.append((after - before) * scale)
         row.ratio.append((after - before) / words)

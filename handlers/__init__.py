@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import _
+from bot.i18n import _, speaking
 from handlers import (
     access,
     admin,
@@ -61,9 +61,11 @@ async def on_error(update: object, context: Context) -> None:
         )
     query = update.callback_query if isinstance(update, Update) else None
     if query is not None:
+        with speaking(query.from_user.language_code):
+            sorry = _("Something went wrong. Please try again.")
         # Already answered, or Telegram is unreachable: nothing more to do.
         with contextlib.suppress(TelegramError):
-            await query.answer(_("Something went wrong. Please try again."), show_alert=True)
+            await query.answer(sorry, show_alert=True)
 
 
 def register(application: HearthApp) -> None:

@@ -10,7 +10,7 @@ from telegram import Chat, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.i18n import _
+from bot.i18n import _, speaking
 from handlers.common import Context
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ async def gate(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or allowed(user, context.hearth.settings.allowed_users):
         return
-    text = private_instance()
+    with speaking(user.language_code):  # a stranger: their app's language, if Hearth has it
+        text = private_instance()
     with contextlib.suppress(TelegramError):  # a stranger's chat may refuse us: nothing to do
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
