@@ -17,10 +17,11 @@ from telegram.error import TelegramError
 
 from bot.core import answers, callbacks, couples
 from bot.core.couples import Join, Link
-from bot.core.questions import question_text
+from bot.core.questions import private_chat_buttons, question_text
 from bot.i18n import _, current, shipped, speaking, use
 from handlers import texts
 from handlers.common import Context, is_private, remove_buttons, reply, unit_of_work, who
+from handlers.sender import keyboard
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,7 @@ def join_keyboard() -> InlineKeyboardMarkup:
 
 def link_keyboard(username: str, token: str) -> InlineKeyboardMarkup:
     """A button opening the bot's private chat with the couple's link token."""
-    url = f"https://t.me/{username}?start={token}"
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_("🔓 Open my private chat"), url=url)]])
+    return keyboard(private_chat_buttons(username, token)) or InlineKeyboardMarkup([])
 
 
 def _was_member(update: ChatMemberUpdated) -> tuple[bool, bool]:

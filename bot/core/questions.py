@@ -17,7 +17,7 @@ from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
 from bot.core.couples import language_of
 from bot.core.models import Answer, Couple, Partner, Prompt, table
-from bot.core.outbox import Outgoing, button, insert_keyed
+from bot.core.outbox import Button, Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.i18n import _, speaking
 
@@ -54,6 +54,12 @@ def names(couple: Couple) -> str:
 def answer_link(bot_username: str, prompt_id: int) -> str:
     """The deep link that opens the private chat to answer one prompt there."""
     return f"https://t.me/{bot_username}?start=a{prompt_id}"
+
+
+def private_chat_buttons(bot_username: str, link_token: str) -> list[list[Button]]:
+    """The button that opens the bot's private chat and links it to the couple."""
+    url = f"https://t.me/{bot_username}?start={link_token}"
+    return [[button(_("🔓 Open my private chat"), url=url)]]
 
 
 def tender_line(can_skip: bool) -> str:

@@ -18,9 +18,9 @@ from bot.core import prompt_kinds, safe_space
 from bot.core.content import Content
 from bot.core.couples import language_of
 from bot.core.models import Answer, Couple, Partner, Prompt
-from bot.core.outbox import MAX_TEXT, Outgoing, button
+from bot.core.outbox import MAX_TEXT, Outgoing
 from bot.core.purposes import Purpose
-from bot.core.questions import question_text
+from bot.core.questions import private_chat_buttons, question_text
 from bot.i18n import _, speaking
 
 
@@ -108,14 +108,7 @@ def waiting_note(couple: Couple, receiver: Partner, sharer: Partner, bot_usernam
                 "🔒 {receiver}, {sharer}'s answer is waiting for you in our private chat. "
                 "Open it with the button and press Start."
             ).format(receiver=escape(receiver.first_name), sharer=escape(sharer.first_name)),
-            buttons=[
-                [
-                    button(
-                        _("🔓 Open my private chat"),
-                        url=f"https://t.me/{bot_username}?start={couple.link_token}",
-                    )
-                ]
-            ],
+            buttons=private_chat_buttons(bot_username, couple.link_token),
             purpose=Purpose.REVEAL_WAITING,
         )
 

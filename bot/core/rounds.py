@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.content import Content, RitualItem
 from bot.core.couples import language_of, other_partner, pair_since
 from bot.core.models import Answer, Couple, Partner, Prompt, table
-from bot.core.outbox import Outgoing, button, insert_keyed
+from bot.core.outbox import Outgoing, insert_keyed
 from bot.core.purposes import Purpose
-from bot.core.questions import question_text
+from bot.core.questions import private_chat_buttons, question_text
 from bot.core.reveal import waiting_note
 from bot.i18n import _, speaking
 
@@ -124,14 +124,7 @@ def _open_chat_note(couple: Couple, partner: Partner, ritual: Ritual, username: 
                 "🔒 {name}, {what} is waiting for you in our private chat. Open it with the "
                 "button and press Start, then send /{command}."
             ).format(name=escape(partner.first_name), what=ritual.title(), command=ritual.name),
-            buttons=[
-                [
-                    button(
-                        _("🔓 Open my private chat"),
-                        url=f"https://t.me/{username}?start={couple.link_token}",
-                    )
-                ]
-            ],
+            buttons=private_chat_buttons(username, couple.link_token),
             purpose=ritual.purpose,
         )
 
