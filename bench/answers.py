@@ -107,7 +107,8 @@ async def _feed(app: Application[Any, Any, Any, Any, Any, Any], raw: list[dict[s
 
 def _made(api: Api) -> int:
     """Calls made for the updates (not the start-up's getMe, command menus and so on)."""
-    return sum(v for k, v in _calls(api).items() if k not in ("getMe", "setMyCommands"))
+    start_up = ("getMe", "setMyCommands", "setMyDescription", "setMyShortDescription")
+    return sum(v for k, v in _calls(api).items() if k not in start_up)
 
 
 Api = InstantBotApi | FakeBotApi
