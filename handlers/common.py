@@ -101,20 +101,15 @@ def is_private(update: Update) -> bool:
 
 
 async def who(work: Work, update: Update) -> tuple[Couple | None, Partner | None]:
-    """The couple this update concerns and the sender's partner record in it; from here on
-    the handler speaks the language of the chat it answers."""
+    """The couple this update concerns and the sender's partner record in it."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return None, None
     if chat.type == Chat.PRIVATE:
-        couple, partner = await couples.couple_of_user(work.session, user.id)
-        if couple is not None:
-            use(couples.language_of(couple, partner))
-        return couple, partner
+        return await couples.couple_of_user(work.session, user.id)
     couple = await couples.couple_by_chat(work.session, chat.id)
     if couple is None:
         return None, None
-    use(couple.language)
     return couple, couples.partner_in(couple, user.id)
 
 

@@ -11,7 +11,6 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.core import callbacks, couples
-from bot.core.models import Couple, Partner
 from bot.core.outbox import button
 from bot.i18n import LANGUAGES, _, current, language_name, shipped, speaking
 from handlers.common import (
@@ -77,11 +76,6 @@ def changed_text(private: bool) -> str:
     )
 
 
-def _choose(couple: Couple, partner: Partner, private: bool, language: str) -> None:
-    """Store the choice and speak it from here on."""
-    couples.set_language(couple, partner if private else None, language)
-
-
 async def language_command(update: Update, context: Context) -> None:
     """/language, or /language <code>."""
     args = context.args or []
@@ -97,10 +91,10 @@ async def language_command(update: Update, context: Context) -> None:
             text = language_usage(" ".join(args))
         else:
             language = shipped(args[0]) or "en"
-            _choose(couple, partner, private, language)
+            couples.set_language(couple, partner if private else None, language)
             with speaking(language):
                 text = changed_text(private)
-    if markup is None or couple is None:
+    if markup is None:
         await reply(update, text)
     elif update.effective_message is not None:
         await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
@@ -115,7 +109,7 @@ async def language_button(update: Update, context: Context, pressed: callbacks.L
     async with unit_of_work(update, context) as work:
         couple, partner, why = await who_may_change(work, update)
         if couple is not None and partner is not None:
-            _choose(couple, partner, private, pressed.language)
+            couples.set_language(couple, partner if private else None, pressed.language)
     if couple is None or partner is None:
         await query.answer(TAG.sub("", why).split("\n")[0][:190], show_alert=True)
         return
