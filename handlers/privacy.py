@@ -8,7 +8,7 @@ from io import BytesIO
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.core import callbacks, privacy
+from bot.core import callbacks, couples, privacy
 from bot.core.couples import couple_by_chat, partner_in
 from bot.core.outbox import Outgoing, button
 from bot.core.purposes import Purpose
@@ -58,18 +58,19 @@ async def export(update: Update, context: Context) -> None:
         return
     async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
-        data = None
+        data, language = None, None
         if couple is not None and partner is not None:
             data = await privacy.export(work.session, couple, partner, work.service.content)
+            language = couples.language_of(couple, partner)  # the file goes to their chat
     if data is None:
         nothing = _("Nothing of yours is stored with Hearth, so there is nothing to export.")
         await reply(update, nothing + "\n\n" + texts.not_set_up())
         return
+    with speaking(language):
+        caption = _("📦 Your Hearth data. Your partner's unrevealed answers are not included.")
     try:
         await context.bot.send_document(
-            user.id,
-            InputFile(BytesIO(data), filename="hearth-export.json"),
-            caption=_("📦 Your Hearth data. Your partner's unrevealed answers are not included."),
+            user.id, InputFile(BytesIO(data), filename="hearth-export.json"), caption=caption
         )
     except Forbidden:
         await reply(update, _("Open our private chat first (press Start there), then ask again."))

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot import i18n
 from bot.core import callbacks, couples, schedule
 from bot.core import settings as core_settings
 from bot.core.apart import lives_apart
@@ -18,7 +19,7 @@ from bot.core.couples import MAX_PAUSE_DAYS
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Button, button
 from bot.core.timezones import resolve_timezone
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from handlers import texts
 from handlers.apart import timezone_me
 from handlers.common import (
@@ -165,9 +166,11 @@ async def pause(update: Update, context: Context) -> None:
             text = (
                 _("⏸ Paused until you send /resume. Take care of each other.")
                 if until is None
-                else _("⏸ Paused for {days} days. I'll be back on {date}.").format(
-                    days=days, date=until.astimezone(ZoneInfo(couple.tz)).date().isoformat()
-                )
+                else ngettext(
+                    "⏸ Paused for {days} day. I'll be back on {date}.",
+                    "⏸ Paused for {days} days. I'll be back on {date}.",
+                    days or 0,
+                ).format(days=days, date=i18n.day(until.astimezone(ZoneInfo(couple.tz)).date()))
             )
     await reply(update, text)
 

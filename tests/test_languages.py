@@ -272,3 +272,24 @@ async def test_the_memory_date_is_written_in_the_partners_language(
     await sim.feed(sim.tg.command(people.sam, people.sam, "/memories"))
     memory = next(s for s in reversed(sim.tg.inbox(people.sam)) if "🕰" in s.text)
     assert "2 de junio de 2025" in memory.text, memory.text
+
+
+async def test_a_file_sent_privately_speaks_its_readers_language(sim: Simulation) -> None:
+    people = await sim.onboard(languages=("ru", "es"))
+    await sim.feed(sim.tg.command(people.sam, people.group, "/export"))
+    (caption,) = [
+        str(params.get("caption")) for method, params in sim.api.calls
+        if method == "sendDocument" and int(params["chat_id"]) == people.sam.id
+    ]  # fmt: skip
+    assert said(caption, "es", "📦 Your Hearth data."), caption
+    assert said(sim.tg.last(people.group), "ru", "📦 Sent to you privately.")
+
+
+async def test_a_pause_names_its_day_in_the_couples_language(sim: Simulation) -> None:
+    people = await sim.onboard(languages=("es", "es"))
+    await sim.feed(sim.tg.command(people.alex, people.group, "/pause 1"))
+    assert "⏸ Pausa de 1 día. Vuelvo el 3 de junio de 2025." in sim.tg.last(people.group).text
+    await sim.feed(sim.tg.command(people.alex, people.group, "/resume"))
+    await sim.feed(sim.tg.command(people.alex, people.group, "/language en"))
+    await sim.feed(sim.tg.command(people.alex, people.group, "/pause 3"))
+    assert "Paused for 3 days. I'll be back on 5 June 2025." in sim.tg.last(people.group).text
