@@ -90,16 +90,20 @@ def _catalogue(language: str) -> gettext.NullTranslations:
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as compiled:
-            return gettext.GNUTranslations(compiled)
+        with mo.open("rb") as stored:
+            return gettext.GNUTranslations(stored)
     if not po.exists():
         return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(compiled(po, language)))
+
+
+def compiled(po: Path, language: str) -> bytes:
+    """A `.po` catalogue compiled to `.mo` bytes."""
     with po.open("rb") as source:
         catalog = read_po(source, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return buffer.getvalue()
 
 
 def _(message: str) -> str:

@@ -15,7 +15,7 @@ from bot.core.depth import Ready
 from bot.core.models import Couple
 from bot.core.outbox import button
 from bot.core.safe_space import Warm
-from bot.i18n import _, clock
+from bot.i18n import _, clock, weekday
 from handlers import texts
 from handlers.common import (
     Context,
@@ -232,7 +232,7 @@ async def together_command(update: Update, context: Context) -> None:
             set_together(couple, args[0] == "on", work.now)
             text = (
                 _("🗓 Weekly ideas are on: {day} {time}.").format(
-                    day=texts.weekday(couple.together_day), time=clock(couple.together_time)
+                    day=weekday(couple.together_day), time=clock(couple.together_time)
                 )
                 if couple.together_enabled
                 else _("🗓 Weekly ideas are off. /together still works whenever you like.")
@@ -243,7 +243,7 @@ async def together_command(update: Update, context: Context) -> None:
                     raise ValueError(args)
                 set_together_day(couple, args[0], work.now)
                 text = _("🗓 Weekly ideas on {day} at {time}.").format(
-                    day=texts.weekday(couple.together_day), time=clock(couple.together_time)
+                    day=weekday(couple.together_day), time=clock(couple.together_time)
                 )
             except ValueError:
                 text = _("I didn't understand that.") + "\n" + together_usage()

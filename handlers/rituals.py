@@ -17,7 +17,7 @@ from bot.core.lovemaps import LOVE_MAPS
 from bot.core.models import Couple
 from bot.core.rounds import Resume, Ritual
 from bot.core.skip import Swap
-from bot.i18n import _
+from bot.i18n import _, weekday
 from handlers import texts
 from handlers.common import (
     Context,
@@ -55,7 +55,7 @@ def status(couple: Couple, ritual: Ritual) -> str:
             _(
                 "🗺 Love maps: {day} {time}. Each of you privately answers a light question "
                 "about yourself and guesses the other's answer; then you see both."
-            ).format(day=texts.weekday(day), time=at)
+            ).format(day=weekday(day), time=at)
             if enabled
             else _("🗺 Love maps are off.")
         )
@@ -63,7 +63,7 @@ def status(couple: Couple, ritual: Ritual) -> str:
         _(
             "🌿 Weekly check-in: {day} {time}. Three short questions answered privately (what "
             "went well, one appreciation, one need), revealed together."
-        ).format(day=texts.weekday(day), time=at)
+        ).format(day=weekday(day), time=at)
         if enabled
         else _("🌿 The weekly check-in is off (it's for couples who want it).")
     )

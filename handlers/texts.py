@@ -6,17 +6,11 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import i18n
 from bot.core import themes
 from bot.core.apart import lives_apart, own_clock
 from bot.core.models import Couple
 from bot.core.questions import names
-from bot.i18n import _, clock
-
-
-def weekday(index: int) -> str:
-    """The name of a weekday (Monday=0), as the language writes it in a sentence (CLDR)."""
-    return i18n.weekday(index)
+from bot.i18n import _, clock, weekday
 
 
 def when(instant: datetime | None, tz: str, now: datetime) -> str:

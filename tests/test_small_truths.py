@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.core.models import Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
+from tests import rituals_helpers
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the sim fixture's first day; the couple's zone is UTC
 
@@ -21,12 +22,7 @@ def chat_since(sim: Simulation, chat: FakeChat | FakeUser, since: int) -> list[S
 
 async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> list[Sent]:
     """`user` sends `text` in `chat`; what that chat received in answer."""
-    since = len(sim.api.sent)
-    if text.startswith("/"):
-        await sim.feed(sim.tg.command(user, chat, text))
-    else:
-        await sim.feed(sim.tg.send(user, chat, text))
-    return chat_since(sim, chat, since)
+    return [s for s in await rituals_helpers.say(sim, user, chat, text) if s.chat_id == chat.id]
 
 
 async def test_resume_right_after_a_skipped_evening_says_tomorrow(sim: Simulation) -> None:

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE
+from bot.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE, compiled
 
 ROOT = LOCALE_DIR.parent.parent
 PACKAGES = ("bot", "handlers")
@@ -184,8 +183,7 @@ def compile_all(languages: Iterable[str]) -> None:
     for language in languages:
         path = po_path(language)
         if path.exists():
-            with path.with_suffix(".mo").open("wb") as out:
-                write_mo(out, read(path, language))
+            path.with_suffix(".mo").write_bytes(compiled(path, language))
 
 
 def main(argv: list[str] | None = None) -> int:
