@@ -3,7 +3,7 @@
 response back, jar questions written and drawn, weekly ideas tried, recaps). Housekeeping
 runs as in service: finished messages, old deliveries and seen updates are compacted after
 two or three days, so those tables reach a steady size within days. The rate that matters
-for a host is the long-run one: the growth from day 15 to day 45, scaled to a year.
+for a host is the long-run one: the growth over the last four weeks, scaled to a year.
 
 Baseline: the partners' own words (answers and jar questions, as UTF-8): what any store of
 them must hold. Hearth: the database's live bytes (SQLite: used pages; PostgreSQL: tables
@@ -23,7 +23,10 @@ from bot.simulation.world import Couple, Simulation
 
 COUPLES = 20
 DAYS = 45
-SETTLED = 15  # the compacted tables have reached their steady size by then
+# The compacted tables have reached their steady size by then; from it to the end is four
+# whole weeks, so both sizes are taken after the same weekday (how many messages the last
+# few days left in the outbox depends on the weekday: jar night, the weekend's rituals).
+SETTLED = DAYS - 28
 START = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)  # a Monday
 
 

@@ -41,7 +41,9 @@ def rss_mb() -> float:
 
 def fill(path: Path, couples: int) -> None:
     """Insert `couples` couples (two partners each), none due yet, with plain sqlite3."""
-    far = (NOW + timedelta(days=1)).replace(tzinfo=None).isoformat(sep=" ")
+    from bot.core.columns import to_micros
+
+    far, made = to_micros(NOW + timedelta(days=1)), to_micros(NOW - timedelta(days=1))
     db = sqlite3.connect(path)
     rows = (
         (
@@ -61,7 +63,7 @@ def fill(path: Path, couples: int) -> None:
             far,
             far,
             far,
-            "2025-06-01 00:00:00",
+            made,
         )
         for i in range(1, couples + 1)
     )
@@ -73,7 +75,7 @@ def fill(path: Path, couples: int) -> None:
         rows,
     )
     partners = (
-        (2 * i - k, i, 10_000_000 + 2 * i - k, "P", 1, "", "2025-06-01 00:00:00")
+        (2 * i - k, i, 10_000_000 + 2 * i - k, "P", 1, "", made)
         for i in range(1, couples + 1)
         for k in (1, 0)
     )
@@ -90,7 +92,9 @@ def make_due(path: Path, couples: int, run: int) -> None:
     """Make a different set of DUE couples due at NOW for this run."""
     db = sqlite3.connect(path)
     start = (run * 7919) % max(couples - DUE, 1)
-    due = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    from bot.core.columns import to_micros
+
+    due = to_micros(NOW)
     db.execute(
         "UPDATE couples SET next_question_at = ? WHERE id > ? AND id <= ?",
         (due, start, start + DUE),

@@ -25,7 +25,7 @@ from bot import db, leader
 from bot.core import couples, outbox, service
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Outgoing
-from bot.i18n import _, current, speaking, use
+from bot.i18n import _, speaking, use
 from handlers import texts
 from handlers.context import Hearth, HearthContext
 
@@ -47,6 +47,9 @@ class Work:
     service: Hearth
     queued: list[tuple[int | None, list[Outgoing]]] = field(default_factory=list)
     released: list[int] = field(default_factory=list)  # held outbox rows back in line
+    # The chat's couple as loaded to learn the chat's language: the first `who` takes it
+    # instead of loading it again; later ones load afresh (the handler may have changed it).
+    preloaded: Couple | None = None
 
     def send(self, couple_id: int | None, messages: list[Outgoing]) -> None:
         """Queue messages that must arrive; stored with this update's changes."""
@@ -67,8 +70,10 @@ async def unit_of_work(update: Update, context: HearthContext) -> AsyncIterator[
         chat, user = update.effective_chat, update.effective_user
         if chat is not None and user is not None:
             # Whatever the handler says, it says in the language of the chat it answers.
-            private = chat.type == Chat.PRIVATE
-            use(await couples.chat_language(session, chat.id, user.id, private) or current())
+            couple, partner = await _load(session, chat, user.id)
+            work.preloaded = couple
+            if couple is not None:  # a group speaks its couple's language, whoever writes
+                use(couples.language_of(couple, partner if chat.type == Chat.PRIVATE else None))
         yield work
         await outbox.enqueue(session, work.queued, now)
         if (work.queued or work.released) and session.get_bind().dialect.name == "postgresql":
@@ -100,17 +105,29 @@ def is_private(update: Update) -> bool:
     return chat is not None and chat.type == Chat.PRIVATE
 
 
+async def _load(
+    session: AsyncSession, chat: Chat, user_id: int
+) -> tuple[Couple | None, Partner | None]:
+    """A group's couple and the user in it (None for a third person), or in a private chat
+    the user's couple and partner record."""
+    if chat.type == Chat.PRIVATE:
+        return await couples.couple_of_user(session, user_id)
+    couple = await couples.couple_by_chat(session, chat.id)
+    return (None, None) if couple is None else (couple, couples.partner_in(couple, user_id))
+
+
 async def who(work: Work, update: Update) -> tuple[Couple | None, Partner | None]:
     """The couple this update concerns and the sender's partner record in it."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return None, None
-    if chat.type == Chat.PRIVATE:
-        return await couples.couple_of_user(work.session, user.id)
-    couple = await couples.couple_by_chat(work.session, chat.id)
+    couple, work.preloaded = work.preloaded, None
     if couple is None:
+        return await _load(work.session, chat, user.id)
+    partner = couples.partner_in(couple, user.id)
+    if partner is None and chat.type == Chat.PRIVATE:
         return None, None
-    return couple, couples.partner_in(couple, user.id)
+    return couple, partner
 
 
 async def who_may_change(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from bot import db
-from bot.core.models import Base
+from bot.core.models import Base, Couple, Prompt
 from tests.conftest import BOTH
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
@@ -63,6 +63,23 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, Base.metadata))
 
 
+def _partial(connection: Connection) -> dict[str, bool]:
+    """Each index of the database: whether it is partial (Alembic does not compare WHERE)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    else:
+        query = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+    return {name: " WHERE " in sql.upper() for name, sql in connection.execute(text(query))}
+
+
+def _partial_in_models() -> dict[str, bool]:
+    return {
+        str(index.name): index.dialect_options["sqlite"]["where"] is not None
+        for table in Base.metadata.tables.values()
+        for index in table.indexes
+    }
+
+
 async def test_stairway_and_schema_matches_models(database_url: str) -> None:
     engine = db.create_engine(database_url)
     head = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
@@ -83,7 +100,9 @@ async def test_stairway_and_schema_matches_models(database_url: str) -> None:
             assert await connection.run_sync(_revision) == head
             assert await connection.run_sync(_tables) == models | {"alembic_version"}
             differences = await connection.run_sync(_differences)
+            partial = await connection.run_sync(_partial)
         assert differences == [], differences
+        assert {name: partial[name] for name in _partial_in_models()} == _partial_in_models()
 
         await db.migrate(engine)  # already at head: a no-op, not an error
     finally:
@@ -126,7 +145,7 @@ async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: st
                     {"id": 3, "kind": "jar", "day": date(2025, 6, 2), "at": asked},
                 ],
             )
-        await db.migrate(engine)
+        await db.migrate(engine, "0004")
         async with engine.begin() as connection:
             rows = await connection.execute(
                 text("SELECT id, asked_in_group_at FROM prompts ORDER BY id")
@@ -144,5 +163,54 @@ async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: st
         await db.downgrade(engine, "0003")
         async with engine.connect() as connection:
             assert (await connection.execute(text("SELECT COUNT(*) FROM deliveries"))).scalar() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_0008_instants_survive_the_round_trip(database_url: str) -> None:
+    """Instants written before 0008 read back the same after it (SQLite now keeps them as
+    integers), and a downgrade gives SQLite its text form back."""
+    engine = db.create_engine(database_url)
+    made = datetime(2025, 6, 2, 20, 0, 1, 250_000)
+    asked = datetime(2025, 6, 2, 20)  # whole seconds: SQLite's text form has no fraction
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        await db.migrate(engine, "0007")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO couples (id, chat_id, chat_title, active, tz, question_time, "
+                    "gesture_time, jar_day, jar_time, paused, depth, link_token, created_at) "
+                    "VALUES (1, -1, '', :yes, 'UTC', '20:00', '09:00', 4, '19:00', :no, 1, 't', "
+                    ":at)"
+                ),
+                {"yes": True, "no": False, "at": made},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO prompts (id, couple_id, kind, local_date, created_at, "
+                    "asked_in_group_at) VALUES (1, 1, 'question', :day, :made, :asked)"
+                ),
+                {"day": date(2025, 6, 2), "made": made, "asked": asked},
+            )
+        await db.migrate(engine)
+        async with db.session_factory(engine)() as session:
+            prompt = await session.get(Prompt, 1)
+            couple = await session.get(Couple, 1)
+            assert prompt is not None and couple is not None
+            assert prompt.created_at == made.replace(tzinfo=UTC)
+            assert prompt.asked_in_group_at == asked.replace(tzinfo=UTC)
+            assert couple.created_at == made.replace(tzinfo=UTC)
+            stored = await session.scalar(text("SELECT created_at FROM prompts"))
+            assert isinstance(stored, int) == sqlite
+        await db.downgrade(engine, "0007")
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(text("SELECT created_at, asked_in_group_at FROM prompts"))
+            ).one()
+        if sqlite:
+            assert tuple(row) == ("2025-06-02 20:00:01.250000", "2025-06-02 20:00:00.000000")
+        else:
+            assert tuple(row) == (made, asked)
     finally:
         await engine.dispose()

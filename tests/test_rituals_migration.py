@@ -39,7 +39,7 @@ async def test_existing_couples_get_their_first_love_map_on_wednesday(database_u
                     text(PARTNER),
                     {"couple": couple_id, "user": user, "yes": True, "empty": b"", "now": now},
                 )
-        await db.migrate(engine)
+        await db.migrate(engine, "0005")  # the revision under test
         async with engine.connect() as connection:
             found = await connection.execute(text("SELECT id, next_guess_at FROM couples"))
             rows: dict[int, Any] = {row[0]: row[1] for row in found}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, LargeBinary
@@ -13,11 +14,28 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.core import crypto
 
-__all__ = ["Sealed", "SealedJSON", "StrEnumColumn", "UTCDateTime"]
+__all__ = ["Sealed", "SealedJSON", "StrEnumColumn", "UTCDateTime", "from_micros", "to_micros"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(value: datetime) -> int:
+    """An aware instant as whole microseconds since the Unix epoch: SQLite's form of it."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not accepted; pass an aware UTC time")
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    """The aware UTC instant `to_micros` stored."""
+    return EPOCH + timedelta(microseconds=value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC: SQLite keeps no offsets, PostgreSQL agrees."""
+    """An instant, returned as aware UTC. PostgreSQL keeps a naive UTC timestamp; SQLite keeps
+    microseconds since the epoch, an 8-byte integer where its own text form takes 26 bytes
+    (instants are most of a gesture's or a prompt's row, and their indexes)."""
 
     impl = DateTime
     cache_ok = True
@@ -33,6 +51,27 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Attach UTC to the naive value read back."""
         return None if value is None else value.replace(tzinfo=UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, an instant goes in as its microseconds (the declared type stays DATETIME,
+        which SQLite stores integers in as they are)."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _to_micros_or_none
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """On SQLite, microseconds come back as an aware UTC instant."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _from_micros_or_none
+
+
+def _to_micros_or_none(value: datetime | None) -> int | None:
+    return None if value is None else to_micros(value)
+
+
+def _from_micros_or_none(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(int(value))
 
 
 class Sealed(TypeDecorator[str]):

@@ -58,25 +58,6 @@ def language_of(couple: Couple, partner: Partner | None = None) -> str:
     return couple.language
 
 
-async def chat_language(
-    session: AsyncSession, chat_id: int, user_id: int, private: bool
-) -> str | None:
-    """The language Hearth speaks in a chat: a group's couple's, or in a private chat the
-    partner's own (else their couple's); None for a chat of no couple. One small query."""
-    if not private:
-        return await session.scalar(select(Couple.language).where(Couple.chat_id == chat_id))
-    row = (
-        await session.execute(
-            select(Partner.language, Couple.language)
-            .join(Couple, Couple.id == Partner.couple_id)
-            .where(Partner.user_id == user_id)
-            .order_by(Couple.active.desc(), Couple.id.desc())
-            .limit(1)
-        )
-    ).first()
-    return None if row is None else row[0] or row[1]
-
-
 def set_language(couple: Couple, partner: Partner | None, language: str) -> None:
     """The group's language (no partner), or a partner's for their private chat."""
     if partner is None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.core.columns import Sealed, SealedJSON, StrEnumColumn, UTCDateTime
@@ -157,6 +158,13 @@ class Prompt(Base):
     __table_args__ = (
         Index("ix_prompts_couple_kind_date", "couple_id", "kind", "local_date"),
         Index("ix_prompts_message", "couple_id", "message_id"),
+        # Most prompts stand alone: only a round's later parts are indexed.
+        Index(
+            "ix_prompts_part_of",
+            "part_of",
+            sqlite_where=sql_text("part_of IS NOT NULL"),
+            postgresql_where=sql_text("part_of IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -183,7 +191,7 @@ class Prompt(Base):
     # Swapped for another question (takes no answers); a round's later parts point at its first.
     skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     part_of: Mapped[int | None] = mapped_column(
-        ForeignKey("prompts.id", ondelete="CASCADE"), default=None, index=True
+        ForeignKey("prompts.id", ondelete="CASCADE"), default=None
     )
 
 
@@ -250,6 +258,15 @@ class GestureAssignment(Base):
     """A gesture idea given to one partner (or, shared, to both in the group) on a day."""
 
     __tablename__ = "gesture_assignments"
+    # A notice is pending for a few hours; the index holds only the gestures awaiting one.
+    __table_args__ = (
+        Index(
+            "ix_gesture_assignments_notice_at",
+            "notice_at",
+            sqlite_where=sql_text("notice_at IS NOT NULL"),
+            postgresql_where=sql_text("notice_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
@@ -261,7 +278,7 @@ class GestureAssignment(Base):
     local_date: Mapped[date] = mapped_column(Date)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

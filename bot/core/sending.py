@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -91,7 +91,9 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claime
             # is still tonight's (deferrals clear it, see `record`).
             .values(
                 status=OutboxStatus.SENDING,
-                claimed_at=func.coalesce(OutboxMessage.claimed_at, now),
+                claimed_at=func.coalesce(
+                    OutboxMessage.claimed_at, literal(now, OutboxMessage.claimed_at.type)
+                ),
             )
             .returning(OutboxMessage),
             execution_options={"synchronize_session": False},
