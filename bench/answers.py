@@ -157,7 +157,8 @@ async def _hearth(
             insert(table(Prompt)),
             [
                 {"couple_id": c, "kind": "question", "local_date": ASKED.date(),
-                 "content_id": "mind-001", "created_at": ASKED, "message_id": 1}
+                 "content_id": "mind-001", "created_at": ASKED, "message_id": 1,
+                 "asked_in_group_at": ASKED}
                 for c, _chat, _a, _b in couples
             ],
         )  # fmt: skip

@@ -69,8 +69,11 @@ async def unit_of_work(update: Update, context: HearthContext) -> AsyncIterator[
         work = Work(session, now, hearth)
         chat, user = update.effective_chat, update.effective_user
         if chat is not None and user is not None:
-            # Whatever the handler says, it says in the language of the chat it answers.
-            couple, partner = await _load(session, chat, user.id)
+            # Whatever the handler says, it says in the language of the chat it answers. The
+            # couple's row is locked first, so that two updates of one couple (the partners
+            # answering at once, one in the group, one privately) take their locks in the same
+            # order and the second waits for the first instead of deadlocking (PostgreSQL).
+            couple, partner = await _load(session, chat, user.id, lock=True)
             work.preloaded = couple
             if couple is not None:  # a group speaks its couple's language, whoever writes
                 use(couples.language_of(couple, partner if chat.type == Chat.PRIVATE else None))
@@ -106,13 +109,13 @@ def is_private(update: Update) -> bool:
 
 
 async def _load(
-    session: AsyncSession, chat: Chat, user_id: int
+    session: AsyncSession, chat: Chat, user_id: int, lock: bool = False
 ) -> tuple[Couple | None, Partner | None]:
     """A group's couple and the user in it (None for a third person), or in a private chat
     the user's couple and partner record."""
     if chat.type == Chat.PRIVATE:
-        return await couples.couple_of_user(session, user_id)
-    couple = await couples.couple_by_chat(session, chat.id)
+        return await couples.couple_of_user(session, user_id, lock)
+    couple = await couples.couple_by_chat(session, chat.id, lock)
     return (None, None) if couple is None else (couple, couples.partner_in(couple, user_id))
 
 

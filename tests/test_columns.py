@@ -1,12 +1,13 @@
-"""Column types: SQLite's integer instants convert exactly, both ways."""
+"""Column types: SQLite's integer instants and dates convert exactly, both ways."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
-from bot.core.columns import from_micros, to_micros
+from bot.core.columns import LocalDate, from_micros, to_micros
 
 
 def test_an_instant_round_trips_to_the_microsecond() -> None:
@@ -25,3 +26,14 @@ def test_an_offset_is_the_same_instant_and_a_naive_time_is_refused() -> None:
     assert from_micros(to_micros(berlin)).tzinfo is UTC
     with pytest.raises(ValueError, match="naive"):
         to_micros(datetime(2025, 6, 2, 20))
+
+
+def test_a_date_is_yyyymmdd_on_sqlite() -> None:
+    column = LocalDate()
+    store = column.bind_processor(sqlite.dialect())
+    load = column.result_processor(sqlite.dialect(), None)
+    assert store is not None and load is not None
+    assert store(date(2025, 6, 2)) == 20250602
+    for day in (date(1, 1, 1), date(2024, 2, 29), date(2025, 12, 31)):
+        assert load(store(day)) == day
+    assert store(None) is None and load(None) is None

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
@@ -19,7 +20,7 @@ from bot import db, rekey
 from bot.__main__ import RedactingFormatter
 from bot.config import ROOT
 from bot.core import crypto, sending
-from bot.core.models import Answer, Couple, OutboxMessage
+from bot.core.models import Answer, Couple, OutboxMessage, Partner
 from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import FAKE_KEY, Simulation
 from tests.conftest import BOTH
@@ -151,6 +152,61 @@ async def test_an_update_delivered_twice_has_no_visible_effect(sim: Simulation) 
     async with sim.hearth.sessions() as session:
         texts = [a.text for a in await session.scalars(select(Answer))]
     assert texts == ["Only once"]
+
+
+async def at_once(sim: Simulation, *updates: dict[str, Any] | None) -> None:
+    """Process updates side by side, as the service's update processor does."""
+    app = sim.app
+    parsed = [Update.de_json(u, app.bot) for u in updates if u is not None]
+    await asyncio.gather(
+        *(app.update_processor.process_update(u, app.process_update(u)) for u in parsed)
+    )
+    assert not sim.errors, sim.errors
+    await sim.send()
+
+
+@pytest.mark.parametrize("stale_nudge", [False, True])
+async def test_both_partners_answering_at_once_are_both_kept_and_revealed_once(
+    sim: Simulation, stale_nudge: bool
+) -> None:
+    """One partner replies in the group while the other answers privately, at the same moment
+    (on PostgreSQL truly side by side): both answers are kept and the reveal comes once. With
+    `stale_nudge`, the private answer first clears a nudge about a question since swapped, so
+    both transactions write a partner's row: a deadlock PostgreSQL breaks is retried."""
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    question = sim.tg.last(couple.group)
+    if stale_nudge:
+        async with db.writing(sim.hearth.sessions) as session:
+            await session.execute(
+                text(
+                    "INSERT INTO prompts (couple_id, kind, local_date, content_id, created_at, "
+                    "skipped_at) SELECT couple_id, kind, local_date, content_id, created_at, "
+                    "created_at FROM prompts"
+                )
+            )
+            swapped = await session.scalar(text("SELECT max(id) FROM prompts"))
+            await session.execute(
+                update(Partner)
+                .where(Partner.user_id == couple.sam.id)
+                .values(pending_prompt_id=swapped)
+            )
+    await at_once(
+        sim,
+        sim.tg.send(
+            couple.alex, couple.group, "The rain on the way home.", reply_to=question.message_id
+        ),
+        sim.tg.send(couple.sam, couple.sam, "Finishing the shelf together."),
+    )
+    async with sim.hearth.sessions() as session:
+        kept = sorted(a.text or "" for a in await session.scalars(select(Answer)))
+        mirrors = list(
+            await session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.purpose == Purpose.REVEAL)
+            )
+        )
+    assert kept == ["Finishing the shelf together.", "The rain on the way home."]
+    assert sorted(mirrors) == sorted([couple.alex.id, couple.sam.id]), "each mirrored once"
 
 
 async def test_words_are_sealed_at_rest(sim: Simulation) -> None:

@@ -167,9 +167,9 @@ async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: st
         await engine.dispose()
 
 
-async def test_0008_instants_survive_the_round_trip(database_url: str) -> None:
-    """Instants written before 0008 read back the same after it (SQLite now keeps them as
-    integers), and a downgrade gives SQLite its text form back."""
+async def test_0008_instants_and_dates_survive_the_round_trip(database_url: str) -> None:
+    """Instants and dates written before 0008 read back the same after it (SQLite now keeps
+    them as integers), and a downgrade gives SQLite its text form back."""
     engine = db.create_engine(database_url)
     made = datetime(2025, 6, 2, 20, 0, 1, 250_000)
     asked = datetime(2025, 6, 2, 20)  # whole seconds: SQLite's text form has no fraction
@@ -200,17 +200,27 @@ async def test_0008_instants_survive_the_round_trip(database_url: str) -> None:
             assert prompt is not None and couple is not None
             assert prompt.created_at == made.replace(tzinfo=UTC)
             assert prompt.asked_in_group_at == asked.replace(tzinfo=UTC)
+            assert prompt.local_date == date(2025, 6, 2)
             assert couple.created_at == made.replace(tzinfo=UTC)
-            stored = await session.scalar(text("SELECT created_at FROM prompts"))
-            assert isinstance(stored, int) == sqlite
+            stored = (
+                await session.execute(text("SELECT created_at, local_date FROM prompts"))
+            ).one()
+            if sqlite:
+                assert isinstance(stored[0], int) and stored[1] == 20250602
         await db.downgrade(engine, "0007")
         async with engine.connect() as connection:
             row = (
-                await connection.execute(text("SELECT created_at, asked_in_group_at FROM prompts"))
+                await connection.execute(
+                    text("SELECT created_at, asked_in_group_at, local_date FROM prompts")
+                )
             ).one()
         if sqlite:
-            assert tuple(row) == ("2025-06-02 20:00:01.250000", "2025-06-02 20:00:00.000000")
+            assert tuple(row) == (
+                "2025-06-02 20:00:01.250000",
+                "2025-06-02 20:00:00.000000",
+                "2025-06-02",
+            )
         else:
-            assert tuple(row) == (made, asked)
+            assert tuple(row) == (made, asked, date(2025, 6, 2))
     finally:
         await engine.dispose()

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, LargeBinary
+from sqlalchemy import Date, DateTime, Enum, LargeBinary
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from bot.core import crypto
 
-__all__ = ["Sealed", "SealedJSON", "StrEnumColumn", "UTCDateTime", "from_micros", "to_micros"]
+__all__ = [
+    "LocalDate",
+    "Sealed",
+    "SealedJSON",
+    "StrEnumColumn",
+    "UTCDateTime",
+    "from_micros",
+    "to_micros",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -27,8 +36,10 @@ def to_micros(value: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@functools.lru_cache(maxsize=65_536)
 def from_micros(value: int) -> datetime:
-    """The aware UTC instant `to_micros` stored."""
+    """The aware UTC instant `to_micros` stored (cached: a tick reads the same few instants
+    tens of thousands of times, and a datetime is immutable)."""
     return EPOCH + timedelta(microseconds=value)
 
 
@@ -71,7 +82,40 @@ def _to_micros_or_none(value: datetime | None) -> int | None:
 
 
 def _from_micros_or_none(value: int | None) -> datetime | None:
-    return None if value is None else from_micros(int(value))
+    return None if value is None else from_micros(value)
+
+
+class LocalDate(TypeDecorator[date]):
+    """A calendar date. SQLite keeps it as the integer YYYYMMDD: 4 bytes where its text form
+    takes 10, still in order and still readable by eye. PostgreSQL keeps a DATE."""
+
+    impl = Date
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, a date goes in as YYYYMMDD."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _to_yyyymmdd_or_none
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """On SQLite, YYYYMMDD comes back as a date."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _from_yyyymmdd_or_none
+
+
+def _to_yyyymmdd_or_none(value: date | None) -> int | None:
+    return None if value is None else value.year * 10_000 + value.month * 100 + value.day
+
+
+@functools.lru_cache(maxsize=4_096)
+def _from_yyyymmdd(value: int) -> date:
+    return date(value // 10_000, value // 100 % 100, value % 100)
+
+
+def _from_yyyymmdd_or_none(value: int | None) -> date | None:
+    return None if value is None else _from_yyyymmdd(value)
 
 
 class Sealed(TypeDecorator[str]):

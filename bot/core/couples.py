@@ -23,25 +23,29 @@ MAX_PAUSE_DAYS = 90
 _WITH_PARTNERS = joinedload(Couple.partners)
 
 
-async def couple_by_chat(session: AsyncSession, chat_id: int) -> Couple | None:
-    """The couple living in group `chat_id`, active or not, with its partners."""
-    rows = await session.scalars(
-        select(Couple).where(Couple.chat_id == chat_id).options(_WITH_PARTNERS)
-    )
-    return rows.unique().first()
+async def couple_by_chat(session: AsyncSession, chat_id: int, lock: bool = False) -> Couple | None:
+    """The couple living in group `chat_id`, active or not, with its partners; `lock`: its row
+    stays locked until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+    query = select(Couple).where(Couple.chat_id == chat_id).options(_WITH_PARTNERS)
+    if lock:
+        query = query.with_for_update(of=Couple)
+    return (await session.scalars(query)).unique().first()
 
 
 async def couple_of_user(
-    session: AsyncSession, user_id: int
+    session: AsyncSession, user_id: int, lock: bool = False
 ) -> tuple[Couple, Partner] | tuple[None, None]:
-    """The user's couple (an active one first, else their newest) and their partner record."""
-    rows = await session.scalars(
+    """The user's couple (an active one first, else their newest) and their partner record;
+    `lock` as in `couple_by_chat`."""
+    query = (
         select(Couple)
         .where(Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == user_id)))
         .options(_WITH_PARTNERS)
         .order_by(Couple.active.desc(), Couple.id.desc())
     )
-    couple = rows.unique().first()
+    if lock:
+        query = query.with_for_update(of=Couple)
+    couple = (await session.scalars(query)).unique().first()
     partner = None if couple is None else partner_in(couple, user_id)
     return (couple, partner) if couple is not None and partner is not None else (None, None)
 

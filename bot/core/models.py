@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.core.columns import Sealed, SealedJSON, StrEnumColumn, UTCDateTime
+from bot.core.columns import LocalDate, Sealed, SealedJSON, StrEnumColumn, UTCDateTime
 from bot.core.purposes import OutboxStatus, Purpose
 
 NAMING_CONVENTION = {
@@ -170,7 +169,7 @@ class Prompt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # see bot.core.prompt_kinds
-    local_date: Mapped[date] = mapped_column(Date)
+    local_date: Mapped[date] = mapped_column(LocalDate)
     content_id: Mapped[str | None] = mapped_column(String(64), default=None)
     jar_question_id: Mapped[int | None] = mapped_column(
         ForeignKey("jar_questions.id", ondelete="SET NULL"), default=None
@@ -230,7 +229,7 @@ class Delivery(Base):
     # No foreign key, so that 0 can stand for the couple; rows live three days.
     partner_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kind: Mapped[str] = mapped_column(String(16))
-    local_date: Mapped[date] = mapped_column(Date)
+    local_date: Mapped[date] = mapped_column(LocalDate)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -275,7 +274,7 @@ class GestureAssignment(Base):
     )
     gesture_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
-    local_date: Mapped[date] = mapped_column(Date)
+    local_date: Mapped[date] = mapped_column(LocalDate)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -94,8 +94,7 @@ def pick_question(
     """
     rng = random.Random(seed)
     by_depth = _pools(content, themes_allowed, living_apart)
-    bank = [q for depth in (1, 2, 3) for q in by_depth[depth]]
-    if not bank:
+    if not any(by_depth.values()):
         raise ContentError("no daily question fits the allowed themes")
     depth = depth_for_day(level, len(history))
     used = set(history)
@@ -121,6 +120,8 @@ def pick_question(
             if unused:
                 chosen: Question = rng.choice(unused)
                 return chosen
+    # Everything has been used: only now is the whole bank listed.
+    bank = [q for d in (1, 2, 3) for q in by_depth[d]]
     fresh_theme = [q for q in bank if q.theme != last_theme] or bank
     at_depth = [q.id for q in fresh_theme if q.depth == depth] or [q.id for q in fresh_theme]
     chosen = content.by_id[_pick(_least_recently_used(at_depth, history), history, rng)]
