@@ -20,7 +20,7 @@ from bot.core.limiter import Limiter, Limits
 from bot.core.scheduler import tick
 from bot.simulation.fake_api import FAKE_TOKEN
 from handlers.limits import TelegramLimits
-from handlers.sender import Sender
+from handlers.sender import Sender, in_flight_for
 
 NOW = datetime(2025, 6, 2, 20, 0, tzinfo=UTC)
 CASES = ((600, 30, False), (3_000, 1_000, True))  # (questions, messages/s, paid broadcast)
@@ -37,7 +37,7 @@ async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, in
         rate_limiter=TelegramLimits(Limiter(Limits(per_second=rate))),
     )  # fmt: skip
     await bot.initialize()
-    sender = Sender(bot, sessions, lambda: NOW, paid_broadcast=paid)
+    sender = Sender(bot, sessions, lambda: NOW, batch=in_flight_for(rate), paid_broadcast=paid)
     running = asyncio.create_task(sender.run())
     deadline = time.monotonic() + 3 * count / rate + 30
     while len(api.sent_at) < count and time.monotonic() < deadline:

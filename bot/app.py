@@ -23,7 +23,7 @@ from handlers import register
 from handlers.context import CONTEXT_TYPES, Clock, Hearth, HearthApp, HearthContext, utc_now
 from handlers.limits import TelegramLimits
 from handlers.processor import OrderedPerChat
-from handlers.sender import Sender
+from handlers.sender import Sender, in_flight_for
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
@@ -191,7 +191,13 @@ def build_application(
         engine=engine,
         sessions=sessions,
         content=library(content or load_content()),
-        sender=Sender(application.bot, sessions, clock, paid_broadcast=settings.paid_broadcast),
+        sender=Sender(
+            application.bot,
+            sessions,
+            clock,
+            batch=in_flight_for(limits.per_second),
+            paid_broadcast=settings.paid_broadcast,
+        ),
         clock=clock,
         started_at=clock(),
     )
