@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import db
 from bot.core.models import Base, Couple, Prompt
@@ -109,6 +110,18 @@ async def test_stairway_and_schema_matches_models(database_url: str) -> None:
         await engine.dispose()
 
 
+async def _a_couple(connection: AsyncConnection, created: datetime) -> None:
+    """Couple 1, written with the columns every revision has had since the first."""
+    await connection.execute(
+        text(
+            "INSERT INTO couples (id, chat_id, chat_title, active, tz, question_time, "
+            "gesture_time, jar_day, jar_time, paused, depth, link_token, created_at) "
+            "VALUES (1, -1, '', :yes, 'UTC', '20:00', '09:00', 4, '19:00', :no, 1, 't', :at)"
+        ),
+        {"yes": True, "no": False, "at": created},
+    )
+
+
 async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: str) -> None:
     """Before two zones every prompt was asked in the group when made, and the upgrade says so
     (a private message answers only what the group was asked); a downgrade keeps only the
@@ -118,15 +131,7 @@ async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: st
     try:
         await db.migrate(engine, "0003")
         async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO couples (id, chat_id, chat_title, active, tz, question_time, "
-                    "gesture_time, jar_day, jar_time, paused, depth, link_token, created_at) "
-                    "VALUES (1, -1, '', :yes, 'UTC', '20:00', '09:00', 4, '19:00', :no, 1, 't', "
-                    ":at)"
-                ),
-                {"yes": True, "no": False, "at": asked},
-            )
+            await _a_couple(connection, asked)
             await connection.execute(
                 text(
                     "INSERT INTO partners (id, couple_id, user_id, first_name, private_open, "
@@ -177,15 +182,7 @@ async def test_0008_instants_and_dates_survive_the_round_trip(database_url: str)
     try:
         await db.migrate(engine, "0007")
         async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO couples (id, chat_id, chat_title, active, tz, question_time, "
-                    "gesture_time, jar_day, jar_time, paused, depth, link_token, created_at) "
-                    "VALUES (1, -1, '', :yes, 'UTC', '20:00', '09:00', 4, '19:00', :no, 1, 't', "
-                    ":at)"
-                ),
-                {"yes": True, "no": False, "at": made},
-            )
+            await _a_couple(connection, made)
             await connection.execute(
                 text(
                     "INSERT INTO prompts (id, couple_id, kind, local_date, created_at, "

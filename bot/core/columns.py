@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, DateTime, Enum, LargeBinary
 from sqlalchemy.engine import Dialect
@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
 
 
 def to_micros(value: datetime) -> int:
@@ -43,13 +44,45 @@ def from_micros(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-class UTCDateTime(TypeDecorator[datetime]):
+class _IntegerOnSQLite(TypeDecorator[_T]):
+    """A value SQLite keeps as an integer. The declared type stays (DATETIME, DATE): SQLite
+    stores an integer in any column as it is; other databases use the type's own form."""
+
+    cache_ok = True
+    # staticmethods in each subclass: value -> integer, integer -> value (None passes through)
+    to_sqlite: Callable[[Any], int | None]
+    from_sqlite: Callable[[Any], Any]
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, the value goes in as its integer."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return type(self).to_sqlite
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """On SQLite, the integer comes back as the value."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return type(self).from_sqlite
+
+
+def _to_micros_or_none(value: datetime | None) -> int | None:
+    return None if value is None else to_micros(value)
+
+
+def _from_micros_or_none(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
+
+
+class UTCDateTime(_IntegerOnSQLite[datetime]):
     """An instant, returned as aware UTC. PostgreSQL keeps a naive UTC timestamp; SQLite keeps
     microseconds since the epoch, an 8-byte integer where its own text form takes 26 bytes
     (instants are most of a gesture's or a prompt's row, and their indexes)."""
 
     impl = DateTime
     cache_ok = True
+    to_sqlite = staticmethod(_to_micros_or_none)
+    from_sqlite = staticmethod(_from_micros_or_none)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Convert an aware datetime to naive UTC before it is stored."""
@@ -63,47 +96,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         """Attach UTC to the naive value read back."""
         return None if value is None else value.replace(tzinfo=UTC)
 
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
-        """On SQLite, an instant goes in as its microseconds (the declared type stays DATETIME,
-        which SQLite stores integers in as they are)."""
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-        return _to_micros_or_none
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
-        """On SQLite, microseconds come back as an aware UTC instant."""
-        if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
-        return _from_micros_or_none
-
-
-def _to_micros_or_none(value: datetime | None) -> int | None:
-    return None if value is None else to_micros(value)
-
-
-def _from_micros_or_none(value: int | None) -> datetime | None:
-    return None if value is None else from_micros(value)
-
-
-class LocalDate(TypeDecorator[date]):
-    """A calendar date. SQLite keeps it as the integer YYYYMMDD: 4 bytes where its text form
-    takes 10, still in order and still readable by eye. PostgreSQL keeps a DATE."""
-
-    impl = Date
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
-        """On SQLite, a date goes in as YYYYMMDD."""
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-        return _to_yyyymmdd_or_none
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
-        """On SQLite, YYYYMMDD comes back as a date."""
-        if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
-        return _from_yyyymmdd_or_none
-
 
 def _to_yyyymmdd_or_none(value: date | None) -> int | None:
     return None if value is None else value.year * 10_000 + value.month * 100 + value.day
@@ -116,6 +108,16 @@ def _from_yyyymmdd(value: int) -> date:
 
 def _from_yyyymmdd_or_none(value: int | None) -> date | None:
     return None if value is None else _from_yyyymmdd(value)
+
+
+class LocalDate(_IntegerOnSQLite[date]):
+    """A calendar date. SQLite keeps it as the integer YYYYMMDD: 4 bytes where its text form
+    takes 10, still in order and still readable by eye. PostgreSQL keeps a DATE."""
+
+    impl = Date
+    cache_ok = True
+    to_sqlite = staticmethod(_to_yyyymmdd_or_none)
+    from_sqlite = staticmethod(_from_yyyymmdd_or_none)
 
 
 class Sealed(TypeDecorator[str]):
