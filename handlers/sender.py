@@ -4,6 +4,7 @@ with the fallbacks for Telegram's errors. The limiter on the bot keeps it at Tel
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections import deque
@@ -14,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
@@ -33,6 +35,17 @@ MAX_BACKOFF = timedelta(minutes=15)
 PRIVATE_GROUP_SIZE = 3
 PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 NO_RETRY = 0  # rate_limit_args: the outbox reschedules a flood wait itself
+
+
+def _trouble(error: Exception, retry_in: float) -> None:
+    """One line for the on-call: the database failing is a handled condition, else a bug."""
+    if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
+        # The class only: a database error's text can hold a statement.
+        log.warning(
+            "sender: the database failed (%s); retrying in %g s", type(error).__name__, retry_in
+        )
+    else:
+        log.exception("sender: unexpected error; carrying on")
 
 
 def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
@@ -131,12 +144,17 @@ class Sender:
         tasks: set[asyncio.Task[None]] = set()
         while not self._stopping.is_set():
             room = self.batch - self._inflight if self.leading else 0
-            claimed = await self._claim(self.clock(), room) if room > 0 else []
-            self._inflight += len(claimed)
-            for rows in _by_chat(claimed):
-                tasks.add(asyncio.create_task(self._send_chat(rows)))
-            if self._results:
-                await self._flush()
+            try:
+                claimed = await self._claim(self.clock(), room) if room > 0 else []
+                self._inflight += len(claimed)
+                for rows in _by_chat(claimed):
+                    tasks.add(asyncio.create_task(self._send_chat(rows)))
+                if self._results:
+                    await self._flush()
+            except Exception as error:  # the sender outlives a database outage, or a bug
+                _trouble(error, self.poll_seconds)
+                await self._rest()
+                continue
             tasks = {t for t in tasks if not t.done()}
             if claimed and self._inflight < self.batch:
                 continue
@@ -152,7 +170,15 @@ class Sender:
                 waiter.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        await self._flush()
+        try:
+            await self._flush()
+        except Exception as error:  # what was sent stays claimed: `recover` resends it
+            _trouble(error, self.poll_seconds)
+
+    async def _rest(self) -> None:
+        """Wait a poll's length before trying the database again (or until `stop`)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
 
     def stop(self) -> None:
         """Ask `run` to finish what is in flight and return."""
@@ -168,9 +194,14 @@ class Sender:
         results, self._results = self._results, []
         if not results:
             return 0
+        try:
+            async with db.writing(self.sessions) as session:
+                await sending.record(session, results, self.clock())
+        except BaseException:
+            # Not recorded: keep the results for the next flush, so nothing is sent twice.
+            self._results = results + self._results
+            raise
         self._inflight -= len(results)
-        async with db.writing(self.sessions) as session:
-            await sending.record(session, results, self.clock())
         return sum(1 for r in results if r.outcome == Outcome.SENT)
 
     async def recover(self) -> int:

@@ -8,12 +8,14 @@ import asyncio
 import logging
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bot import db, rekey
@@ -308,3 +310,56 @@ async def test_no_sql_parameter_value_reaches_the_logs(sim: Simulation) -> None:
         assert str(marker) not in shown, shown
     else:
         pytest.skip("this engine accepted the value")
+
+
+async def run_sender_until(sim: Simulation, done: Callable[[], bool]) -> None:
+    """Run the service's sender (not the tests' drain) until `done`; no wall-clock waits."""
+    sender = sim.hearth.sender
+    sender.poll_seconds = 0
+    running = asyncio.create_task(sender.run())
+    for _ in range(2_000):
+        if done():
+            break
+        await asyncio.sleep(0)
+    sender.stop()
+    await running  # it never raised
+
+
+@pytest.mark.parametrize("failing", ["claim", "record"])
+async def test_the_sender_outlives_a_database_failure_and_sends_once(
+    sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The database failing under the running sender (claiming, or recording what was sent)
+    is one WARNING; the sender carries on, and the question goes out exactly once."""
+    couple = await sim.onboard()
+    assert sim.app.job_queue is not None
+    (job,) = sim.app.job_queue.get_jobs_by_name("tick")
+    sim.clock.now = EVENING
+    await job.run(sim.app)  # tonight's question is queued, not sent yet
+    real = getattr(sending, failing)
+    calls = 0
+
+    async def once_broken(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("statement", {}, Exception("database is locked"))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(sending, failing, once_broken)
+    caplog.set_level(logging.INFO)
+
+    async def recorded() -> bool:
+        async with sim.hearth.sessions() as session:
+            status = await session.scalar(
+                select(OutboxMessage.status).where(OutboxMessage.purpose == Purpose.QUESTION)
+            )
+        return status == OutboxStatus.SENT
+
+    await run_sender_until(sim, lambda: calls >= 2 and len(questions(sim, couple.group.id)) > 0)
+    assert questions(sim, couple.group.id) and len(questions(sim, couple.group.id)) == 1
+    assert await recorded()
+    troubles = [r for r in caplog.records if r.name == "handlers.sender"]
+    assert [(r.levelno, r.getMessage()) for r in troubles] == [
+        (logging.WARNING, "sender: the database failed (OperationalError); retrying in 0 s")
+    ]
