@@ -16,7 +16,7 @@ class OrderedPerChat(BaseUpdateProcessor):
 
     An answer in the group and its edit, or a tap on "Answer privately" and the private
     answer after it, keep their order. Two partners acting at once in different chats run
-    together; the database serialises what they both touch (see answers.record_answer).
+    together; their transactions take turns on their couple's row (see common.unit_of_work).
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
