@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
@@ -37,9 +37,14 @@ PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 NO_RETRY = 0  # rate_limit_args: the outbox reschedules a flood wait itself
 
 
+FINAL_FLUSHES = 3  # tries to record the last results when stopping
+
+
 def _trouble(error: Exception, retry_in: float) -> None:
-    """One line for the on-call: the database failing is a handled condition, else a bug."""
-    if isinstance(error, SQLAlchemyError | OSError | TimeoutError):
+    """One line for the on-call: the database being unreachable or busy is a handled
+    condition; anything else (a constraint, a value that cannot be stored) is a bug."""
+    unreachable = isinstance(error, DBAPIError) and error.connection_invalidated
+    if unreachable or isinstance(error, OperationalError | InterfaceError | OSError | TimeoutError):
         # The class only: a database error's text can hold a statement.
         log.warning(
             "sender: the database failed (%s); retrying in %g s", type(error).__name__, retry_in
@@ -116,7 +121,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._results: list[Result] = []
-        self._inflight = 0  # claimed rows whose result is not recorded yet
+        self._claimed: set[int] = set()  # outbox ids claimed whose result is not recorded yet
 
     def wake(self) -> None:
         """New messages were queued in this process: look now instead of at the next poll."""
@@ -126,12 +131,12 @@ class Sender:
 
     async def drain(self, now: datetime | None = None) -> int:
         """Send everything due at `now`, batch after batch; returns how many went out."""
-        sent = 0
+        sent = await self._flush()  # results an earlier failure kept (they count as sent now)
         while True:
             claimed = await self._claim(now or self.clock(), self.batch)
             if not claimed:
                 return sent
-            self._inflight += len(claimed)
+            self._claimed.update(c.row.id for c in claimed)
             await asyncio.gather(*(self._send_chat(rows, now) for rows in _by_chat(claimed)))
             sent += await self._flush()
 
@@ -143,10 +148,10 @@ class Sender:
         """
         tasks: set[asyncio.Task[None]] = set()
         while not self._stopping.is_set():
-            room = self.batch - self._inflight if self.leading else 0
+            room = self.batch - len(self._claimed) if self.leading else 0
             try:
                 claimed = await self._claim(self.clock(), room) if room > 0 else []
-                self._inflight += len(claimed)
+                self._claimed.update(c.row.id for c in claimed)
                 for rows in _by_chat(claimed):
                     tasks.add(asyncio.create_task(self._send_chat(rows)))
                 if self._results:
@@ -156,7 +161,7 @@ class Sender:
                 await self._rest()
                 continue
             tasks = {t for t in tasks if not t.done()}
-            if claimed and self._inflight < self.batch:
+            if claimed and len(self._claimed) < self.batch:
                 continue
             self._wake.clear()
             waiters: set[asyncio.Future[Any]] = set(tasks)
@@ -170,10 +175,16 @@ class Sender:
                 waiter.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        try:
-            await self._flush()
-        except Exception as error:  # what was sent stays claimed: `recover` resends it
-            _trouble(error, self.poll_seconds)
+        for attempt in range(FINAL_FLUSHES):
+            try:
+                await self._flush()
+                break
+            except Exception as error:
+                _trouble(error, self.poll_seconds)
+                if attempt + 1 < FINAL_FLUSHES:
+                    await asyncio.sleep(self.poll_seconds)
+        if self._results:  # sent, not recorded: the next start's `recover` sends them again
+            log.warning("stopping with %s sent messages unrecorded", len(self._results))
 
     async def _rest(self) -> None:
         """Wait a poll's length before trying the database again (or until `stop`)."""
@@ -201,13 +212,15 @@ class Sender:
             # Not recorded: keep the results for the next flush, so nothing is sent twice.
             self._results = results + self._results
             raise
-        self._inflight -= len(results)
+        self._claimed.difference_update(r.row.id for r in results)
         return sum(1 for r in results if r.outcome == Outcome.SENT)
 
     async def recover(self) -> int:
-        """At start: messages a dead process had claimed go back in line at once."""
+        """At start, or on taking the lead again: messages a dead process had claimed go back
+        in line at once. This process's own claims stay (after an outage it may still hold
+        results to record): sending them again would send them twice."""
         async with db.writing(self.sessions) as session:
-            count = await sending.recover(session)
+            count = await sending.recover(session, keep=self._claimed)
         if count:
             log.warning("resuming %s messages a previous process had claimed", count)
         return count

@@ -25,6 +25,7 @@ from bot.core import crypto, sending
 from bot.core.models import Answer, Couple, OutboxMessage, Partner
 from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import FAKE_KEY, Simulation
+from bot.simulation.world import Couple as SimCouple
 from tests.conftest import BOTH
 
 ENGINES = BOTH  # claims, restarts and constraints are the engines' business
@@ -312,17 +313,54 @@ async def test_no_sql_parameter_value_reaches_the_logs(sim: Simulation) -> None:
         pytest.skip("this engine accepted the value")
 
 
-async def run_sender_until(sim: Simulation, done: Callable[[], bool]) -> None:
-    """Run the service's sender (not the tests' drain) until `done`; no wall-clock waits."""
-    sender = sim.hearth.sender
-    sender.poll_seconds = 0
-    running = asyncio.create_task(sender.run())
+async def until(done: Callable[[], bool]) -> None:
+    """Let the event loop run until `done` (no wall-clock waits)."""
     for _ in range(2_000):
         if done():
-            break
+            return
         await asyncio.sleep(0)
-    sender.stop()
-    await running  # it never raised
+    raise AssertionError(f"never happened ({done.__code__.co_firstlineno})")
+
+
+class Broken:
+    """`sending.<name>` raising a database error for its first `failures` calls."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, failures: int = 1) -> None:
+        """Patch it in."""
+        self.calls, self.failures = 0, failures
+        real = getattr(sending, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise OperationalError("statement", {}, Exception("database is locked"))
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(sending, name, call)
+
+
+async def queue_tonight(sim: Simulation) -> SimCouple:
+    """A couple whose evening question is queued in the outbox, not sent yet."""
+    couple = await sim.onboard()
+    assert sim.app.job_queue is not None
+    (job,) = sim.app.job_queue.get_jobs_by_name("tick")
+    sim.clock.now = EVENING
+    await job.run(sim.app)
+    return couple
+
+
+async def question_status(sim: Simulation) -> OutboxStatus | None:
+    """Where tonight's question stands in the outbox."""
+    async with sim.hearth.sessions() as session:
+        return await session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.purpose == Purpose.QUESTION)
+        )
+
+
+def start_sender(sim: Simulation) -> asyncio.Task[None]:
+    """The service's sender (not the tests' drain), polling without waiting."""
+    sim.hearth.sender.poll_seconds = 0
+    return asyncio.create_task(sim.hearth.sender.run())
 
 
 @pytest.mark.parametrize("failing", ["claim", "record"])
@@ -331,35 +369,47 @@ async def test_the_sender_outlives_a_database_failure_and_sends_once(
 ) -> None:
     """The database failing under the running sender (claiming, or recording what was sent)
     is one WARNING; the sender carries on, and the question goes out exactly once."""
-    couple = await sim.onboard()
-    assert sim.app.job_queue is not None
-    (job,) = sim.app.job_queue.get_jobs_by_name("tick")
-    sim.clock.now = EVENING
-    await job.run(sim.app)  # tonight's question is queued, not sent yet
-    real = getattr(sending, failing)
-    calls = 0
-
-    async def once_broken(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise OperationalError("statement", {}, Exception("database is locked"))
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(sending, failing, once_broken)
+    couple = await queue_tonight(sim)
+    broken = Broken(monkeypatch, failing)
     caplog.set_level(logging.INFO)
-
-    async def recorded() -> bool:
-        async with sim.hearth.sessions() as session:
-            status = await session.scalar(
-                select(OutboxMessage.status).where(OutboxMessage.purpose == Purpose.QUESTION)
-            )
-        return status == OutboxStatus.SENT
-
-    await run_sender_until(sim, lambda: calls >= 2 and len(questions(sim, couple.group.id)) > 0)
-    assert questions(sim, couple.group.id) and len(questions(sim, couple.group.id)) == 1
-    assert await recorded()
+    running = start_sender(sim)
+    await until(lambda: broken.calls >= 2 and len(questions(sim, couple.group.id)) > 0)
+    sim.hearth.sender.stop()
+    await running  # it never raised
+    assert len(questions(sim, couple.group.id)) == 1
+    assert await question_status(sim) == OutboxStatus.SENT
     troubles = [r for r in caplog.records if r.name == "handlers.sender"]
     assert [(r.levelno, r.getMessage()) for r in troubles] == [
         (logging.WARNING, "sender: the database failed (OperationalError); retrying in 0 s")
     ]
+
+
+async def test_taking_the_lead_again_keeps_the_senders_own_unrecorded_claims(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an outage the leader recovers dead processes' claims, not its own: the question
+    it sent but could not record yet is not put back in line to go out a second time."""
+    couple = await queue_tonight(sim)
+    broken = Broken(monkeypatch, "record")
+    with pytest.raises(OperationalError):
+        await sim.hearth.sender.drain()  # sent, then the database failed
+    assert broken.calls == 1 and len(questions(sim, couple.group.id)) == 1
+    assert await sim.hearth.sender.recover() == 0
+    assert await question_status(sim) == OutboxStatus.SENDING
+    await sim.hearth.sender.drain()  # the database is back: what was kept is recorded
+    assert await question_status(sim) == OutboxStatus.SENT
+    assert len(questions(sim, couple.group.id)) == 1
+
+
+async def test_a_stopping_sender_tries_again_to_record_what_it_sent(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped while the database fails, the sender retries recording before it returns, so
+    the next start does not send the question again."""
+    await queue_tonight(sim)
+    broken = Broken(monkeypatch, "record", failures=3)
+    running = start_sender(sim)
+    await until(lambda: broken.calls >= 1)
+    sim.hearth.sender.stop()
+    await running
+    assert await question_status(sim) == OutboxStatus.SENT

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -23,12 +23,21 @@ MAX_PAUSE_DAYS = 90
 _WITH_PARTNERS = joinedload(Couple.partners)
 
 
+async def lock_couples(session: AsyncSession, which: ColumnElement[bool]) -> None:
+    """PostgreSQL: lock the couples' rows until the transaction ends, in id order (so that two
+    transactions never wait on each other), before anything about them is read: a couple
+    loaded after its lock was awaited includes what the holder committed, partners too.
+    SQLite has one writer at a time: nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(Couple.id).where(which).order_by(Couple.id).with_for_update())
+
+
 async def couple_by_chat(session: AsyncSession, chat_id: int, lock: bool = False) -> Couple | None:
     """The couple living in group `chat_id`, active or not, with its partners; `lock`: its row
-    stays locked until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
-    query = select(Couple).where(Couple.chat_id == chat_id).options(_WITH_PARTNERS)
+    stays locked until the transaction ends (see `lock_couples`)."""
     if lock:
-        query = query.with_for_update(of=Couple)
+        await lock_couples(session, Couple.chat_id == chat_id)
+    query = select(Couple).where(Couple.chat_id == chat_id).options(_WITH_PARTNERS)
     return (await session.scalars(query)).unique().first()
 
 
@@ -37,14 +46,15 @@ async def couple_of_user(
 ) -> tuple[Couple, Partner] | tuple[None, None]:
     """The user's couple (an active one first, else their newest) and their partner record;
     `lock` as in `couple_by_chat`."""
+    theirs = Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == user_id))
+    if lock:
+        await lock_couples(session, theirs)
     query = (
         select(Couple)
-        .where(Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == user_id)))
+        .where(theirs)
         .options(_WITH_PARTNERS)
         .order_by(Couple.active.desc(), Couple.id.desc())
     )
-    if lock:
-        query = query.with_for_update(of=Couple)
     couple = (await session.scalars(query)).unique().first()
     partner = None if couple is None else partner_in(couple, user_id)
     return (couple, partner) if couple is not None and partner is not None else (None, None)

@@ -4,7 +4,7 @@ them in batches, resume what a dead process had claimed, and keep the table smal
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,7 +157,7 @@ STATUS_OF = {
 
 async def record(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
     """Write a batch of results: statuses, prompts' message ids, closed chats, fallbacks."""
-    from bot.core.couples import migrate_chat
+    from bot.core.couples import lock_couples, migrate_chat
 
     for result in results:
         if result.moved_from is not None and result.chat_id is not None:
@@ -198,6 +198,10 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
         await session.execute(
             update(OutboxMessage), changes, execution_options={"synchronize_session": False}
         )
+    touched = {r.row.couple_id for r in results if r.row.couple_id is not None and _touches(r)}
+    if touched:
+        # Couples first, like every update's unit of work, so the two never deadlock.
+        await lock_couples(session, Couple.id.in_(touched))
     if prompt_messages:
         await session.execute(
             update(Prompt), prompt_messages, execution_options={"synchronize_session": False}
@@ -214,6 +218,16 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
         )
     await enqueue(
         session, [(c, [m]) for c, m in await _dedupe_shared(session, fallbacks, now)], now
+    )
+
+
+def _touches(result: Result) -> bool:
+    """Recording this result writes its couple's prompt, partner or couple row (see `record`)."""
+    row = result.row
+    return (
+        _asked_in_group(result)
+        or (result.outcome == Outcome.HELD and row.partner_id is not None)
+        or (result.outcome == Outcome.DROPPED and row.partner_id is None)
     )
 
 
@@ -288,13 +302,13 @@ async def _dedupe_shared(
     return kept
 
 
-async def recover(session: AsyncSession) -> int:
-    """Messages a dead process had claimed go back in line (their claim time is kept)."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.PENDING)
-    )
+async def recover(session: AsyncSession, keep: Collection[int] = ()) -> int:
+    """Messages a dead process had claimed go back in line (their claim time is kept); `keep`:
+    the caller's own claims, still in hand."""
+    query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+    if keep:
+        query = query.where(OutboxMessage.id.not_in(list(keep)))
+    result = await session.execute(query.values(status=OutboxStatus.PENDING))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
