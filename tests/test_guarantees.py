@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from telegram import Update
 
 from bot import db, rekey
@@ -325,7 +325,13 @@ async def until(done: Callable[[], bool]) -> None:
 class Broken:
     """`sending.<name>` raising a database error for its first `failures` calls."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, failures: int = 1) -> None:
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        name: str,
+        failures: int = 1,
+        error: type[DBAPIError] = OperationalError,
+    ) -> None:
         """Patch it in."""
         self.calls, self.failures = 0, failures
         real = getattr(sending, name)
@@ -333,7 +339,7 @@ class Broken:
         async def call(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
             if self.calls <= self.failures:
-                raise OperationalError("statement", {}, Exception("database is locked"))
+                raise error("statement", {}, Exception("the database said no"))
             return await real(*args, **kwargs)
 
         monkeypatch.setattr(sending, name, call)
@@ -412,4 +418,23 @@ async def test_a_stopping_sender_tries_again_to_record_what_it_sent(
     await until(lambda: broken.calls >= 1)
     sim.hearth.sender.stop()
     await running
+    assert await question_status(sim) == OutboxStatus.SENT
+
+
+async def test_a_failure_that_is_not_the_database_being_away_is_logged_as_a_bug(
+    sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A constraint the sender's writes break is a bug, not an outage: ERROR, with its trace."""
+    couple = await queue_tonight(sim)
+    Broken(monkeypatch, "record", error=IntegrityError)
+    caplog.set_level(logging.INFO)
+    running = start_sender(sim)
+    await until(lambda: len(questions(sim, couple.group.id)) > 0)
+    sim.hearth.sender.stop()
+    await running
+    troubles = [r for r in caplog.records if r.name == "handlers.sender"]
+    assert [(r.levelno, r.getMessage()) for r in troubles][:1] == [
+        (logging.ERROR, "sender: unexpected error; carrying on")
+    ]
+    assert troubles[0].exc_info is not None
     assert await question_status(sim) == OutboxStatus.SENT
