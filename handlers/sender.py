@@ -40,11 +40,18 @@ NO_RETRY = 0  # rate_limit_args: the outbox reschedules a flood wait itself
 FINAL_FLUSHES = 3  # tries to record the last results when stopping
 
 
+def _away(error: BaseException) -> bool:
+    """The database is unreachable or busy: an outage to wait out, not a bug."""
+    unreachable = isinstance(error, DBAPIError) and error.connection_invalidated
+    return unreachable or isinstance(
+        error, OperationalError | InterfaceError | OSError | TimeoutError
+    )
+
+
 def _trouble(error: Exception, retry_in: float) -> None:
     """One line for the on-call: the database being unreachable or busy is a handled
     condition; anything else (a constraint, a value that cannot be stored) is a bug."""
-    unreachable = isinstance(error, DBAPIError) and error.connection_invalidated
-    if unreachable or isinstance(error, OperationalError | InterfaceError | OSError | TimeoutError):
+    if _away(error):
         # The class only: a database error's text can hold a statement.
         log.warning(
             "sender: the database failed (%s); retrying in %g s", type(error).__name__, retry_in
@@ -206,14 +213,39 @@ class Sender:
         if not results:
             return 0
         try:
-            async with db.writing(self.sessions) as session:
-                await sending.record(session, results, self.clock())
-        except BaseException:
-            # Not recorded: keep the results for the next flush, so nothing is sent twice.
-            self._results = results + self._results
-            raise
-        self._claimed.difference_update(r.row.id for r in results)
+            await self._record(results)
+        except BaseException as error:
+            if not isinstance(error, Exception) or _away(error):
+                # Not recorded: keep the results for the next flush, so nothing is sent twice.
+                self._results = results + self._results
+                raise
+            # A bug in one result must not hold up the others: each on its own.
+            log.exception("sender: could not record %s result(s); one by one", len(results))
+            await self._record_each(results)
         return sum(1 for r in results if r.outcome == Outcome.SENT)
+
+    async def _record(self, results: list[Result]) -> None:
+        async with db.writing(self.sessions) as session:
+            await sending.record(session, results, self.clock())
+        self._claimed.difference_update(r.row.id for r in results)
+
+    async def _record_each(self, results: list[Result]) -> None:
+        """Record a batch that failed as a whole result by result; one that cannot be recorded
+        is marked failed, so it is neither retried for ever nor sent again."""
+        for n, result in enumerate(results):
+            try:
+                try:
+                    await self._record([result])
+                except Exception as error:
+                    if _away(error):
+                        raise
+                    log.exception("sender: outbox %s could not be recorded", result.row.id)
+                    async with db.writing(self.sessions) as session:
+                        await sending.mark_failed(session, [result.row.id])
+                    self._claimed.discard(result.row.id)
+            except BaseException:
+                self._results = results[n:] + self._results  # the database went away: later
+                raise
 
     async def recover(self) -> int:
         """At start, or on taking the lead again: messages a dead process had claimed go back

@@ -423,20 +423,37 @@ async def test_a_stopping_sender_tries_again_to_record_what_it_sent(
     assert await question_status(sim) == OutboxStatus.SENT
 
 
-async def test_a_failure_that_is_not_the_database_being_away_is_logged_as_a_bug(
+async def test_a_result_that_cannot_be_recorded_is_a_bug_that_holds_up_nothing(
     sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A constraint the sender's writes break is a bug, not an outage: ERROR, with its trace."""
+    """A result whose recording breaks a constraint is a bug, not an outage: ERROR with its
+    trace. The rest of its batch is recorded one by one, and that one is marked failed, so the
+    sender neither retries it for ever nor sends it again."""
     couple = await queue_tonight(sim)
-    Broken(monkeypatch, "record", error=IntegrityError)
+    real = sending.record
+
+    async def breaks_on_the_question(session: Any, results: Any, now: Any) -> None:
+        if any(r.row.purpose == Purpose.QUESTION for r in results):
+            raise IntegrityError("statement", {}, Exception("a constraint said no"))
+        await real(session, results, now)
+
+    monkeypatch.setattr(sending, "record", breaks_on_the_question)
     caplog.set_level(logging.INFO)
     running = start_sender(sim)
     await until(lambda: len(questions(sim, couple.group.id)) > 0)
+    await until(lambda: not sim.hearth.sender._results and not sim.hearth.sender._claimed)
     sim.hearth.sender.stop()
     await running
+    assert len(questions(sim, couple.group.id)) == 1
+    async with sim.hearth.sessions() as session:
+        statuses = {
+            purpose: status
+            for purpose, status in await session.execute(
+                select(OutboxMessage.purpose, OutboxMessage.status)
+            )
+        }
+    assert statuses.pop(Purpose.QUESTION) == OutboxStatus.FAILED
+    assert set(statuses.values()) <= {OutboxStatus.SENT}, statuses
     troubles = [r for r in caplog.records if r.name == "handlers.sender"]
-    assert [(r.levelno, r.getMessage()) for r in troubles][:1] == [
-        (logging.ERROR, "sender: unexpected error; carrying on")
-    ]
-    assert troubles[0].exc_info is not None
-    assert await question_status(sim) == OutboxStatus.SENT
+    assert {r.levelno for r in troubles} == {logging.ERROR}
+    assert all(r.exc_info is not None for r in troubles)

@@ -312,6 +312,15 @@ async def recover(session: AsyncSession, keep: Collection[int] = ()) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def mark_failed(session: AsyncSession, ids: Collection[int]) -> None:
+    """Give up on messages whose result could not be recorded (a bug, logged by the caller)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(ids)))
+        .values(status=OutboxStatus.FAILED, attempts=OutboxMessage.attempts + 1)
+    )
+
+
 async def compact(session: AsyncSession, now: datetime, keep: timedelta) -> int:
     """Delete finished messages older than `keep`: the outbox holds what is in flight."""
     result = await session.execute(
