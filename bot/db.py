@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
@@ -90,6 +91,14 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database is unreachable or busy: an outage to wait out, not a bug."""
+    unreachable = isinstance(error, DBAPIError) and error.connection_invalidated
+    return unreachable or isinstance(
+        error, OperationalError | InterfaceError | OSError | TimeoutError
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

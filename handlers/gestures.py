@@ -12,7 +12,7 @@ from bot.core import callbacks, gestures, noticing
 from bot.core.gestures import Tap
 from bot.i18n import _
 from handlers.common import Context, invalid_button, remove_buttons, unit_of_work
-from handlers.sender import keyboard
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from handlers.common import (
     unit_of_work,
     who_may_change,
 )
-from handlers.sender import keyboard
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 

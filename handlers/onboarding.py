@@ -21,7 +21,7 @@ from bot.core.questions import private_chat_buttons, question_text
 from bot.i18n import _, current, shipped, speaking, use
 from handlers import texts
 from handlers.common import Context, is_private, remove_buttons, reply, unit_of_work, who
-from handlers.sender import keyboard
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 

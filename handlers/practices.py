@@ -27,7 +27,7 @@ from handlers.common import (
     unit_of_work,
     who,
 )
-from handlers.sender import keyboard
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 

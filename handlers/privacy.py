@@ -15,7 +15,7 @@ from bot.core.purposes import Purpose
 from bot.i18n import _, speaking
 from handlers import texts
 from handlers.common import Context, already_shows, is_private, reply, unit_of_work, who
-from handlers.sender import keyboard
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 

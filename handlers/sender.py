@@ -15,19 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import ChatMember, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
 from bot import db
 from bot.core import sending
-from bot.core.outbox import Button
 from bot.core.purposes import Outcome, policy
 from bot.core.schedule import local_date
 from bot.core.sending import Claimed, Result
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
@@ -40,41 +39,16 @@ NO_RETRY = 0  # rate_limit_args: the outbox reschedules a flood wait itself
 FINAL_FLUSHES = 3  # tries to record the last results when stopping
 
 
-def _away(error: BaseException) -> bool:
-    """The database is unreachable or busy: an outage to wait out, not a bug."""
-    unreachable = isinstance(error, DBAPIError) and error.connection_invalidated
-    return unreachable or isinstance(
-        error, OperationalError | InterfaceError | OSError | TimeoutError
-    )
-
-
 def _trouble(error: Exception, retry_in: float) -> None:
     """One line for the on-call: the database being unreachable or busy is a handled
     condition; anything else (a constraint, a value that cannot be stored) is a bug."""
-    if _away(error):
+    if db.unavailable(error):
         # The class only: a database error's text can hold a statement.
         log.warning(
             "sender: the database failed (%s); retrying in %g s", type(error).__name__, retry_in
         )
     else:
         log.exception("sender: unexpected error; carrying on")
-
-
-def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
-    """Inline keyboard from stored button rows."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b["text"], url=b["url"])
-                if "url" in b
-                else InlineKeyboardButton(b["text"], callback_data=b["data"])
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
 
 
 def backoff(attempts: int, now: datetime) -> datetime:
@@ -215,7 +189,7 @@ class Sender:
         try:
             await self._record(results)
         except BaseException as error:
-            if not isinstance(error, Exception) or _away(error):
+            if not isinstance(error, Exception) or db.unavailable(error):
                 # Not recorded: keep the results for the next flush, so nothing is sent twice.
                 self._results = results + self._results
                 raise
@@ -237,7 +211,7 @@ class Sender:
                 try:
                     await self._record([result])
                 except Exception as error:
-                    if _away(error):
+                    if db.unavailable(error):
                         raise
                     log.exception("sender: outbox %s could not be recorded", result.row.id)
                     async with db.writing(self.sessions) as session:

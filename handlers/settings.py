@@ -32,7 +32,7 @@ from handlers.common import (
     who,
     who_may_change,
 )
-from handlers.sender import keyboard
+from handlers.keyboards import keyboard
 
 log = logging.getLogger(__name__)
 
