@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import depth, prompt_kinds
 from bot.core.content import Content
-from bot.core.couples import language_of, other_partner
+from bot.core.couples import language_of, lock_couples, other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import Outgoing
 from bot.core.purposes import Purpose
@@ -78,7 +78,7 @@ async def record_answer(
     """Store a partner's answer; when both have answered, reveal to both."""
     if session.get_bind().dialect.name == "postgresql":
         # Both partners answering at the same moment: one waits, so one of them reveals.
-        await session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update())
+        await lock_couples(session, Couple.id == couple.id)
         if prompt.kind == prompt_kinds.QUESTION:
             # The question may have been swapped while this answer waited for the lock.
             await session.refresh(prompt, ["skipped_at"])

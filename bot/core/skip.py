@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import prompt_kinds, schedule, themes
 from bot.core.answers import answers_to
 from bot.core.content import Content, pick_question
-from bot.core.couples import partner_in
+from bot.core.couples import lock_couples, partner_in
 from bot.core.models import Couple, Prompt
 from bot.core.outbox import Outgoing
 from bot.core.questions import (
@@ -63,7 +63,7 @@ async def swap(
         return SwapResult(Swap.NOT_YOURS)
     if session.get_bind().dialect.name == "postgresql":
         # A partner answering at this very moment waits, and then finds the question swapped.
-        await session.execute(select(Couple.id).where(Couple.id == couple.id).with_for_update())
+        await lock_couples(session, Couple.id == couple.id)
         await session.refresh(prompt)
     today = schedule.local_date(now, ZoneInfo(couple.tz))
     tonight = list(
