@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -42,7 +42,7 @@ from bot import db
 from bot.app import build_application
 from bot.config import Settings
 from bot.core.content import load_content
-from bot.core.models import Prompt, table
+from bot.core.models import Prompt, UpdateSeen, table
 from bot.simulation.fake_api import FAKE_TOKEN, FakeBotApi, FakeChat, FakeUser
 from bot.simulation.world import FAKE_KEY
 
@@ -182,13 +182,23 @@ async def _hearth(
     return len(raw) / elapsed, statements, commits
 
 
-async def _baseline(couples: list[tuple[int, int, int, int]], api: Api) -> float:
-    """The same updates through a bare Application making the same calls."""
+async def _baseline(
+    couples: list[tuple[int, int, int, int]], api: Api, url: str | None = None
+) -> float:
+    """The same updates through a bare Application making the same calls; with `url`, each
+    update also writes one row and commits (the least that keeps an answer durably)."""
+    engine = None if url is None else db.create_engine(url)
+    sessions = None if engine is None else db.session_factory(engine)
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
         bot = context.bot
+        if sessions is not None:
+            async with db.writing(sessions) as session:
+                await session.execute(
+                    insert(table(UpdateSeen)), {"update_id": update.update_id, "seen_at": NOW}
+                )
         await bot.set_message_reaction(message.chat_id, message.message_id, "❤")
         if message.chat.type == "group":
             await bot.send_message(message.from_user.id + 1, "turn", parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
@@ -218,6 +228,8 @@ async def _baseline(couples: list[tuple[int, int, int, int]], api: Api) -> float
     elapsed = time.perf_counter() - started
     assert _made(api) == len(couples) * (FIRST_CALLS + REVEAL_CALLS), _calls(api)
     await app.shutdown()
+    if engine is not None:
+        await engine.dispose()
     return len(raw) / elapsed
 
 
@@ -233,6 +245,11 @@ async def measure(kind: str, runs: int) -> list[Row]:
         )
         for fake in ("project's fake", "instant")
     }
+    floor = Row(
+        "  floor: the bare app + one INSERT and commit per update",
+        "updates/s",
+        note="the most any design that stores each answer before replying can reach",
+    )
     statements = Row("  statements per update", "count")
     commits = Row("  commits per update", "count")
     for _run in range(runs):
@@ -246,13 +263,22 @@ async def measure(kind: str, runs: int) -> list[Row]:
                 ours, per_statement, per_commit = await _hearth(
                     url, couples, _world(make(), couples)
                 )
+                if fake == "project's fake":  # after Hearth: it writes the same update ids
+                    engine = db.create_engine(url)
+                    async with engine.begin() as connection:
+                        await connection.execute(delete(table(UpdateSeen)))
+                    await engine.dispose()
+                    durable = await _baseline(couples, _world(make(), couples), url)
+                    floor.baseline.append(base)
+                    floor.hearth.append(durable)
+                    floor.ratio.append(durable / base)
             row.baseline.append(base)
             row.hearth.append(ours)
             row.ratio.append(ours / base)
             if fake == "instant":
                 statements.hearth.append(per_statement)
                 commits.hearth.append(per_commit)
-    return [*rows.values(), statements, commits]
+    return [*rows.values(), floor, statements, commits]
 
 
 def report(kind: str, rows: list[Row]) -> None:

@@ -13,12 +13,13 @@ and indexes, vacuumed daily as autovacuum would), both per couple-year.
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
 from bench.common import Row, database, print_table, setup_vault
-from bot.core.content import load_content
+from bot.core.content import Content, load_content
 from bot.simulation.world import Couple, Simulation
 
 COUPLES = 20
@@ -30,17 +31,27 @@ SETTLED = DAYS - 28
 START = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)  # a Monday
 
 
-def answer(rng: random.Random) -> str:
+def prose(content: Content) -> list[str]:
+    """Sentences of ordinary English to write answers with: those of Hearth's own gesture,
+    activity and question banks. Answers are stored deflated, so their words must compress
+    as real prose does (by about 30 % at these lengths), not as a few repeated words would."""
+    texts = [
+        str(item.text)
+        for bank in (content.gestures, content.activities, content.questions)
+        for item in bank
+    ]
+    return [s for text in texts for s in re.split(r"(?<=[.?!])\s+", text) if s]
+
+
+def answer(rng: random.Random, sentences: list[str]) -> str:
     """An answer of a realistic length: mostly a few lines, sometimes a long one."""
     roll = rng.random()
     length = rng.randint(40, 120) if roll < 0.6 else rng.randint(120, 300)
     if roll >= 0.9:
         length = rng.randint(300, 800)
-    words = "warm evening kitchen laugh remember walk quiet morning rain hands coffee home"
-    pool = words.split()
     said = ""
     while len(said) < length:
-        said += rng.choice(pool) + " "
+        said += rng.choice(sentences) + " "
     return said[:length].strip() + "."
 
 
@@ -72,7 +83,9 @@ async def vacuum(sim: Simulation) -> None:
         await connection.exec_driver_sql("VACUUM")
 
 
-async def live_a_day(sim: Simulation, couples: list[Couple], day: int, rng: random.Random) -> int:
+async def live_a_day(
+    sim: Simulation, couples: list[Couple], day: int, rng: random.Random, sentences: list[str]
+) -> int:
     """One day of full use for every couple; returns the bytes of words they wrote."""
     base, tg, written = START + timedelta(days=day), sim.tg, 0
     await sim.tick(base.replace(hour=9))
@@ -89,7 +102,7 @@ async def live_a_day(sim: Simulation, couples: list[Couple], day: int, rng: rand
         drawn = [s for s in tg.inbox(couple.group) if "jar:" in s.text and s.buttons]
         if base.weekday() == 4 and drawn:  # jar night: both reply in the group
             for user in (couple.alex, couple.sam):
-                words = answer(rng)
+                words = answer(rng, sentences)
                 written += len(words.encode())
                 await sim.feed(tg.send(user, couple.group, words, reply_to=drawn[-1].message_id))
     await sim.tick(base.replace(hour=20))
@@ -97,7 +110,7 @@ async def live_a_day(sim: Simulation, couples: list[Couple], day: int, rng: rand
         question = next(s for s in reversed(tg.inbox(couple.group)) if "Tonight's" in s.text)
         first, second = (couple.alex, couple.sam) if (n + day) % 2 else (couple.sam, couple.alex)
         for user, in_group in ((first, True), (second, False)):
-            words = answer(rng)
+            words = answer(rng, sentences)
             written += len(words.encode())
             chat = couple.group if in_group else user
             reply = question.message_id if in_group else None
@@ -128,6 +141,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
         "KB per couple-year",
         target="Hearth ≤ 300",
     )
+    sentences = prose(content)
     for run in range(runs):
         async with database(kind) as url, Simulation(url, START, content=content) as sim:
             couples = [await sim.onboard(f"A{i}", f"B{i}") for i in range(COUPLES)]
@@ -136,7 +150,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
             for day in range(DAYS):
                 if day == SETTLED:
                     before, words = await size(sim), 0
-                words += await live_a_day(sim, couples, day, rng)
+                words += await live_a_day(sim, couples, day, rng, sentences)
                 await vacuum(sim)
             after = await size(sim)
         scale = 365 / (DAYS - SETTLED) / COUPLES / 1024

@@ -16,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import db
 from bot.core import crypto
 from bot.core.jar import normalise
-from bot.core.models import Answer, Base, JarQuestion, OutboxMessage, Partner, Prompt, table
+from bot.core.models import (
+    Answer,
+    Base,
+    ImportantDate,
+    JarQuestion,
+    OutboxMessage,
+    Partner,
+    Prompt,
+    table,
+)
 
 # Every sealed column: (model, column).
 SEALED: Sequence[tuple[type[Base], str]] = (
@@ -24,6 +33,7 @@ SEALED: Sequence[tuple[type[Base], str]] = (
     (JarQuestion, "text"),
     (Prompt, "text"),
     (Partner, "appreciation"),
+    (ImportantDate, "label"),
     (OutboxMessage, "payload"),
     (OutboxMessage, "fallback"),
 )

@@ -75,7 +75,6 @@ async def fill(path: Path, couples: int = 3, revision: str = "head") -> None:
                         chat_id=500 + n,
                         message_id=n + 1,
                         created_at=NOW,
-                        updated_at=NOW,
                     )
                 )
     finally:

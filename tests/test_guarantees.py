@@ -22,7 +22,8 @@ from bot import db, rekey
 from bot.__main__ import RedactingFormatter
 from bot.config import ROOT
 from bot.core import crypto, sending
-from bot.core.models import Answer, Couple, OutboxMessage, Partner
+from bot.core.columns import Sealed, SealedJSON
+from bot.core.models import Answer, Base, Couple, OutboxMessage, Partner
 from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import FAKE_KEY, Simulation
 from bot.simulation.world import Couple as SimCouple
@@ -254,6 +255,17 @@ async def test_rotating_the_key_rewrites_everything_and_the_old_key_can_go(
         assert "already in your jar" in sim.tg.last(couple.sam).text
     finally:
         crypto.configure(crypto.Vault(FAKE_KEY))
+
+
+def test_rotation_knows_every_sealed_column() -> None:
+    """A sealed column rotation missed would become unreadable once the old key goes."""
+    sealed = {
+        (table.name, column.name)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, Sealed | SealedJSON)
+    }
+    assert {(model.__tablename__, column) for model, column in rekey.SEALED} == sealed
 
 
 def test_processes_starting_together_on_an_empty_database_take_turns_migrating(

@@ -13,7 +13,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import db
-from bot.core.models import Base, Couple, Prompt
+from bot.core import crypto
+from bot.core.jar import normalise
+from bot.core.models import Answer, Base, Couple, Prompt
 from tests.conftest import BOTH
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
@@ -219,5 +221,81 @@ async def test_0008_instants_and_dates_survive_the_round_trip(database_url: str)
             )
         else:
             assert tuple(row) == (made, asked, date(2025, 6, 2))
+    finally:
+        await engine.dispose()
+
+
+async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
+    database_url: str,
+) -> None:
+    """After 0009 an unedited answer has no `edited_at` and a jar digest is 16 characters;
+    a downgrade restores both and seals deflated words again as earlier code reads them."""
+    vault = crypto.vault()
+    engine = db.create_engine(database_url)
+    made, edited = datetime(2025, 6, 2, 20), datetime(2025, 6, 2, 21)
+    words = "Why do you hum when you cook?"
+    try:
+        await db.migrate(engine, "0007")
+        async with engine.begin() as connection:
+            await _a_couple(connection, made)
+            await connection.execute(
+                text(
+                    "INSERT INTO partners (id, couple_id, user_id, first_name, private_open, "
+                    "appreciation, joined_at) VALUES (1, 1, 1, 'P', :yes, :empty, :at)"
+                ),
+                {"yes": True, "empty": vault.encrypt(b""), "at": made},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO prompts (id, couple_id, kind, local_date, created_at, "
+                    "asked_in_group_at) VALUES (:id, 1, 'question', :day, :at, :at)"
+                ),
+                [{"id": n, "day": date(2025, 6, n), "at": made} for n in (1, 2)],
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO answers (id, prompt_id, partner_id, kind, text, chat_id, "
+                    "message_id, in_group, created_at, updated_at) "
+                    "VALUES (:id, :prompt, 1, 'text', :text, 1, :message, :no, :made, :updated)"
+                ),
+                [
+                    {"id": n, "prompt": n, "message": n, "text": vault.encrypt(b"A"), "no": False,
+                     "made": made, "updated": made if n == 1 else edited}
+                    for n in (1, 2)
+                ],
+            )  # fmt: skip
+            await connection.execute(
+                text(
+                    "INSERT INTO jar_questions (id, couple_id, author_name, text, norm, secret, "
+                    "created_at) VALUES (1, 1, 'P', :text, :norm, :no, :at)"
+                ),
+                {"text": vault.encrypt(words.encode()), "norm": vault.index(normalise(words), 32),
+                 "no": False, "at": made},
+            )  # fmt: skip
+        await db.migrate(engine)
+        long_words = " ".join(["The rain on the way home, and your hand in mine."] * 4)
+        async with db.session_factory(engine)() as session, session.begin():
+            first, second = await session.get(Answer, 1), await session.get(Answer, 2)
+            assert first is not None and second is not None
+            assert first.edited_at is None
+            assert second.edited_at == edited.replace(tzinfo=UTC)
+            norm = await session.scalar(text("SELECT norm FROM jar_questions"))
+            assert norm == vault.index(normalise(words)) and len(norm) == crypto.INDEX_CHARS
+            first.text = long_words
+        async with engine.connect() as connection:
+            blob = await connection.scalar(text("SELECT text FROM answers WHERE id = 1"))
+            assert bytes(blob)[:1] == crypto.DEFLATED
+        await db.downgrade(engine, "0008")
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT text, created_at = updated_at FROM answers ORDER BY id")
+                )
+            ).all()
+            norm = await connection.scalar(text("SELECT norm FROM jar_questions"))
+        assert [bool(same) for _blob, same in rows] == [True, False]
+        assert bytes(rows[0][0])[:1] == crypto.FORMAT
+        assert vault.decrypt(bytes(rows[0][0])).decode() == long_words
+        assert norm == vault.index(normalise(words), 32)
     finally:
         await engine.dispose()

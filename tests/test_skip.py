@@ -3,12 +3,13 @@ and the line under a sensitive question that says skipping it is fine."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.core import answers, couples, routing
 from bot.core.answers import IncomingAnswer, Status
@@ -150,21 +151,48 @@ async def pg(postgres_url: str, content: Content) -> AsyncIterator[Simulation]:
         yield simulation
 
 
-async def test_an_answer_racing_a_swap_never_lands_on_the_swapped_question(pg: Simulation) -> None:
+async def _until_an_update_waits_for_a_lock(sim: Simulation) -> None:
+    """Yield to the event loop until another connection waits on a row lock (30 s at most:
+    only PostgreSQL's own I/O is waited for, never a fixed time)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    async with sim.hearth.engine.connect() as connection:
+        while asyncio.get_running_loop().time() < deadline:
+            waiting = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            )
+            await connection.rollback()
+            if waiting:
+                return
+            await asyncio.sleep(0)
+    raise AssertionError("the swap never waited for the answer's lock")
+
+
+async def test_an_answer_and_a_swap_at_once_take_turns(pg: Simulation) -> None:
+    """Alex's private answer holds the couple, as a handler's unit of work does, when Sam
+    taps swap: the swap waits for the answer, then finds the question answered and keeps it.
+    An answer never lands on a swapped question."""
     sim = pg
     c, question = await tonight(sim)
     async with sim.hearth.sessions() as session, session.begin():
-        # Alex's private answer has found tonight's question...
-        couple, partner = await couples.couple_of_user(session, c.alex.id)
+        couple, partner = await couples.couple_of_user(session, c.alex.id, lock=True)
         assert couple is not None and partner is not None
         prompt = await routing.open_prompt(session, couple, partner, EVENING)
         assert prompt is not None
-        # ... when Sam's swap, another update in its own transaction, commits first.
-        assert not is_alert(await press(sim, c.sam, question, skip_data(question)))
-        late = IncomingAnswer("text", "Too late", c.alex.id, 999, in_group=False)
+        swap = asyncio.create_task(press(sim, c.sam, question, skip_data(question)))
+        await _until_an_update_waits_for_a_lock(sim)
+        answer = IncomingAnswer("text", "Just in time", c.alex.id, 999, in_group=False)
         result = await answers.record_answer(
-            session, couple, partner, prompt, late, EVENING, sim.hearth.content, "hearth_bot"
+            session, couple, partner, prompt, answer, EVENING, sim.hearth.content, "hearth_bot"
         )
-    assert result.status == Status.SWAPPED
+    assert result.status == Status.RECORDED
+    await swap
     async with sim.hearth.sessions() as session:
-        assert list(await session.scalars(select(Answer))) == []
+        kept = (
+            await session.execute(
+                select(Answer.text, Prompt.skipped_at).join(Prompt, Prompt.id == Answer.prompt_id)
+            )
+        ).all()
+    assert [tuple(row) for row in kept] == [("Just in time", None)]

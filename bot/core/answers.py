@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import depth, prompt_kinds
 from bot.core.content import Content
-from bot.core.couples import language_of, lock_couples, other_partner
+from bot.core.couples import language_of, other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt, table
 from bot.core.outbox import Outgoing
 from bot.core.purposes import Purpose
@@ -75,13 +75,12 @@ async def record_answer(
     content: Content,
     bot_username: str,
 ) -> AnswerResult:
-    """Store a partner's answer; when both have answered, reveal to both."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Both partners answering at the same moment: one waits, so one of them reveals.
-        await lock_couples(session, Couple.id == couple.id)
-        if prompt.kind == prompt_kinds.QUESTION:
-            # The question may have been swapped while this answer waited for the lock.
-            await session.refresh(prompt, ["skipped_at"])
+    """Store a partner's answer; when both have answered, reveal to both.
+
+    The caller holds the couple's lock (`couples.lock_couples`; a handler's unit of work takes
+    it before loading anything) and loaded `prompt` after taking it: of two partners answering
+    at the same moment one waits, so exactly one of them reveals, and a question swapped
+    meanwhile is seen as swapped."""
     if prompt.skipped_at is not None:
         return AnswerResult(Status.SWAPPED, prompt)
     answers = await answers_to(session, prompt)
@@ -96,7 +95,6 @@ async def record_answer(
         "message_id": incoming.message_id,
         "in_group": incoming.in_group,
         "created_at": now,
-        "updated_at": now,
     }
     # Core, not session.add: the ORM's unit of work costs more than the insert itself, and
     # the answer's id is needed at once (the reveal quotes it).
@@ -175,7 +173,7 @@ async def edit_answer(
     if answer is None:
         return None
     answer.text = text
-    answer.updated_at = now
+    answer.edited_at = now
     prompt = await session.get(Prompt, answer.prompt_id)
     partner = await session.get(Partner, answer.partner_id)
     if prompt is None or partner is None or prompt.revealed_at is None or answer.in_group:

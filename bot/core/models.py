@@ -212,7 +212,7 @@ class Answer(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     in_group: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The warm response the other partner sent back (once per answer).
     warm_response: Mapped[str | None] = mapped_column(String(32), default=None)
 

@@ -10,7 +10,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import jar, prompt_kinds, schedule
-from bot.core.answers import answer_of
 from bot.core.content import Content
 from bot.core.couples import pair_since
 from bot.core.models import Answer, Couple, Partner, Prompt
@@ -69,13 +68,16 @@ async def open_prompt(
     """
     pair = pair_since(couple) or couple.created_at
     if partner.pending_prompt_id is not None:
-        prompt = await session.get(Prompt, partner.pending_prompt_id)
-        if (
-            prompt is not None
-            and prompt.created_at >= pair
-            and prompt.skipped_at is None
-            and await answer_of(session, prompt, partner) is None
-        ):
+        # The picked prompt, unless this partner has answered it: one query, not two.
+        prompt = await session.scalar(
+            select(Prompt).where(
+                Prompt.id == partner.pending_prompt_id,
+                ~select(Answer.id)
+                .where(Answer.prompt_id == Prompt.id, Answer.partner_id == partner.id)
+                .exists(),
+            )
+        )
+        if prompt is not None and prompt.created_at >= pair and prompt.skipped_at is None:
             return prompt
         partner.pending_prompt_id = None
     found = list(
