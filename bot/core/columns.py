@@ -145,7 +145,8 @@ class SealedJSON(TypeDecorator[dict[str, Any]]):
         """Serialise and encrypt."""
         if value is None:
             return None
-        return crypto.vault().encrypt(json.dumps(value, ensure_ascii=False).encode())
+        # Not deflated: queued messages live a few days, and the tick seals thousands at once.
+        return crypto.vault().encrypt(json.dumps(value, ensure_ascii=False).encode(), deflate=False)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
         """Decrypt and parse."""
