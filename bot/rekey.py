@@ -73,7 +73,9 @@ async def rotate(engine: AsyncEngine) -> Rotation:
                         done.current += 1
                         continue
                     plain = vault.decrypt(bytes(blob))
-                    change = {"row": row_id, "value": vault.encrypt(plain)}
+                    # Queued messages stay undeflated, as `SealedJSON` writes them.
+                    deflate = model is not OutboxMessage
+                    change = {"row": row_id, "value": vault.encrypt(plain, deflate)}
                     if model is JarQuestion:  # the duplicate check's digest is keyed too
                         change["norm"] = vault.index(normalise(plain.decode()))
                     changes.append(change)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from sqlalchemy import select
+from telegram import Update
 
 from bot.core.models import Couple
 from bot.simulation.fake_api import FakeChat
@@ -36,3 +40,14 @@ def settings_state(couple: Couple) -> tuple[object, ...]:
         couple.next_jar_at,
         couple.next_together_at,
     )
+
+
+async def at_once(sim: Simulation, *updates: dict[str, Any] | None) -> None:
+    """Process updates side by side, as the service's update processor does."""
+    app = sim.app
+    parsed = [Update.de_json(u, app.bot) for u in updates if u is not None]
+    await asyncio.gather(
+        *(app.update_processor.process_update(u, app.process_update(u)) for u in parsed)
+    )
+    assert not sim.errors, sim.errors
+    await sim.send()

@@ -28,6 +28,7 @@ from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import FAKE_KEY, Simulation
 from bot.simulation.world import Couple as SimCouple
 from tests.conftest import BOTH
+from tests.helpers import at_once
 
 ENGINES = BOTH  # claims, restarts and constraints are the engines' business
 EVENING = datetime(2025, 6, 2, 20, 0, tzinfo=UTC)
@@ -156,17 +157,6 @@ async def test_an_update_delivered_twice_has_no_visible_effect(sim: Simulation) 
     async with sim.hearth.sessions() as session:
         texts = [a.text for a in await session.scalars(select(Answer))]
     assert texts == ["Only once"]
-
-
-async def at_once(sim: Simulation, *updates: dict[str, Any] | None) -> None:
-    """Process updates side by side, as the service's update processor does."""
-    app = sim.app
-    parsed = [Update.de_json(u, app.bot) for u in updates if u is not None]
-    await asyncio.gather(
-        *(app.update_processor.process_update(u, app.process_update(u)) for u in parsed)
-    )
-    assert not sim.errors, sim.errors
-    await sim.send()
 
 
 @pytest.mark.parametrize("stale_nudge", [False, True])

@@ -18,10 +18,12 @@ from bot.core.models import Answer, Prompt
 from bot.simulation.fake_api import Sent
 from bot.simulation.world import Couple, Simulation
 from tests.conftest import START, _reset
+from tests.helpers import at_once
 from tests.rituals_helpers import datas, is_alert, press, say
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 TENDER = "may touch something tender"
+RACES = 4  # Monday to Thursday: Friday is jar night, its question is the jar's
 
 
 async def tonight(sim: Simulation, at: datetime = EVENING) -> tuple[Couple, Sent]:
@@ -196,3 +198,26 @@ async def test_an_answer_and_a_swap_at_once_take_turns(pg: Simulation) -> None:
             )
         ).all()
     assert [tuple(row) for row in kept] == [("Just in time", None)]
+
+
+async def test_an_answer_and_a_swap_sent_at_once_never_meet(pg: Simulation) -> None:
+    """Through the real handlers, side by side: the answer is kept on a question that was not
+    swapped, or refused because it was; never stored on a swapped question."""
+    sim = pg
+    c, question = await tonight(sim)
+    for evening in range(RACES):  # how the two interleave varies: several evenings, each raced
+        if evening:
+            await sim.tick(EVENING + timedelta(days=evening))
+            question = next(s for s in reversed(sim.tg.inbox(c.group)) if "Tonight's" in s.text)
+        await at_once(
+            sim,
+            sim.tg.send(c.alex, c.alex, f"Side by side {evening}"),
+            sim.tg.press(c.sam, question, skip_data(question)),
+        )
+    async with sim.hearth.sessions() as session:
+        kept = (
+            await session.execute(
+                select(Answer.text, Prompt.skipped_at).join(Prompt, Prompt.id == Answer.prompt_id)
+            )
+        ).all()
+    assert all(skipped is None for _text, skipped in kept), kept

@@ -23,13 +23,15 @@ MAX_PAUSE_DAYS = 90
 _WITH_PARTNERS = joinedload(Couple.partners)
 
 
-async def lock_couples(session: AsyncSession, which: ColumnElement[bool]) -> None:
+async def lock_couples(session: AsyncSession, which: ColumnElement[bool]) -> set[int] | None:
     """PostgreSQL: lock the couples' rows until the transaction ends, in id order (so that two
     transactions never wait on each other), before anything about them is read: a couple
     loaded after its lock was awaited includes what the holder committed, partners too.
-    SQLite has one writer at a time: nothing to do."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(Couple.id).where(which).order_by(Couple.id).with_for_update())
+    Returns the ids locked; None on SQLite, which has one writer at a time: nothing to do."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    query = select(Couple.id).where(which).order_by(Couple.id).with_for_update()
+    return set(await session.scalars(query))
 
 
 async def couple_by_chat(session: AsyncSession, chat_id: int, lock: bool = False) -> Couple | None:
@@ -47,15 +49,19 @@ async def couple_of_user(
     """The user's couple (an active one first, else their newest) and their partner record;
     `lock` as in `couple_by_chat`."""
     theirs = Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == user_id))
-    if lock:
-        await lock_couples(session, theirs)
     query = (
         select(Couple)
         .where(theirs)
         .options(_WITH_PARTNERS)
         .order_by(Couple.active.desc(), Couple.id.desc())
     )
+    locked = await lock_couples(session, theirs) if lock else None
     couple = (await session.scalars(query)).unique().first()
+    while locked is not None and couple is not None and couple.id not in locked:
+        # The user joined a couple between the lock and the load: lock that one too, read again.
+        locked = await lock_couples(session, theirs)
+        refreshed = query.execution_options(populate_existing=True)
+        couple = (await session.scalars(refreshed)).unique().first()
     partner = None if couple is None else partner_in(couple, user_id)
     return (couple, partner) if couple is not None and partner is not None else (None, None)
 

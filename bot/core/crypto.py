@@ -28,7 +28,7 @@ KEY_ID_BYTES = 4
 NONCE_BYTES = 12
 HEADER = len(FORMAT) + KEY_ID_BYTES + NONCE_BYTES
 # 64 bits of digest: it tells apart the questions of one couple's jar, where a collision
-# (odds about 1 in 10^16 for a jar of a thousand) would only refuse a question as a duplicate.
+# (odds about 1 in 4·10^13 for a jar of a thousand) would only refuse a question as a duplicate.
 INDEX_CHARS = 16
 
 

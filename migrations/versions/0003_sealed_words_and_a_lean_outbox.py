@@ -73,7 +73,7 @@ def upgrade() -> None:
     bind = op.get_bind()
 
     def seal(value: object) -> bytes:
-        return vault.encrypt(_text(value).encode())
+        return vault.encrypt(_text(value).encode(), deflate=False)  # the format of its day
 
     for table, column, nullable in SEALED:
         _to_blob(table, column, nullable)
@@ -84,7 +84,7 @@ def upgrade() -> None:
     if rows:
         bind.execute(
             sa.text("UPDATE jar_questions SET norm = :norm WHERE id = :id"),
-            [{"id": r[0], "norm": vault.index(r[1])} for r in rows],
+            [{"id": r[0], "norm": vault.index(r[1], 32)} for r in rows],  # 0009 shortens
         )
     with op.batch_alter_table("jar_questions") as batch:
         batch.alter_column("norm", type_=sa.String(64), existing_type=sa.String(400))
