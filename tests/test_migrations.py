@@ -124,6 +124,19 @@ async def _a_couple(connection: AsyncConnection, created: datetime) -> None:
     )
 
 
+async def _partners(
+    connection: AsyncConnection, joined: datetime, ids: tuple[int, ...], appreciation: bytes
+) -> None:
+    """Partners of couple 1 (each id also their user id), with the columns every revision has."""
+    await connection.execute(
+        text(
+            "INSERT INTO partners (id, couple_id, user_id, first_name, private_open, "
+            "appreciation, joined_at) VALUES (:id, 1, :user, 'P', :yes, :empty, :at)"
+        ),
+        [{"id": n, "user": n, "yes": True, "empty": appreciation, "at": joined} for n in ids],
+    )
+
+
 async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: str) -> None:
     """Before two zones every prompt was asked in the group when made, and the upgrade says so
     (a private message answers only what the group was asked); a downgrade keeps only the
@@ -134,13 +147,7 @@ async def test_0004_every_earlier_prompt_was_asked_in_the_group(database_url: st
         await db.migrate(engine, "0003")
         async with engine.begin() as connection:
             await _a_couple(connection, asked)
-            await connection.execute(
-                text(
-                    "INSERT INTO partners (id, couple_id, user_id, first_name, private_open, "
-                    "appreciation, joined_at) VALUES (:id, 1, :user, 'P', :yes, :empty, :at)"
-                ),
-                [{"id": n, "user": n, "yes": True, "empty": b"", "at": asked} for n in (1, 2)],
-            )
+            await _partners(connection, asked, (1, 2), b"")
             await connection.execute(
                 text(
                     "INSERT INTO prompts (id, couple_id, kind, local_date, created_at) "
@@ -238,13 +245,7 @@ async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
         await db.migrate(engine, "0007")
         async with engine.begin() as connection:
             await _a_couple(connection, made)
-            await connection.execute(
-                text(
-                    "INSERT INTO partners (id, couple_id, user_id, first_name, private_open, "
-                    "appreciation, joined_at) VALUES (1, 1, 1, 'P', :yes, :empty, :at)"
-                ),
-                {"yes": True, "empty": vault.encrypt(b""), "at": made},
-            )
+            await _partners(connection, made, (1,), vault.encrypt(b""))
             await connection.execute(
                 text(
                     "INSERT INTO prompts (id, couple_id, kind, local_date, created_at, "
