@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import db
 from bot.core import crypto
+from bot.core.columns import to_micros
+from bot.core.content import load_content
 from bot.core.jar import normalise
-from bot.core.models import Answer, Base, Couple, Prompt
+from bot.core.models import Answer, Base, Couple, GestureAssignment, Prompt
 from tests.conftest import BOTH
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
@@ -241,6 +243,7 @@ async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
     engine = db.create_engine(database_url)
     made, edited = datetime(2025, 6, 2, 20), datetime(2025, 6, 2, 21)
     words = "Why do you hum when you cook?"
+    sqlite = engine.dialect.name == "sqlite"
     try:
         await db.migrate(engine, "0007")
         async with engine.begin() as connection:
@@ -273,6 +276,14 @@ async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
                 {"text": vault.encrypt(words.encode()), "norm": vault.index(normalise(words), 32),
                  "no": False, "at": made},
             )  # fmt: skip
+            await connection.execute(
+                text(
+                    "INSERT INTO gesture_assignments (id, couple_id, partner_id, gesture_id, "
+                    "kind, local_date, shared, created_at) "
+                    "VALUES (1, 1, 1, 'gesture-001', 'words', :day, :no, :at)"
+                ),
+                {"day": date(2025, 6, 2), "no": False, "at": made},
+            )
         await db.migrate(engine)
         long_words = " ".join(["The rain on the way home, and your hand in mine."] * 4)
         async with db.session_factory(engine)() as session, session.begin():
@@ -283,6 +294,8 @@ async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
             norm = await session.scalar(text("SELECT norm FROM jar_questions"))
             assert norm == vault.index(normalise(words)) and len(norm) == crypto.INDEX_CHARS
             first.text = long_words
+            gesture = await session.get(GestureAssignment, 1)
+            assert gesture is not None and gesture.gesture_id == "gesture-001"
         async with engine.connect() as connection:
             blob = await connection.scalar(text("SELECT text FROM answers WHERE id = 1"))
             assert bytes(blob)[:1] == crypto.DEFLATED
@@ -294,6 +307,12 @@ async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
                 )
             ).all()
             norm = await connection.scalar(text("SELECT norm FROM jar_questions"))
+            kind, given = (
+                await connection.execute(text("SELECT kind, created_at FROM gesture_assignments"))
+            ).one()
+        assert kind == load_content().by_id["gesture-001"].kind
+        midnight = datetime(2025, 6, 2)
+        assert given == (to_micros(midnight.replace(tzinfo=UTC)) if sqlite else midnight)
         assert [bool(same) for _blob, same in rows] == [True, False]
         assert bytes(rows[0][0])[:1] == crypto.FORMAT
         assert vault.decrypt(bytes(rows[0][0])).decode() == long_words

@@ -561,11 +561,10 @@ async def test_nudges_lean_towards_the_partners_preference(sim: Simulation) -> N
         await sim.tick(MONDAY + timedelta(days=day, hours=9))
     alex = await partner_row(sim, c.alex)
     async with sim.hearth.sessions() as session:
-        kinds = list(
-            await session.scalars(
-                select(GestureAssignment.kind).where(GestureAssignment.partner_id == alex.id)
-            )
+        given = await session.scalars(
+            select(GestureAssignment.gesture_id).where(GestureAssignment.partner_id == alex.id)
         )
+        kinds = [sim.hearth.content.by_id[gesture_id].kind for gesture_id in given]
     assert len(kinds) == 30
     assert kinds.count("touch") > len(kinds) / 5, kinds
     for message in sim.tg.inbox(c.group)[group_seen:]:

@@ -167,10 +167,8 @@ async def _deliver(
                 "couple_id": n.couple.id,
                 "partner_id": n.partner.id if n.partner else None,
                 "gesture_id": n.gesture.id,
-                "kind": n.gesture.kind,
                 "local_date": n.day,
                 "shared": n.partner is None,
-                "created_at": now,
             }
             for n in nudges
         ],
@@ -270,7 +268,6 @@ async def another_idea(
         living_apart=apart,
     )
     assignment.gesture_id = gesture.id
-    assignment.kind = gesture.kind
     idea = gesture_text(gesture, apart)
     text = private_text(idea, other) if other else idea
     return TapResult(Tap.OK, text=text, assignment=assignment)

@@ -272,14 +272,13 @@ class GestureAssignment(Base):
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("partners.id", ondelete="CASCADE"), default=None
     )
+    # The idea's kind of appreciation is the content's (`gesture_id`), its day `local_date`.
     gesture_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
     local_date: Mapped[date] = mapped_column(LocalDate)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ImportantDate(Base):
