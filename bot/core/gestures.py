@@ -7,7 +7,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from html import escape
 
 from sqlalchemy import select
@@ -98,7 +98,7 @@ class _Morning:
 
 
 async def deliver_many(
-    session: AsyncSession, plans: Sequence[tuple[Couple, date]], content: Content, now: datetime
+    session: AsyncSession, plans: Sequence[tuple[Couple, date]], content: Content
 ) -> list[tuple[int, list[Outgoing]]]:
     """Today's ideas for many couples at the couple's gesture time: private nudges (except for
     partners on their own clock, who get theirs at their own morning), or, when someone has no
@@ -112,23 +112,20 @@ async def deliver_many(
         )
         for couple, day in plans
     ]
-    return await _deliver(session, mornings, content, now)
+    return await _deliver(session, mornings, content)
 
 
 async def deliver_own(
-    session: AsyncSession,
-    plans: Sequence[tuple[Couple, Partner, date]],
-    content: Content,
-    now: datetime,
+    session: AsyncSession, plans: Sequence[tuple[Couple, Partner, date]], content: Content
 ) -> list[tuple[int, list[Outgoing]]]:
     """Today's idea for each partner on their own clock, at their own morning, privately (one
     without a private chat is in the group's shared challenge at the couple's time)."""
     mornings = [_Morning(c, day, [p]) for c, p, day in plans if p.private_open]
-    return await _deliver(session, mornings, content, now)
+    return await _deliver(session, mornings, content)
 
 
 async def _deliver(
-    session: AsyncSession, mornings: Sequence[_Morning], content: Content, now: datetime
+    session: AsyncSession, mornings: Sequence[_Morning], content: Content
 ) -> list[tuple[int, list[Outgoing]]]:
     history = await _histories(session, [m.couple.id for m in mornings])
     nudges: list[_Nudge] = []

@@ -79,7 +79,7 @@ async def _together(
 async def _gestures(
     session: AsyncSession, plans: Sequence[Plan], content: Content, now: datetime, username: str
 ) -> list[tuple[int, list[Outgoing]]]:
-    return await gestures.deliver_many(session, plans, content, now)
+    return await gestures.deliver_many(session, plans, content)
 
 
 async def _recaps(
@@ -106,7 +106,7 @@ async def _questions(
 async def _own_gestures(
     session: AsyncSession, plans: Sequence[OwnPlan], content: Content, now: datetime, username: str
 ) -> list[tuple[int, list[Outgoing]]]:
-    return await gestures.deliver_own(session, plans, content, now)
+    return await gestures.deliver_own(session, plans, content)
 
 
 async def _love_maps(

@@ -36,7 +36,8 @@ SEALED = (
 
 
 def upgrade() -> None:
-    """Rename and empty unedited answers' instant; shorten the jar's digests."""
+    """Rename and empty unedited answers' instant; shorten the jar's digests; drop a gesture
+    idea's kind and instant."""
     with op.batch_alter_table("answers") as batch:
         batch.alter_column(
             "updated_at", new_column_name="edited_at", existing_type=sa.DateTime(), nullable=True
