@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import aiosqlite
 
 COMMITS_PER_CHECKPOINT = 500
+log = logging.getLogger(__name__)
 
 
 class _InlineQueue:
@@ -106,7 +108,12 @@ class Checkpointer:
 
     async def checkpoint(self) -> None:
         """A passive checkpoint: never blocks writers; what it can't copy waits for the next."""
-        await asyncio.to_thread(self._checkpoint)
+        try:
+            await asyncio.to_thread(self._checkpoint)
+        except sqlite3.Error as error:
+            # Nothing is lost: the WAL keeps every commit and the next checkpoint tries again.
+            # Left alone, the error would surface as "Task exception was never retrieved".
+            log.warning("WAL checkpoint failed, the next one retries: %s", error)
 
     def _checkpoint(self) -> None:
         with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as connection:

@@ -9,6 +9,7 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
+from bot.core import gestures
 from bot.core.models import GestureAssignment, OutboxMessage, Partner
 from bot.simulation.fake_api import FakeUser, Sent
 from bot.simulation.world import Couple, Simulation
@@ -266,3 +267,30 @@ async def test_no_gesture_repeats_for_thirty_days_and_kinds_alternate(sim: Simul
     async with sim.hearth.sessions() as s:
         failed = await s.scalars(select(OutboxMessage).where(OutboxMessage.status != "sent"))
         assert list(failed) == []
+
+
+async def test_a_morning_reads_ideas_back_only_as_far_as_the_bank_is_long(
+    sim: Simulation,
+) -> None:
+    """A year in, the morning's batch reads the last `memory` days of ideas, not the year:
+    an idea given before that is as good as new (one a day never goes round the bank sooner)."""
+    await sim.onboard()
+    content = sim.hearth.content
+    today = MONDAY.date() + timedelta(days=400)
+    old, recent = content.gestures[0].id, content.gestures[1].id
+    async with sim.hearth.sessions() as session, session.begin():
+        alex = await session.scalar(select(Partner).order_by(Partner.id).limit(1))
+        assert alex is not None
+        for gesture_id, day in (
+            (old, today - gestures.memory(content) - timedelta(days=1)),
+            (recent, today - gestures.memory(content)),
+        ):
+            session.add(
+                GestureAssignment(
+                    couple_id=alex.couple_id, partner_id=alex.id, gesture_id=gesture_id,
+                    local_date=day,
+                )
+            )  # fmt: skip
+        await session.flush()
+        read = await gestures._histories(session, [alex.couple_id], today, content)
+    assert read == {(alex.couple_id, alex.id): [recent]}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.__main__ import setup_logging
 from bot.core.models import Answer, Base, Couple, Partner
@@ -90,6 +90,24 @@ async def traces(
 async def count(sim: Simulation, model: type[Base]) -> int:
     async with sim.hearth.sessions() as s:
         return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def orphans(sim: Simulation) -> dict[str, int]:
+    """Rows naming a partner who no longer exists (these two tables have no key to refuse
+    them, see migration 0010): the deletions must take them."""
+    found = {}
+    async with sim.hearth.sessions() as s:
+        for table in ("answers", "gesture_assignments"):
+            found[table] = int(
+                await s.scalar(
+                    text(
+                        f"SELECT count(*) FROM {table} WHERE partner_id IS NOT NULL "
+                        "AND partner_id NOT IN (SELECT id FROM partners)"
+                    )
+                )
+                or 0
+            )
+    return found
 
 
 # --- a couple with a bit of everything ---------------------------------------------------------
@@ -247,12 +265,16 @@ async def test_forget_in_private_deletes_the_partners_own_data_after_confirming(
     found = {(t, c) for t, c, _v in await traces(sim, *alex_traces)}
     for where in [("partners", "user_id"), ("answers", "text"), ("jar_questions", "text")]:
         assert where in found, f"cancel deleted {where}"
+    async with sim.hearth.sessions() as s:
+        ideas = await s.scalar(text("SELECT count(*) FROM gesture_assignments"))
+    assert ideas, "Alex had gesture ideas to forget"
 
     await command(sim, alex, alex, "/forget")
     confirm = sim.tg.last(alex)
     await sim.feed(sim.tg.press(alex, confirm, "f:me"))
     assert "Everything of yours is deleted" in confirm.text
     assert await traces(sim, *alex_traces) == []
+    assert await orphans(sim) == {"answers": 0, "gesture_assignments": 0}
 
     # Sam keeps Sam's own words and place; the couple waits for a new partner.
     kept = {(t, c) for t, c, _v in await traces(sim, [sam.id], lived.sam_texts)}
@@ -331,6 +353,7 @@ async def test_removed_couple_is_purged_after_the_retention_period_unless_added_
 
     await sim.tick(removed_at + timedelta(days=30))
     assert await traces(sim, *gone_traces) == []
+    assert await orphans(sim) == {"answers": 0, "gesture_assignments": 0}
     assert await count(sim, Couple) == 1
 
     await sim.tick(removed_at + timedelta(days=90))

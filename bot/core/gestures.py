@@ -7,7 +7,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from sqlalchemy import select
@@ -51,21 +51,34 @@ def shared_text(gesture_text: str, with_done: bool = True) -> str:
     )
 
 
-async def _history(session: AsyncSession, couple: Couple, partner: Partner | None) -> list[str]:
-    histories = await _histories(session, [couple.id])
+async def _history(
+    session: AsyncSession, couple: Couple, partner: Partner | None, day: date, content: Content
+) -> list[str]:
+    histories = await _histories(session, [couple.id], day, content)
     return histories.get((couple.id, partner.id if partner else None), [])
 
 
+def memory(content: Content) -> timedelta:
+    """How far back a pick looks: as many days as there are ideas. One idea a day never
+    goes round the bank sooner, so an idea older than that is the least recently used anyway;
+    and a year of history costs no more to read than the bank's length."""
+    return timedelta(days=len(content.gestures))
+
+
 async def _histories(
-    session: AsyncSession, couple_ids: Sequence[int]
+    session: AsyncSession, couple_ids: Sequence[int], day: date, content: Content
 ) -> dict[tuple[int, int | None], list[str]]:
-    """Gesture ids each partner (None: the shared challenges) was given, oldest first."""
+    """Gesture ids each partner (None: the shared challenges) was given, oldest first, from
+    the `memory` before `day` on."""
     found: dict[tuple[int, int | None], list[str]] = defaultdict(list)
     rows = await session.execute(
         select(
             GestureAssignment.couple_id, GestureAssignment.partner_id, GestureAssignment.gesture_id
         )
-        .where(GestureAssignment.couple_id.in_(couple_ids))
+        .where(
+            GestureAssignment.couple_id.in_(couple_ids),
+            GestureAssignment.local_date >= day - memory(content),
+        )
         .order_by(GestureAssignment.id)
     )
     for couple_id, partner_id, gesture_id in rows:
@@ -127,7 +140,10 @@ async def deliver_own(
 async def _deliver(
     session: AsyncSession, mornings: Sequence[_Morning], content: Content
 ) -> list[tuple[int, list[Outgoing]]]:
-    history = await _histories(session, [m.couple.id for m in mornings])
+    if not mornings:
+        return []
+    first_day = min(m.day for m in mornings)
+    history = await _histories(session, [m.couple.id for m in mornings], first_day, content)
     nudges: list[_Nudge] = []
     for morning in mornings:
         couple, day = morning.couple, morning.day
@@ -254,7 +270,7 @@ async def another_idea(
     if assignment.done_at is not None:
         return TapResult(Tap.ALREADY, assignment=assignment)
     other = other_partner(couple, partner)
-    history = await _history(session, couple, partner)
+    history = await _history(session, couple, partner, assignment.local_date, content)
     apart = lives_apart(couple)
     gesture = pick_gesture(
         content,

@@ -164,6 +164,13 @@ class Prompt(Base):
             sqlite_where=sql_text("part_of IS NOT NULL"),
             postgresql_where=sql_text("part_of IS NOT NULL"),
         ),
+        # Only draws of a question a partner wrote (deleting one finds its draws here).
+        Index(
+            "ix_prompts_jar_question",
+            "jar_question_id",
+            sqlite_where=sql_text("jar_question_id IS NOT NULL"),
+            postgresql_where=sql_text("jar_question_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -205,7 +212,10 @@ class Answer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    # No foreign key since 0010: a key needs an index on this column (else deleting a partner
+    # reads the whole table), and answers are the table that grows. Answers go with their
+    # prompts (the couple's), and a forgotten partner's are deleted by name (privacy.py).
+    partner_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # text | voice | video_note | photo | video
     text: Mapped[str | None] = mapped_column(Sealed, default=None)
     chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -242,7 +252,7 @@ class JarQuestion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("partners.id", ondelete="SET NULL"), default=None
+        ForeignKey("partners.id", ondelete="SET NULL"), default=None, index=True
     )
     author_name: Mapped[str] = mapped_column(String(255), default="")
     text: Mapped[str] = mapped_column(Sealed)
@@ -257,8 +267,10 @@ class GestureAssignment(Base):
     """A gesture idea given to one partner (or, shared, to both in the group) on a day."""
 
     __tablename__ = "gesture_assignments"
-    # A notice is pending for a few hours; the index holds only the gestures awaiting one.
     __table_args__ = (
+        # A morning's batch reads its couples' recent ideas; deleting a couple finds theirs.
+        Index("ix_gesture_assignments_couple", "couple_id", "local_date"),
+        # A notice is pending for a few hours; the index holds only the gestures awaiting one.
         Index(
             "ix_gesture_assignments_notice_at",
             "notice_at",
@@ -269,9 +281,9 @@ class GestureAssignment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
-    partner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("partners.id", ondelete="CASCADE"), default=None
-    )
+    # None: the shared challenge. No foreign key since 0010, as for answers: ideas go with
+    # their couple, and a forgotten partner's are deleted by name (privacy.py).
+    partner_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # The idea's kind of appreciation is the content's (`gesture_id`), its day `local_date`.
     gesture_id: Mapped[str] = mapped_column(String(64))
     local_date: Mapped[date] = mapped_column(LocalDate)
@@ -288,9 +300,11 @@ class ImportantDate(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
     for_partner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("partners.id", ondelete="CASCADE")
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     month: Mapped[int] = mapped_column(Integer)
     day: Mapped[int] = mapped_column(Integer)  # 29.02 is celebrated on 28.02 in other years
@@ -305,6 +319,19 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "chat_id", "status"),
+        # Deleting a prompt or a partner finds their queued messages here.
+        Index(
+            "ix_outbox_prompt",
+            "prompt_id",
+            sqlite_where=sql_text("prompt_id IS NOT NULL"),
+            postgresql_where=sql_text("prompt_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_outbox_partner",
+            "partner_id",
+            sqlite_where=sql_text("partner_id IS NOT NULL"),
+            postgresql_where=sql_text("partner_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

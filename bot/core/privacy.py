@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import dates, rhythms
@@ -32,6 +32,11 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _prompts_of(couple: Couple) -> Select[int]:
+    """The couple's prompt ids, as a subquery (answers are found through them)."""
+    return select(Prompt.id).where(Prompt.couple_id == couple.id)
+
+
 async def export(
     session: AsyncSession, couple: Couple, partner: Partner, content: Content
 ) -> bytes:
@@ -41,7 +46,9 @@ async def export(
     # Everything this partner answered; of the rest, only this pair's history, so that after
     # a /forget a new partner never sees the previous partner's words.
     since = pair_since(couple) or partner.joined_at
-    own = select(Answer.prompt_id).where(Answer.partner_id == partner.id)
+    own = select(Answer.prompt_id).where(
+        Answer.prompt_id.in_(_prompts_of(couple)), Answer.partner_id == partner.id
+    )
     prompts = list(
         await session.scalars(
             select(Prompt)
@@ -172,9 +179,16 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
     # Prompts that carry their own words (jar questions they wrote) go, with their answers.
     await session.execute(delete(Prompt).where(Prompt.jar_question_id.in_(own_jar)))
     await session.execute(delete(JarQuestion).where(JarQuestion.author_id == partner.id))
-    await session.execute(delete(Answer).where(Answer.partner_id == partner.id))
+    # By couple first: these tables are read through their couple's index, not scanned.
     await session.execute(
-        delete(GestureAssignment).where(GestureAssignment.partner_id == partner.id)
+        delete(Answer).where(
+            Answer.prompt_id.in_(_prompts_of(couple)), Answer.partner_id == partner.id
+        )
+    )
+    await session.execute(
+        delete(GestureAssignment).where(
+            GestureAssignment.couple_id == couple.id, GestureAssignment.partner_id == partner.id
+        )
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.partner_id == partner.id))
     await session.execute(delete(Delivery).where(Delivery.partner_id == partner.id))
