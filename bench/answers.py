@@ -36,7 +36,7 @@ from bench.common import (
     count,
     database,
     print_table,
-    setup_vault,
+    start_up,
 )
 from bot import db
 from bot.app import build_application
@@ -107,8 +107,8 @@ async def _feed(app: Application[Any, Any, Any, Any, Any, Any], raw: list[dict[s
 
 def _made(api: Api) -> int:
     """Calls made for the updates (not the start-up's getMe, command menus and so on)."""
-    start_up = ("getMe", "setMyCommands", "setMyDescription", "setMyShortDescription")
-    return sum(v for k, v in _calls(api).items() if k not in start_up)
+    preparing = ("getMe", "setMyCommands", "setMyDescription", "setMyShortDescription")
+    return sum(v for k, v in _calls(api).items() if k not in preparing)
 
 
 Api = InstantBotApi | FakeBotApi
@@ -235,8 +235,7 @@ async def _baseline(
 
 async def measure(kind: str, runs: int) -> list[Row]:
     """Updates per second for both, on each fake, and Hearth's statements and commits."""
-    setup_vault()
-    load_content()
+    start_up()
     rows = {
         fake: Row(
             f"{2 * COUPLES:,} answers (half revealing), {fake} Bot API",

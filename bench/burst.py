@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from telegram.ext import ExtBot
 
-from bench.common import LimitedBotApi, Row, add_couples, database, print_table, setup_vault
+from bench.common import LimitedBotApi, Row, add_couples, database, print_table, start_up
 from bot import db
 from bot.core.content import load_content
 from bot.core.limiter import Limiter, Limits
@@ -53,8 +53,7 @@ async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, in
 
 async def measure(kind: str, runs: int) -> list[Row]:
     """For each case: the configured rate, the achieved rate, their ratio, and the 429s."""
-    setup_vault()
-    load_content()
+    start_up()
     rows = []
     for count, rate, paid in CASES:
         mode = "paid broadcast" if paid else "free"

@@ -21,8 +21,9 @@ from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.request import BaseRequest, RequestData
 
-from bot import db
+from bot import db, runner
 from bot.core import crypto
+from bot.core.content import Content, load_content
 from bot.core.models import Couple, Partner
 from bot.simulation.world import FAKE_KEY
 
@@ -38,6 +39,15 @@ JSONDict = dict[str, Any]
 def setup_vault() -> None:
     """Benchmarks write sealed columns with the simulation's throwaway key."""
     crypto.configure(crypto.Vault(FAKE_KEY))
+
+
+def start_up() -> Content:
+    """What the bot does before it serves: the key, the content, and `runner.settle`
+    (the baseline runs in the same settled process)."""
+    setup_vault()
+    content = load_content()
+    runner.settle()
+    return content
 
 
 # --- results ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
-from bench.common import InstantBotApi, Row, add_couples, database, print_table, setup_vault
+from bench.common import InstantBotApi, Row, add_couples, database, print_table, start_up
 from bot import db
 from bot.core.content import load_content
 from bot.core.limiter import Limiter, Limits
@@ -68,8 +68,7 @@ async def _hearth(url: str) -> float:
 
 async def measure(kind: str, runs: int) -> list[Row]:
     """Messages per second, baseline and Hearth, each run on a fresh database."""
-    setup_vault()
-    load_content()
+    start_up()
     rate = Row(f"{MESSAGES:,} queued questions sent", "msg/s", target="Hearth ≥ 1,000 msg/s")
     for _run in range(runs):
         async with database(kind) as url:

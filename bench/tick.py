@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import Row, add_couples, count, database, print_table, setup_vault
+from bench.common import Row, add_couples, count, database, print_table, start_up
 from bot import db
 from bot.core.content import load_content
 from bot.core.models import Couple, Delivery, OutboxMessage, Partner, Prompt
@@ -100,8 +100,7 @@ async def _hearth(engine: AsyncEngine) -> int:
 
 async def measure(kind: str, runs: int) -> list[Row]:
     """Time baseline and Hearth alternately on the same 10,000 due couples."""
-    setup_vault()
-    load_content()  # loaded once, outside the timings
+    start_up()
     timing = Row("10,000 couples due at once", "s", target="Hearth ≤ 3× baseline")
     per_couple = Row("statements per couple", "count")
     async with database(kind) as url:

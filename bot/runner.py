@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -99,6 +100,7 @@ async def serve(application: HearthApp, settings: Settings) -> None:
     if not await _patiently("cannot prepare the database yet", lambda: prepare(application), stop):
         await application.shutdown()
         return
+    settle()
     await application.start()
     server = web.listener(application) if settings.listen else None
     leading = asyncio.create_task(_lead(application, stop))
@@ -139,6 +141,18 @@ async def serve(application: HearthApp, settings: Settings) -> None:
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def settle() -> None:
+    """Hide what start-up built from the garbage collector: it lives as long as the process.
+
+    The content banks in four languages, the mappers and the handlers are some 120,000
+    objects, and every full collection would walk them again; a tick that hands out
+    thousands of questions makes objects fast enough to trigger many (10,000 couples at
+    once: 2.2 s before, 1.75 s after).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _polling_trouble(error: TelegramError) -> None:
