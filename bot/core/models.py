@@ -41,6 +41,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def set_only(name: str, column: str) -> Index:
+    """An index of the rows where `column` is set (most leave it empty): smaller, and what
+    looks a value up, or deletes what it refers to, uses it all the same."""
+    where = sql_text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=where, postgresql_where=where)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a mapped class, for bulk statements that skip the ORM's bookkeeping."""
     found = model.__table__
@@ -158,19 +165,9 @@ class Prompt(Base):
         Index("ix_prompts_couple_kind_date", "couple_id", "kind", "local_date"),
         Index("ix_prompts_message", "couple_id", "message_id"),
         # Most prompts stand alone: only a round's later parts are indexed.
-        Index(
-            "ix_prompts_part_of",
-            "part_of",
-            sqlite_where=sql_text("part_of IS NOT NULL"),
-            postgresql_where=sql_text("part_of IS NOT NULL"),
-        ),
+        set_only("ix_prompts_part_of", "part_of"),
         # Only draws of a question a partner wrote (deleting one finds its draws here).
-        Index(
-            "ix_prompts_jar_question",
-            "jar_question_id",
-            sqlite_where=sql_text("jar_question_id IS NOT NULL"),
-            postgresql_where=sql_text("jar_question_id IS NOT NULL"),
-        ),
+        set_only("ix_prompts_jar_question", "jar_question_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -271,12 +268,7 @@ class GestureAssignment(Base):
         # A morning's batch reads its couples' recent ideas; deleting a couple finds theirs.
         Index("ix_gesture_assignments_couple", "couple_id", "local_date"),
         # A notice is pending for a few hours; the index holds only the gestures awaiting one.
-        Index(
-            "ix_gesture_assignments_notice_at",
-            "notice_at",
-            sqlite_where=sql_text("notice_at IS NOT NULL"),
-            postgresql_where=sql_text("notice_at IS NOT NULL"),
-        ),
+        set_only("ix_gesture_assignments_notice_at", "notice_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -320,18 +312,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "chat_id", "status"),
         # Deleting a prompt or a partner finds their queued messages here.
-        Index(
-            "ix_outbox_prompt",
-            "prompt_id",
-            sqlite_where=sql_text("prompt_id IS NOT NULL"),
-            postgresql_where=sql_text("prompt_id IS NOT NULL"),
-        ),
-        Index(
-            "ix_outbox_partner",
-            "partner_id",
-            sqlite_where=sql_text("partner_id IS NOT NULL"),
-            postgresql_where=sql_text("partner_id IS NOT NULL"),
-        ),
+        set_only("ix_outbox_prompt", "prompt_id"),
+        set_only("ix_outbox_partner", "partner_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
