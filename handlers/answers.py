@@ -171,9 +171,17 @@ async def edited(update: Update, context: Context) -> None:
         return
     text = message.text if message.text is not None else message.caption
     async with unit_of_work(update, context) as work:
+        couple, _partner = await who(work, update)
+        if couple is None:
+            return
         messages = await answers.edit_answer(
-            work.session, message.chat.id, message.message_id, text, work.now, work.service.content
+            work.session,
+            couple,
+            message.chat.id,
+            message.message_id,
+            text,
+            work.now,
+            work.service.content,
         )
         if messages:
-            couple, _partner = await who(work, update)
-            work.send(couple.id if couple else None, messages)
+            work.send(couple.id, messages)

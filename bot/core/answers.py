@@ -159,28 +159,37 @@ def _your_turn(
 
 async def edit_answer(
     session: AsyncSession,
+    couple: Couple,
     chat_id: int,
     message_id: int,
     text: str | None,
     now: datetime,
     content: Content,
 ) -> list[Outgoing] | None:
-    """Update an edited answer; if it was revealed privately, tell the partner. None if the
-    message is not an answer. (An answer in the group is edited in front of both already.)"""
+    """Update an edited answer of this couple; if it was revealed privately, tell the partner.
+    None if the message is not an answer. (An answer in the group is edited in front of both
+    already.)"""
+    # Through the couple's prompts: answers keep no index of their own messages (edits are
+    # rare, and such an index grew with every answer).
     answer = await session.scalar(
-        select(Answer).where(Answer.chat_id == chat_id, Answer.message_id == message_id)
+        select(Answer)
+        .join(Prompt, Prompt.id == Answer.prompt_id)
+        .where(
+            Prompt.couple_id == couple.id,
+            Answer.chat_id == chat_id,
+            Answer.message_id == message_id,
+        )
     )
     if answer is None:
         return None
     answer.text = text
     answer.edited_at = now
     prompt = await session.get(Prompt, answer.prompt_id)
-    partner = await session.get(Partner, answer.partner_id)
+    partner = next((p for p in couple.partners if p.id == answer.partner_id), None)
     if prompt is None or partner is None or prompt.revealed_at is None or answer.in_group:
         return []
-    couple = await session.get(Couple, prompt.couple_id)
-    other = None if couple is None else other_partner(couple, partner)
-    if other is None or couple is None:
+    other = other_partner(couple, partner)
+    if other is None:
         return []
 
     def header(language: str) -> str:

@@ -203,8 +203,8 @@ class Answer(Base):
 
     __tablename__ = "answers"
     __table_args__ = (
+        # No index of the answer's own message: an edit finds it through the couple's prompts.
         UniqueConstraint("prompt_id", "partner_id"),
-        Index("ix_answers_source", "chat_id", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

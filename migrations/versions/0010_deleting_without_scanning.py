@@ -3,7 +3,9 @@ except on the two tables that grow with every evening (answers, gesture ideas), 
 `partner_id` loses its foreign key instead. Without an index, each deleted partner, prompt or
 jar question made the database read a whole child table; purging one couple a year in took
 seconds under the write lock. Gesture ideas get an index by couple and day: the morning's
-batch reads its couples' recent ideas through it (see bot.core.gestures.memory).
+batch reads its couples' recent ideas through it (see bot.core.gestures.memory). And the
+index of each answer's own message goes: it grew with every answer for the sake of a rare
+edit, which now finds the answer through its couple's prompts.
 
 Revision ID: 0010
 Revises: 0009
@@ -37,7 +39,9 @@ PARTNER_KEYS = (
 
 
 def upgrade() -> None:
-    """Drop the two partner keys of the growing tables; index every other foreign key."""
+    """Drop the two partner keys of the growing tables and the index of answers' messages;
+    index every other foreign key."""
+    op.drop_index("ix_answers_source", table_name="answers")
     for table, constraint in PARTNER_KEYS:
         with op.batch_alter_table(table) as batch:
             batch.drop_constraint(constraint, type_="foreignkey")
@@ -51,6 +55,7 @@ def downgrade() -> None:
     exist go first: the key would refuse them)."""
     for name, table, _columns, _partial in INDEXES:
         op.drop_index(name, table_name=table)
+    op.create_index("ix_answers_source", "answers", ["chat_id", "message_id"])
     for table, constraint in PARTNER_KEYS:
         op.execute(
             f"DELETE FROM {table} WHERE partner_id IS NOT NULL "
