@@ -192,3 +192,13 @@ def test_setup_compiles_the_translations_when_a_catalogue_is_new(checkout: Path)
     os.utime(folder / "hearth.po", (2**31 - 1, 2**31 - 1))  # a pull brought a newer .po
     _, calls = script(checkout, "setup.sh")
     assert calls == [compile_call]
+
+
+def test_the_benchmark_command_runs_everything_unless_told_otherwise() -> None:
+    """`python -m bench` alone: every benchmark on both engines, at least three runs each."""
+    from bench.__main__ import BENCHES, choose
+
+    assert choose([]) == ([*BENCHES, "scale"], ["sqlite", "postgresql"], 3)
+    assert choose(["tick", "--engine", "sqlite", "--runs", "1"]) == (["tick"], ["sqlite"], 3)
+    with pytest.raises(SystemExit):
+        choose(["ticks"])

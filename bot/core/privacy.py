@@ -179,7 +179,7 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
     # Prompts that carry their own words (jar questions they wrote) go, with their answers.
     await session.execute(delete(Prompt).where(Prompt.jar_question_id.in_(own_jar)))
     await session.execute(delete(JarQuestion).where(JarQuestion.author_id == partner.id))
-    # By couple first: these tables are read through their couple's index, not scanned.
+    # Through the couple: these tables are read by their couple's index, not scanned.
     await session.execute(
         delete(Answer).where(
             Answer.prompt_id.in_(_prompts_of(couple)), Answer.partner_id == partner.id
@@ -191,7 +191,9 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
         )
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.partner_id == partner.id))
-    await session.execute(delete(Delivery).where(Delivery.partner_id == partner.id))
+    await session.execute(
+        delete(Delivery).where(Delivery.couple_id == couple.id, Delivery.partner_id == partner.id)
+    )
     await _scrub_outbox(session, couple.id)
     await dates.forget(session, couple)
     couple.partners.remove(partner)
