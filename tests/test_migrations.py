@@ -319,3 +319,58 @@ async def test_0009_edits_digests_and_deflated_words_survive_the_round_trip(
         assert norm == vault.index(normalise(words), 32)
     finally:
         await engine.dispose()
+
+
+async def test_0010_drops_the_partner_keys_and_its_downgrade_restores_them(
+    database_url: str,
+) -> None:
+    """After 0010 deleting a partner leaves their answers and ideas to the deleting code (the
+    keys are gone); a downgrade drops what names a missing partner and cascades again."""
+    vault = crypto.vault()
+    engine = db.create_engine(database_url)
+    made = datetime(2025, 6, 2, 20)
+
+    async def left() -> tuple[int, int]:
+        async with engine.connect() as connection:
+            answers = await connection.scalar(text("SELECT count(*) FROM answers"))
+            ideas = await connection.scalar(text("SELECT count(*) FROM gesture_assignments"))
+        return int(answers or 0), int(ideas or 0)
+
+    try:
+        await db.migrate(engine, "0009")
+        async with engine.begin() as connection:
+            await _a_couple(connection, made)
+            await _partners(connection, made, (1, 2), vault.encrypt(b""))
+            await connection.execute(
+                text(
+                    "INSERT INTO prompts (id, couple_id, kind, local_date, created_at) "
+                    "VALUES (1, 1, 'question', :day, :at)"
+                ),
+                {"day": date(2025, 6, 2), "at": made},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO answers (id, prompt_id, partner_id, kind, chat_id, message_id, "
+                    "in_group, created_at) VALUES (:n, 1, :n, 'text', :chat, :chat, :no, :at)"
+                ),
+                [{"n": n, "chat": n, "no": False, "at": made} for n in (1, 2)],
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO gesture_assignments (id, couple_id, partner_id, gesture_id, "
+                    "local_date, shared) VALUES (:n, 1, :n, 'gesture-001', :day, :no)"
+                ),
+                [{"n": n, "day": date(2025, 6, 2), "no": False} for n in (1, 2)],
+            )
+        await db.migrate(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM partners WHERE id = 2"))
+        assert await left() == (2, 2), "no key: the rows stay for the deleting code to take"
+
+        await db.downgrade(engine, "0009")
+        assert await left() == (1, 1), "the rows naming a missing partner went"
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM partners WHERE id = 1"))
+        assert await left() == (0, 0), "the keys cascade again"
+    finally:
+        await engine.dispose()
