@@ -4,6 +4,7 @@ encryption key to a private .env on first run. Both run here in a copy of the ch
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -202,3 +203,16 @@ def test_the_benchmark_command_runs_everything_unless_told_otherwise() -> None:
     assert choose(["tick", "--engine", "sqlite", "--runs", "1"]) == (["tick"], ["sqlite"], 3)
     with pytest.raises(SystemExit):
         choose(["ticks"])
+
+
+def test_the_scale_benchmark_runs_on_a_migrated_database() -> None:
+    """`python -m bench scale` measures each size in a process of its own: the smallest."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.tick_bench", "--one", "--couples", "1000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["couples"] == 1000
