@@ -60,8 +60,9 @@ async def _history(
 
 def memory(content: Content) -> timedelta:
     """How far back a pick looks: as many days as there are ideas. One idea a day never
-    goes round the bank sooner, so an idea older than that is the least recently used anyway;
-    and a year of history costs no more to read than the bank's length."""
+    goes round the bank sooner, so an idea older than that is among the least recently used
+    anyway and counts as new again; and a year of history costs no more to read than the
+    bank's length."""
     return timedelta(days=len(content.gestures))
 
 

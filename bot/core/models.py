@@ -211,7 +211,7 @@ class Answer(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
     # No foreign key since 0010: a key needs an index on this column (else deleting a partner
     # reads the whole table), and answers are the table that grows. Answers go with their
-    # prompts (the couple's), and a forgotten partner's are deleted by name (privacy.py).
+    # prompts (the couple's), and a forgotten partner's are deleted by partner id (privacy.py).
     partner_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # text | voice | video_note | photo | video
     text: Mapped[str | None] = mapped_column(Sealed, default=None)
@@ -274,7 +274,7 @@ class GestureAssignment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     # None: the shared challenge. No foreign key since 0010, as for answers: ideas go with
-    # their couple, and a forgotten partner's are deleted by name (privacy.py).
+    # their couple, and a forgotten partner's are deleted by partner id (privacy.py).
     partner_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # The idea's kind of appreciation is the content's (`gesture_id`), its day `local_date`.
     gesture_id: Mapped[str] = mapped_column(String(64))
