@@ -229,7 +229,7 @@ async def _baseline(
     assert _made(api) == len(couples) * (FIRST_CALLS + REVEAL_CALLS), _calls(api)
     await app.shutdown()
     if engine is not None:
-        await engine.dispose()
+        await db.close(engine)
     return len(raw) / elapsed
 
 
@@ -257,7 +257,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
             async with database(kind) as url:
                 engine = db.create_engine(url)
                 couples = await add_couples(engine, COUPLES, ASKED + timedelta(days=1))
-                await engine.dispose()
+                await db.close(engine)
                 base = await _baseline(couples, _world(make(), couples))
                 ours, per_statement, per_commit = await _hearth(
                     url, couples, _world(make(), couples)
@@ -266,7 +266,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
                     engine = db.create_engine(url)
                     async with engine.begin() as connection:
                         await connection.execute(delete(table(UpdateSeen)))
-                    await engine.dispose()
+                    await db.close(engine)
                     durable = await _baseline(couples, _world(make(), couples), url)
                     floor.baseline.append(base)
                     floor.hearth.append(durable)

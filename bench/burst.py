@@ -45,7 +45,7 @@ async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, in
     sender.stop()
     await running
     await bot.shutdown()
-    await engine.dispose()
+    await db.close(engine)
     assert len(api.sent_at) == count, (len(api.sent_at), count)
     first, last = api.sent_at[0], api.sent_at[-1]
     return (count - 1) / (last - first), api.refused
@@ -67,7 +67,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
             async with database(kind) as url:
                 engine = db.create_engine(url)
                 await add_couples(engine, count, NOW)
-                await engine.dispose()
+                await db.close(engine)
                 achieved, n429 = await _burst(url, count, rate, paid)
             speed.baseline.append(float(rate))
             speed.hearth.append(achieved)

@@ -133,7 +133,7 @@ async def database(kind: str) -> AsyncIterator[str]:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
             engine = db.create_engine(url)
             await db.migrate(engine)
-            await engine.dispose()
+            await db.close(engine)
             yield url
         return
     name = f"hearth_bench_{os.getpid()}_{next(_counter)}"
@@ -142,7 +142,7 @@ async def database(kind: str) -> AsyncIterator[str]:
         url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
         engine = db.create_engine(url)
         await db.migrate(engine)
-        await engine.dispose()
+        await db.close(engine)
         yield url
     finally:
         await _postgres(POSTGRES_URL, name, create=False)

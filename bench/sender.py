@@ -62,7 +62,7 @@ async def _hearth(url: str) -> float:
     sent = await sender.drain()
     elapsed = time.perf_counter() - started
     assert sent == MESSAGES == api.calls.get("sendMessage"), (sent, api.calls)
-    await engine.dispose()
+    await db.close(engine)
     return sent / elapsed
 
 
@@ -74,7 +74,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
         async with database(kind) as url:
             engine = db.create_engine(url)
             couples = await add_couples(engine, MESSAGES, NOW)
-            await engine.dispose()
+            await db.close(engine)
             base = await _baseline([chat for _id, chat, _a, _b in couples])
             ours = await _hearth(url)
         rate.baseline.append(base)

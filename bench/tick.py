@@ -123,7 +123,7 @@ async def measure(kind: str, runs: int) -> list[Row]:
             timing.baseline.append(seconds["baseline"])
             timing.hearth.append(seconds["hearth"])
             timing.ratio.append(seconds["hearth"] / seconds["baseline"])
-        await engine.dispose()
+        await db.close(engine)
     per_couple.ratio = [h / b for h, b in zip(per_couple.hearth, per_couple.baseline, strict=True)]
     return [timing, per_couple]
 

@@ -127,7 +127,7 @@ async def measure(couples: int) -> dict[str, float]:
             delivered = await tick(sessions, content, NOW, "hearth_bot")
             timings.append(time.perf_counter() - started)
             assert delivered["question"] == DUE, delivered
-        await engine.dispose()
+        await database.close(engine)
         added = rss_mb() - base_rss
     return {"couples": couples, "tick_ms": statistics.median(timings) * 1000, "added_mb": added}
 

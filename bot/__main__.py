@@ -116,7 +116,7 @@ def rotate_key() -> int:
             await db.migrate(engine)
             return await rekey.rotate(engine)
         finally:
-            await engine.dispose()
+            await db.close(engine)
 
     try:
         done = asyncio.run(_go())
@@ -153,7 +153,7 @@ def stats() -> int:
             async with db.reading(db.session_factory(engine)) as session:
                 found = await numbers.gather(session, now)
         finally:
-            await engine.dispose()
+            await db.close(engine)
         since = found.leader_since
         return numbers.render(found, __version__, None if since is None else now - since)
 
@@ -184,7 +184,7 @@ def migrate() -> int:
     async def _go() -> None:
         engine = db.create_engine(settings.database_url)
         await db.migrate(engine)
-        await engine.dispose()
+        await db.close(engine)
 
     asyncio.run(_go())
     print(f"database at {_safe_url(settings.database_url)} is up to date")

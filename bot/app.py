@@ -150,7 +150,7 @@ async def _post_stop(application: HearthApp) -> None:
 
 async def _post_shutdown(application: HearthApp) -> None:
     hearth = application.bot_data["hearth"]
-    await hearth.engine.dispose()
+    await db.close(hearth.engine)
 
 
 def file_base_url(api_base_url: str) -> str:

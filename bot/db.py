@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 
 WRITE = "hearth_write"  # execution option: this transaction will write
+# Each SQLite file engine's background checkpoints, for `close` to wait on.
+_checkpointers: weakref.WeakKeyDictionary[Engine, sqlite_inline.Checkpointer] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -59,6 +64,7 @@ def create_engine(url: str) -> AsyncEngine:
         )
         if database is not None:
             checkpoints = sqlite_inline.Checkpointer(str(database))
+            _checkpointers[engine.sync_engine] = checkpoints
 
             @event.listens_for(engine.sync_engine, "commit")
             def _count_commit(_connection: Any) -> None:
@@ -91,6 +97,14 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+async def close(engine: AsyncEngine) -> None:
+    """Dispose of the engine once a SQLite checkpoint in progress has finished."""
+    checkpoints = _checkpointers.get(engine.sync_engine)
+    if checkpoints is not None:
+        await checkpoints.finished()
+    await engine.dispose()
 
 
 def unavailable(error: BaseException) -> bool:

@@ -106,6 +106,11 @@ class Checkpointer:
         with contextlib.suppress(RuntimeError):  # no running loop (a sync tool): skip
             self._running = asyncio.get_running_loop().create_task(self.checkpoint())
 
+    async def finished(self) -> None:
+        """Wait for a checkpoint in progress (before the database is closed or moved)."""
+        if self._running is not None:
+            await asyncio.shield(self._running)
+
     async def checkpoint(self) -> None:
         """A passive checkpoint: never blocks writers; what it can't copy waits for the next."""
         try:

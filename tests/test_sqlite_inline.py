@@ -7,7 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from bot import db
 from bot.sqlite_inline import Checkpointer
 
 
@@ -29,3 +31,18 @@ async def test_a_checkpoint_that_fails_is_one_warning_and_the_next_one_runs(
     checkpoints.path = str(path)
     await checkpoints.checkpoint()
     assert not caplog.records
+
+
+async def test_closing_the_engine_waits_for_a_checkpoint_in_progress(tmp_path: Path) -> None:
+    """A clean stop never leaves a checkpoint running on a database being closed or moved."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}")
+    checkpoints = db._checkpointers[engine.sync_engine]
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    checkpoints.commits = checkpoints.every  # the next commit starts a checkpoint
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t VALUES (1)"))
+    running = checkpoints._running
+    assert running is not None and not running.done()
+    await db.close(engine)
+    assert running.done()
