@@ -43,8 +43,10 @@ async def test_a_couple_joined_between_lock_and_load_is_locked_too(
     real_lock = couples.lock_couples
     joined: list[int] = []
 
-    async def lock_then_join(session: AsyncSession, which: ColumnElement[bool]) -> Any:
-        locked = await real_lock(session, which)
+    async def lock_then_join(
+        session: AsyncSession, which: ColumnElement[bool], params: dict[str, Any] | None = None
+    ) -> Any:
+        locked = await real_lock(session, which, params)
         if not joined:  # another transaction commits a new couple for this user right now
             async with sim.hearth.engine.begin() as other:
                 new = await other.scalar(

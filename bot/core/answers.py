@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import depth, prompt_kinds
 from bot.core.content import Content
@@ -52,11 +53,36 @@ class AnswerResult:
 
 
 _INSERT_ANSWER = insert(table(Answer)).returning(table(Answer).c.id)
+_ANSWERS_TO = select(Answer).where(Answer.prompt_id == bindparam("prompt_id"))
+
+
+# Core UPDATEs of one loaded row, built once; `_set` shows the change on the loaded object
+# without marking it changed: the ORM's flush of a changed object costs several times the
+# UPDATE, and every answer would pay it.
+_PENDING = (
+    update(table(Partner))
+    .where(table(Partner).c.id == bindparam("row"))
+    .values(pending_prompt_id=bindparam("value"))
+)
+_REVEALED = (
+    update(table(Prompt))
+    .where(table(Prompt).c.id == bindparam("row"))
+    .values(revealed_at=bindparam("value"))
+)
+
+
+async def _set(session: AsyncSession, row: Partner | Prompt, value: object) -> None:
+    if isinstance(row, Partner):
+        await session.execute(_PENDING, {"row": row.id, "value": value})
+        set_committed_value(row, "pending_prompt_id", value)
+    else:
+        await session.execute(_REVEALED, {"row": row.id, "value": value})
+        set_committed_value(row, "revealed_at", value)
 
 
 async def answers_to(session: AsyncSession, prompt: Prompt) -> dict[int, Answer]:
     """The answers given to a prompt so far, by partner id."""
-    rows = await session.scalars(select(Answer).where(Answer.prompt_id == prompt.id))
+    rows = await session.scalars(_ANSWERS_TO, {"prompt_id": prompt.id})
     return {answer.partner_id: answer for answer in rows}
 
 
@@ -101,7 +127,7 @@ async def record_answer(
     answer_id = await session.scalar(_INSERT_ANSWER, values)
     answer = Answer(id=answer_id, **values)
     if partner.pending_prompt_id == prompt.id:
-        partner.pending_prompt_id = None
+        await _set(session, partner, None)
     if prompt.kind in prompt_kinds.IN_PARTS:
         from bot.core import rituals  # rituals build on this module: imported when needed
 
@@ -113,11 +139,14 @@ async def record_answer(
     if other is None:
         return AnswerResult(Status.RECORDED, prompt)
     if other.id not in answers:
+        if other.private_open:
+            # Their next private message answers the prompt they were last nudged about.
+            await _set(session, other, prompt.id)
         return AnswerResult(
             Status.RECORDED, prompt, [_your_turn(couple, partner, other, prompt, content)]
         )
     answers[partner.id] = answer
-    prompt.revealed_at = now
+    await _set(session, prompt, now)
     invite = not await invited_lately(session, couple, prompt, now)
     messages = reveal_messages(couple, prompt, answers, content, bot_username, invite)
     if prompt.kind == prompt_kinds.QUESTION:
@@ -141,8 +170,6 @@ def _your_turn(
         )
     if not other.private_open:
         return group
-    # Their next private message answers the prompt they were last nudged about.
-    other.pending_prompt_id = prompt.id
     with speaking(language_of(couple, other)):
         text = _("✨ {name} has answered {question}. Your turn!").format(
             name=escape(partner.first_name), question=quoted(question_text(prompt, content))

@@ -7,8 +7,9 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -19,28 +20,34 @@ from bot.core.purposes import OutboxStatus, Purpose, policy
 MAX_PAUSE_DAYS = 90
 
 
-# One couple with its partners in one query (every update needs both).
-_WITH_PARTNERS = joinedload(Couple.partners)
+# Built once (every update runs one): building a statement costs about what running it does.
+_WITH_PARTNERS = joinedload(Couple.partners)  # the couple with its partners, in one query
+_IN_CHAT = Couple.chat_id == bindparam("chat_id")
+_BY_CHAT = select(Couple).where(_IN_CHAT).options(_WITH_PARTNERS)
+_THEIRS = Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == bindparam("user_id")))
+_ACTIVE_NEWEST = (Couple.active.desc(), Couple.id.desc())
+_OF_USER = select(Couple).where(_THEIRS).options(_WITH_PARTNERS).order_by(*_ACTIVE_NEWEST)
 
 
-async def lock_couples(session: AsyncSession, which: ColumnElement[bool]) -> set[int] | None:
+async def lock_couples(
+    session: AsyncSession, which: ColumnElement[bool], params: dict[str, Any] | None = None
+) -> set[int] | None:
     """PostgreSQL: lock the couples' rows until the transaction ends, in id order (so that two
     transactions never wait on each other), before anything about them is read: a couple
     loaded after its lock was awaited includes what the holder committed, partners too.
-    Returns the ids locked; None on SQLite, which has one writer at a time: nothing to do."""
+    Returns the ids locked (`params` bind `which`'s); None on SQLite, one writer at a time."""
     if session.get_bind().dialect.name != "postgresql":
         return None
     query = select(Couple.id).where(which).order_by(Couple.id).with_for_update()
-    return set(await session.scalars(query))
+    return set(await session.scalars(query, params))
 
 
 async def couple_by_chat(session: AsyncSession, chat_id: int, lock: bool = False) -> Couple | None:
     """The couple living in group `chat_id`, active or not, with its partners; `lock`: its row
     stays locked until the transaction ends (see `lock_couples`)."""
     if lock:
-        await lock_couples(session, Couple.chat_id == chat_id)
-    query = select(Couple).where(Couple.chat_id == chat_id).options(_WITH_PARTNERS)
-    return (await session.scalars(query)).unique().first()
+        await lock_couples(session, _IN_CHAT, {"chat_id": chat_id})
+    return (await session.scalars(_BY_CHAT, {"chat_id": chat_id})).unique().first()
 
 
 async def couple_of_user(
@@ -48,20 +55,14 @@ async def couple_of_user(
 ) -> tuple[Couple, Partner] | tuple[None, None]:
     """The user's couple (an active one first, else their newest) and their partner record;
     `lock` as in `couple_by_chat`."""
-    theirs = Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == user_id))
-    query = (
-        select(Couple)
-        .where(theirs)
-        .options(_WITH_PARTNERS)
-        .order_by(Couple.active.desc(), Couple.id.desc())
-    )
-    locked = await lock_couples(session, theirs) if lock else None
-    couple = (await session.scalars(query)).unique().first()
+    theirs = {"user_id": user_id}
+    locked = await lock_couples(session, _THEIRS, theirs) if lock else None
+    couple = (await session.scalars(_OF_USER, theirs)).unique().first()
     while locked is not None and couple is not None and couple.id not in locked:
         # The user joined a couple between the lock and the load: lock that one too, read again.
-        locked = await lock_couples(session, theirs)
-        refreshed = query.execution_options(populate_existing=True)
-        couple = (await session.scalars(refreshed)).unique().first()
+        locked = await lock_couples(session, _THEIRS, theirs)
+        refreshed = _OF_USER.execution_options(populate_existing=True)
+        couple = (await session.scalars(refreshed, theirs)).unique().first()
     partner = None if couple is None else partner_in(couple, user_id)
     return (couple, partner) if couple is not None and partner is not None else (None, None)
 

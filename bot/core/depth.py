@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks
@@ -77,6 +77,14 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
     return messages
 
 
+_ANSWERED_DAYS = select(func.count(func.distinct(Prompt.local_date))).where(
+    Prompt.couple_id == bindparam("couple_id"),
+    Prompt.kind == "question",
+    Prompt.revealed_at.is_not(None),
+    Prompt.created_at >= bindparam("since"),
+)
+
+
 async def after_reveal(session: AsyncSession, couple: Couple, now: datetime) -> list[Outgoing]:
     """After two weeks of answered questions at this level, ask once about going deeper."""
     nxt = couple.depth + 1
@@ -85,12 +93,7 @@ async def after_reveal(session: AsyncSession, couple: Couple, now: datetime) -> 
     if (pair_since(couple) or now) > now - timedelta(days=ANSWERED_DAYS - 1):
         return []  # too new a pair to have answered on enough days: no need to count
     answered_days = await session.scalar(
-        select(func.count(func.distinct(Prompt.local_date))).where(
-            Prompt.couple_id == couple.id,
-            Prompt.kind == "question",
-            Prompt.revealed_at.is_not(None),
-            Prompt.created_at >= now - WINDOW,
-        )
+        _ANSWERED_DAYS, {"couple_id": couple.id, "since": now - WINDOW}
     )
     if (answered_days or 0) < ANSWERED_DAYS:
         return []

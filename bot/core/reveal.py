@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import prompt_kinds, safe_space
@@ -197,14 +197,20 @@ async def invited_lately(
 ) -> bool:
     """Whether another question or jar draw was revealed this evening (its reveal already
     invited them to talk)."""
+    since = now - INVITE_GAP
     found = await session.scalar(
-        select(Prompt.id)
-        .where(
-            Prompt.couple_id == couple.id,
-            Prompt.id != prompt.id,
-            Prompt.kind.in_(prompt_kinds.ASKED_IN_GROUP),
-            Prompt.revealed_at >= now - INVITE_GAP,
-        )
-        .limit(1)
+        _INVITED, {"couple_id": couple.id, "prompt_id": prompt.id, "since": since}
     )
     return found is not None
+
+
+_INVITED = (
+    select(Prompt.id)
+    .where(
+        Prompt.couple_id == bindparam("couple_id"),
+        Prompt.id != bindparam("prompt_id"),
+        Prompt.kind.in_(prompt_kinds.ASKED_IN_GROUP),
+        Prompt.revealed_at >= bindparam("since"),
+    )
+    .limit(1)
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import jar, prompt_kinds, schedule
@@ -18,6 +18,19 @@ from bot.core.questions import open_to, question_text
 OPEN_HOURS = 24
 ROUND_OPEN = timedelta(days=7)  # a round's parts are answered privately for up to a week
 RECENT_PROMPTS = 14  # how far back a reply's text is matched when its message id is unknown
+
+# Built once: every answer runs one of these (building a statement costs about what running
+# it does).
+_BY_MESSAGE = select(Prompt).where(
+    Prompt.couple_id == bindparam("couple_id"), Prompt.message_id == bindparam("message_id")
+)
+# The picked prompt, unless this partner has answered it: one query, not two.
+_PICKED = select(Prompt).where(
+    Prompt.id == bindparam("prompt_id"),
+    ~select(Answer.id)
+    .where(Answer.prompt_id == Prompt.id, Answer.partner_id == bindparam("partner_id"))
+    .exists(),
+)
 
 
 async def prompt_for_reply(
@@ -33,9 +46,7 @@ async def prompt_for_reply(
     out but arrived), so a reply to a reveal or an invitation is never taken for an answer.
     """
     since = pair_since(couple) or couple.created_at
-    prompt = await session.scalar(
-        select(Prompt).where(Prompt.couple_id == couple.id, Prompt.message_id == reply_to_id)
-    )
+    prompt = await session.scalar(_BY_MESSAGE, {"couple_id": couple.id, "message_id": reply_to_id})
     if prompt is not None:
         # Prompts from before the current pair formed belong to another pair's history.
         return prompt if prompt.created_at >= since else None
@@ -68,14 +79,8 @@ async def open_prompt(
     """
     pair = pair_since(couple) or couple.created_at
     if partner.pending_prompt_id is not None:
-        # The picked prompt, unless this partner has answered it: one query, not two.
         prompt = await session.scalar(
-            select(Prompt).where(
-                Prompt.id == partner.pending_prompt_id,
-                ~select(Answer.id)
-                .where(Answer.prompt_id == Prompt.id, Answer.partner_id == partner.id)
-                .exists(),
-            )
+            _PICKED, {"prompt_id": partner.pending_prompt_id, "partner_id": partner.id}
         )
         if prompt is not None and prompt.created_at >= pair and prompt.skipped_at is None:
             return prompt
