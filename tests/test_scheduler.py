@@ -206,3 +206,71 @@ async def test_one_broken_couple_does_not_stall_the_others(sim: Simulation) -> N
     await sim.tick(utc(2025, 6, 2, 20))
     assert len(questions(sim, fine)) == 1
     assert questions(sim, broken) == []
+
+
+async def _asked_long_ago(sim: Simulation, days: int, content_id: str) -> int:
+    """Give the sim's one couple a question on each of the `days` before the first evening."""
+    from bot.core.models import Couple as CoupleRow
+
+    async with sim.hearth.sessions() as session, session.begin():
+        couple_id = await session.scalar(select(CoupleRow.id))
+        assert couple_id is not None
+        for n in range(1, days + 1):
+            asked = utc(2025, 6, 2, 20) - timedelta(days=n)
+            session.add(
+                Prompt(
+                    couple_id=couple_id, kind="question", local_date=asked.date(),
+                    content_id=content_id, created_at=asked, revealed_at=asked,
+                )
+            )  # fmt: skip
+    return int(couple_id)
+
+
+async def test_an_evening_reads_questions_back_only_as_far_as_the_bank_is_long(
+    sim: Simulation,
+) -> None:
+    """Years in, an evening's batch reads the last `memory` days of questions, not all of
+    them: one asked before that is as good as new (one a day never goes round the bank
+    sooner), and the read stops growing with the couple's age."""
+    from bot.core import questions as picking
+    from bot.core.models import Couple as CoupleRow
+
+    await sim.onboard()
+    content = sim.hearth.content
+    days = picking.memory(content).days
+    couple_id = await _asked_long_ago(sim, days + 1, content.questions[0].id)
+    async with sim.hearth.sessions() as session:
+        couple = await session.get(CoupleRow, couple_id)
+        assert couple is not None
+        read = await picking.recent_histories(session, [(couple, date(2025, 6, 2))], content)
+    assert len(read[couple_id]) == days
+
+
+async def test_the_depth_keeps_turning_for_a_couple_older_than_the_bank(sim: Simulation) -> None:
+    """The depth rotation follows the days, not the length of the history read (which stops
+    growing once a couple is older than the bank): a deeper couple still gets its lighter
+    evening."""
+    from bot.core.content import depth_for_day
+    from bot.core.models import Couple as CoupleRow
+
+    await sim.onboard()
+    content = sim.hearth.content
+    couple_id = await _asked_long_ago(sim, 700, content.questions[0].id)
+    async with sim.hearth.sessions() as session, session.begin():
+        couple = await session.get(CoupleRow, couple_id)
+        assert couple is not None
+        couple.depth = 2
+    evenings = [date(2025, 6, 2) + timedelta(days=n) for n in range(3)]  # Monday to Wednesday
+    for day in evenings:
+        await sim.tick(utc(day.year, day.month, day.day, 20))
+    async with sim.hearth.sessions() as session:
+        depths = list(
+            await session.scalars(
+                select(Prompt.depth)
+                .where(Prompt.kind == "question", Prompt.local_date.in_(evenings))
+                .order_by(Prompt.local_date)
+            )
+        )
+    expected = [depth_for_day(2, day.toordinal()) for day in evenings]
+    assert sorted(set(expected)) == [1, 2]  # the rotation has a lighter evening among these
+    assert depths == expected
