@@ -98,38 +98,26 @@ def _question_message(
     )
 
 
-def memory(content: Content) -> timedelta:
-    """How far back an evening's pick looks: as many days as there are questions. One a day
-    never goes round the bank sooner, so a question older than that is among the least
-    recently used anyway; and from then on the read no longer grows with the couple's age."""
-    return timedelta(days=len(content.questions))
-
-
 async def histories(
-    session: AsyncSession, couple_ids: Sequence[int], kind: str, since: date | None = None
+    session: AsyncSession, couple_ids: Sequence[int], kind: str
 ) -> dict[int, list[str]]:
-    """Each couple's asked content ids of this kind, oldest first (one query for all);
-    `since`: only those of that day or later."""
+    """Each couple's asked content ids of this kind, oldest first (one query for all)."""
     found: dict[int, list[str]] = defaultdict(list)
     # Core columns, not the ORM's: a year in, this reads hundreds of rows per couple, and the
     # ORM's per-row bookkeeping cost several times the query itself.
     prompts = table(Prompt).c
-    query = select(prompts.couple_id, prompts.content_id).where(
-        prompts.couple_id.in_(couple_ids), prompts.kind == kind, prompts.content_id.is_not(None)
+    rows = await session.execute(
+        select(prompts.couple_id, prompts.content_id)
+        .where(
+            prompts.couple_id.in_(couple_ids),
+            prompts.kind == kind,
+            prompts.content_id.is_not(None),
+        )
+        .order_by(prompts.id)
     )
-    if since is not None:
-        query = query.where(prompts.local_date >= since)
-    for couple_id, content_id in await session.execute(query.order_by(prompts.id)):
+    for couple_id, content_id in rows:
         found[couple_id].append(content_id)
     return found
-
-
-async def recent_histories(
-    session: AsyncSession, plans: Sequence[Plan], content: Content
-) -> dict[int, list[str]]:
-    """The questions each planned couple was asked within the `memory` before its day."""
-    since = min(day for _couple, day in plans) - memory(content)
-    return await histories(session, [c.id for c, _day in plans], "question", since)
 
 
 REUSE_WITHIN = timedelta(days=2)  # a day's prompt is reused, never one from a zone change ago
@@ -181,7 +169,7 @@ async def day_prompts(
     fresh = [(couple, key[1]) for key, couple in wanted.items() if key not in found]
     if not fresh:
         return found
-    history = await recent_histories(session, fresh, content)
+    history = await histories(session, [couple.id for couple, _day in fresh], "question")
     picked = [
         pick_question(
             content,
@@ -190,7 +178,6 @@ async def day_prompts(
             f"{c.id}:{day.isoformat()}",
             living_apart=lives_apart(c),
             themes_allowed=themes.themes_for(c),
-            turn=day.toordinal(),  # the depth rotates with the days: the history is cut
         )
         for c, day in fresh
     ]

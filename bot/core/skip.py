@@ -19,10 +19,10 @@ from bot.core.models import Couple, Prompt
 from bot.core.outbox import Outgoing
 from bot.core.questions import (
     DayPrompt,
+    histories,
     own_question_message,
     question_message,
     question_text,
-    recent_histories,
 )
 
 
@@ -81,14 +81,13 @@ async def swap(
         return SwapResult(Swap.ALREADY)
     if await answers_to(session, prompt):
         return SwapResult(Swap.ANSWERED)
-    history = (await recent_histories(session, [(couple, today)], content))[couple.id]
+    history = (await histories(session, [couple.id], prompt_kinds.QUESTION))[couple.id]
     question = pick_question(
         content,
         history,
         couple.depth,
         f"{couple.id}:{today.isoformat()}:swap",
         themes_allowed=themes.themes_for(couple),
-        turn=today.toordinal(),  # the swapped question's place: the same depth
     )
     prompt.skipped_at = now
     new = Prompt(

@@ -85,20 +85,18 @@ def pick_question(
     *,
     themes_allowed: Collection[str] | None = None,
     living_apart: bool = False,
-    turn: int | None = None,
 ) -> Question:
     """An unused question at today's depth (else the nearest depth), never yesterday's theme.
 
     Only questions of `themes_allowed` are picked (by default every theme but the opt-in ones),
     and none assuming a shared home when `living_apart`. Only when every such question has been
-    used does the least recently used one come back. `turn` is the place in the level's depth
-    rotation (by default, how many questions `history` holds).
+    used does the least recently used one come back.
     """
     rng = random.Random(seed)
     by_depth = _pools(content, themes_allowed, living_apart)
     if not any(by_depth.values()):
         raise ContentError("no daily question fits the allowed themes")
-    depth = depth_for_day(level, len(history) if turn is None else turn)
+    depth = depth_for_day(level, len(history))
     used = set(history)
     last_theme = None
     if history and history[-1] in content.by_id:
