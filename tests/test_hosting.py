@@ -21,8 +21,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot import db
+from bot import db, leader
 from bot.config import ROOT, ConfigError, Settings, load_settings
+from bot.core.content import Content
 from bot.core.models import Base
 from bot.simulation import http_api
 from bot.simulation.driver import TelegramDriver
@@ -313,3 +314,39 @@ def test_webhook_mode_needs_a_secret() -> None:
         load_settings({"HEARTH_WEBHOOK_URL": HOOK}, env_file=None)
     settings = load_settings({"HEARTH_WEBHOOK_URL": HOOK, "HEARTH_WEBHOOK_SECRET": SECRET}, None)
     assert settings.listen == "0.0.0.0:8080" and web.webhook_path(HOOK) == "/telegram/hook"
+
+
+async def test_only_a_worker_that_does_not_lead_notifies_the_leader(
+    postgres_url: str, content: Content
+) -> None:
+    """An update that queues messages on a worker that is not the leader tells the leader
+    through PostgreSQL (NOTIFY, sent at commit); on the leader itself it only wakes the
+    sender in-process: no NOTIFY, one round trip fewer an update."""
+    from tests.conftest import _reset
+
+    await _reset(postgres_url)
+    heard: list[object] = []
+    async with (
+        Simulation(postgres_url, START, content=content) as sim,
+        sim.hearth.engine.connect() as listening,
+    ):
+        raw = await listening.get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg's own: outside any transaction
+        await driver.add_listener(leader.CHANNEL, lambda *args: heard.append(args))
+
+        async def heard_after(update: dict[str, Any] | None) -> int:
+            heard.clear()
+            await sim.feed(update)
+            await driver.execute("SELECT 1")  # a NOTIFY committed before comes before this
+            await asyncio.sleep(0)  # the listener is called soon after it came
+            return len(heard)
+
+        couple = await sim.onboard()
+        await sim.tick(START.replace(hour=20))
+        question = sim.tg.last(couple.group)
+        assert sim.hearth.sender.leading
+        words = "The rain on the way home."
+        reply = sim.tg.send(couple.alex, couple.group, words, reply_to=question.message_id)
+        assert await heard_after(reply) == 0
+        sim.hearth.sender.leading = False  # as on a worker beside the leader
+        assert await heard_after(sim.tg.send(couple.sam, couple.sam, "Finishing the shelf.")) == 1

@@ -221,3 +221,33 @@ async def test_an_answer_and_a_swap_sent_at_once_never_meet(pg: Simulation) -> N
             )
         ).all()
     assert all(skipped is None for _text, skipped in kept), kept
+
+
+async def test_a_couple_living_apart_never_swaps_into_a_shared_home_question(
+    lite: Simulation,
+) -> None:
+    """ "Another question" keeps to the questions that fit a couple living apart, as the
+    evening's pick does: with every fitting question used, the swap brings back the least
+    recently used of those, never an unused one that assumes a shared home."""
+    sim = lite
+    c = await sim.onboard()
+    await sim.feed(sim.tg.command(c.alex, c.group, "/living apart"))
+    content = sim.hearth.content
+    fitting = [q.id for q in content.questions if not q.lives_together]
+    async with sim.hearth.sessions() as session, session.begin():
+        couple = await couples.couple_by_chat(session, c.group.id)
+        assert couple is not None
+        for n, content_id in enumerate(fitting):
+            asked = EVENING - timedelta(days=len(fitting) - n)
+            session.add(
+                Prompt(
+                    couple_id=couple.id, kind="question", local_date=asked.date(),
+                    content_id=content_id, created_at=asked, revealed_at=asked,
+                )
+            )  # fmt: skip
+    await sim.tick(EVENING)
+    question = sim.tg.last(c.group)
+    assert not is_alert(await press(sim, c.sam, question, skip_data(question)))
+    swapped_in = (await questions(sim))[-1]
+    assert swapped_in.skipped_at is None and swapped_in.local_date == EVENING.date()
+    assert not content.by_id[swapped_in.content_id or ""].lives_together

@@ -58,7 +58,9 @@ _ANSWERS_TO = select(Answer).where(Answer.prompt_id == bindparam("prompt_id"))
 
 # Core UPDATEs of one loaded row, built once; `_set` shows the change on the loaded object
 # without marking it changed: the ORM's flush of a changed object costs several times the
-# UPDATE, and every answer would pay it.
+# UPDATE, and every answer would pay it. This holds because an answer's unit of work has no
+# savepoint (rolling one back would not undo the shown change; the whole transaction's
+# rollback expires every object) and its rows are locked and loaded in it (one row matches).
 _PENDING = (
     update(table(Partner))
     .where(table(Partner).c.id == bindparam("row"))

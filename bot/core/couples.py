@@ -21,7 +21,7 @@ MAX_PAUSE_DAYS = 90
 
 
 # Built once (every update runs one): building a statement costs about what running it does.
-_WITH_PARTNERS = joinedload(Couple.partners)  # the couple with its partners, in one query
+_WITH_PARTNERS = joinedload(Couple.partners)  # every update needs both: one query, not two
 _IN_CHAT = Couple.chat_id == bindparam("chat_id")
 _BY_CHAT = select(Couple).where(_IN_CHAT).options(_WITH_PARTNERS)
 _THEIRS = Couple.id.in_(select(Partner.couple_id).where(Partner.user_id == bindparam("user_id")))
@@ -35,7 +35,8 @@ async def lock_couples(
     """PostgreSQL: lock the couples' rows until the transaction ends, in id order (so that two
     transactions never wait on each other), before anything about them is read: a couple
     loaded after its lock was awaited includes what the holder committed, partners too.
-    Returns the ids locked (`params` bind `which`'s); None on SQLite, one writer at a time."""
+    `params` fill `which`'s bound parameters (a missing one fails on PostgreSQL alone).
+    Returns the ids locked; None on SQLite, which has one writer at a time: nothing to do."""
     if session.get_bind().dialect.name != "postgresql":
         return None
     query = select(Couple.id).where(which).order_by(Couple.id).with_for_update()
@@ -55,14 +56,14 @@ async def couple_of_user(
 ) -> tuple[Couple, Partner] | tuple[None, None]:
     """The user's couple (an active one first, else their newest) and their partner record;
     `lock` as in `couple_by_chat`."""
-    theirs = {"user_id": user_id}
-    locked = await lock_couples(session, _THEIRS, theirs) if lock else None
-    couple = (await session.scalars(_OF_USER, theirs)).unique().first()
+    params = {"user_id": user_id}
+    locked = await lock_couples(session, _THEIRS, params) if lock else None
+    couple = (await session.scalars(_OF_USER, params)).unique().first()
     while locked is not None and couple is not None and couple.id not in locked:
         # The user joined a couple between the lock and the load: lock that one too, read again.
-        locked = await lock_couples(session, _THEIRS, theirs)
+        locked = await lock_couples(session, _THEIRS, params)
         refreshed = _OF_USER.execution_options(populate_existing=True)
-        couple = (await session.scalars(refreshed, theirs)).unique().first()
+        couple = (await session.scalars(refreshed, params)).unique().first()
     partner = None if couple is None else partner_in(couple, user_id)
     return (couple, partner) if couple is not None and partner is not None else (None, None)
 

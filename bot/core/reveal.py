@@ -190,6 +190,17 @@ def reveal_messages(
 
 
 INVITE_GAP = timedelta(hours=8)  # one invitation to talk an evening, however many reveals
+# Built once: every reveal asks it, and building a statement costs about what running it does.
+_INVITED = (
+    select(Prompt.id)
+    .where(
+        Prompt.couple_id == bindparam("couple_id"),
+        Prompt.id != bindparam("prompt_id"),
+        Prompt.kind.in_(prompt_kinds.ASKED_IN_GROUP),
+        Prompt.revealed_at >= bindparam("since"),
+    )
+    .limit(1)
+)
 
 
 async def invited_lately(
@@ -202,15 +213,3 @@ async def invited_lately(
         _INVITED, {"couple_id": couple.id, "prompt_id": prompt.id, "since": since}
     )
     return found is not None
-
-
-_INVITED = (
-    select(Prompt.id)
-    .where(
-        Prompt.couple_id == bindparam("couple_id"),
-        Prompt.id != bindparam("prompt_id"),
-        Prompt.kind.in_(prompt_kinds.ASKED_IN_GROUP),
-        Prompt.revealed_at >= bindparam("since"),
-    )
-    .limit(1)
-)

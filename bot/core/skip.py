@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import prompt_kinds, schedule, themes
 from bot.core.answers import answers_to
+from bot.core.apart import lives_apart
 from bot.core.content import Content, pick_question
 from bot.core.couples import lock_couples, partner_in
 from bot.core.models import Couple, Prompt
@@ -88,6 +89,7 @@ async def swap(
         couple.depth,
         f"{couple.id}:{today.isoformat()}:swap",
         themes_allowed=themes.themes_for(couple),
+        living_apart=lives_apart(couple),
     )
     prompt.skipped_at = now
     new = Prompt(
