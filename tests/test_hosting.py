@@ -350,3 +350,23 @@ async def test_only_a_worker_that_does_not_lead_notifies_the_leader(
         assert await heard_after(reply) == 0
         sim.hearth.sender.leading = False  # as on a worker beside the leader
         assert await heard_after(sim.tg.send(couple.sam, couple.sam, "Finishing the shelf.")) == 1
+
+
+def test_a_settled_process_hides_start_up_and_collects_in_full_less_often() -> None:
+    """`settle` (run once the bot is ready) freezes what start-up built and makes full
+    collections rarer: both were measured to cut the tick's time (see `runner.settle`)."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc; from bot.runner import settle; settle(); "
+            "print(gc.get_freeze_count(), gc.get_threshold()[2])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.split()
+    frozen, full_every = int(shown[0]), int(shown[1])
+    assert frozen > 10_000, "start-up's objects are frozen"
+    assert full_every == 100, "a full collection every 100 middle ones"
