@@ -159,8 +159,8 @@ def settle() -> None:
     gc.freeze()
     # Frozen objects leave the total that a full collection waits to see grow by a quarter,
     # so full collections came every tenth middle one, each walking all that a tick or a
-    # burst of answers holds. Ten times rarer, the tick for 10,000 couples takes 1.30 s
-    # instead of 1.54. Young collections, which free most cycles, keep their pace.
+    # burst of answers holds. Ten times rarer, the tick for 10,000 couples took 1.28 s
+    # instead of 1.38 (its benchmark, alternating). Young collections keep their pace.
     young, middle, _full = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 

@@ -71,15 +71,12 @@ _REVEALED = (
     .where(table(Prompt).c.id == bindparam("row"))
     .values(revealed_at=bindparam("value"))
 )
+_SETS = {"pending_prompt_id": _PENDING, "revealed_at": _REVEALED}
 
 
-async def _set(session: AsyncSession, row: Partner | Prompt, value: object) -> None:
-    if isinstance(row, Partner):
-        await session.execute(_PENDING, {"row": row.id, "value": value})
-        set_committed_value(row, "pending_prompt_id", value)
-    else:
-        await session.execute(_REVEALED, {"row": row.id, "value": value})
-        set_committed_value(row, "revealed_at", value)
+async def _set(session: AsyncSession, row: Partner | Prompt, key: str, value: object) -> None:
+    await session.execute(_SETS[key], {"row": row.id, "value": value})
+    set_committed_value(row, key, value)
 
 
 async def answers_to(session: AsyncSession, prompt: Prompt) -> dict[int, Answer]:
@@ -129,7 +126,7 @@ async def record_answer(
     answer_id = await session.scalar(_INSERT_ANSWER, values)
     answer = Answer(id=answer_id, **values)
     if partner.pending_prompt_id == prompt.id:
-        await _set(session, partner, None)
+        await _set(session, partner, "pending_prompt_id", None)
     if prompt.kind in prompt_kinds.IN_PARTS:
         from bot.core import rituals  # rituals build on this module: imported when needed
 
@@ -143,12 +140,12 @@ async def record_answer(
     if other.id not in answers:
         if other.private_open:
             # Their next private message answers the prompt they were last nudged about.
-            await _set(session, other, prompt.id)
+            await _set(session, other, "pending_prompt_id", prompt.id)
         return AnswerResult(
             Status.RECORDED, prompt, [_your_turn(couple, partner, other, prompt, content)]
         )
     answers[partner.id] = answer
-    await _set(session, prompt, now)
+    await _set(session, prompt, "revealed_at", now)
     invite = not await invited_lately(session, couple, prompt, now)
     messages = reveal_messages(couple, prompt, answers, content, bot_username, invite)
     if prompt.kind == prompt_kinds.QUESTION:

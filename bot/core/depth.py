@@ -77,6 +77,7 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
     return messages
 
 
+# Built once: every reveal of a question asks it once the pair is two weeks old.
 _ANSWERED_DAYS = select(func.count(func.distinct(Prompt.local_date))).where(
     Prompt.couple_id == bindparam("couple_id"),
     Prompt.kind == "question",
