@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import depth, prompt_kinds
 from bot.core.content import Content
 from bot.core.couples import language_of, other_partner
-from bot.core.models import Answer, Couple, Partner, Prompt, table
+from bot.core.models import Answer, Couple, Partner, Prompt, table, update_by_id
 from bot.core.outbox import Outgoing
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
@@ -61,17 +61,10 @@ _ANSWERS_TO = select(Answer).where(Answer.prompt_id == bindparam("prompt_id"))
 # UPDATE, and every answer would pay it. This holds because an answer's unit of work has no
 # savepoint (rolling one back would not undo the shown change; the whole transaction's
 # rollback expires every object) and its rows are locked and loaded in it (one row matches).
-_PENDING = (
-    update(table(Partner))
-    .where(table(Partner).c.id == bindparam("row"))
-    .values(pending_prompt_id=bindparam("value"))
-)
-_REVEALED = (
-    update(table(Prompt))
-    .where(table(Prompt).c.id == bindparam("row"))
-    .values(revealed_at=bindparam("value"))
-)
-_SETS = {"pending_prompt_id": _PENDING, "revealed_at": _REVEALED}
+_SETS = {
+    "pending_prompt_id": update_by_id(Partner, "pending_prompt_id"),
+    "revealed_at": update_by_id(Prompt, "revealed_at"),
+}
 
 
 async def _set(session: AsyncSession, row: Partner | Prompt, key: str, value: object) -> None:

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import contains_eager
@@ -206,18 +206,13 @@ async def deliver_batch(
         if over:
             resumed.add(couple.id)
         day, following = advance(couple, rhythm, now, couple.paused and not over, partner)
-        moves.append({"holder": (partner or couple).id, "following": following})
+        moves.append({"row": (partner or couple).id, "value": following})
         if day is not None:
             plans.append((couple, partner, day))
     # Next instants in one statement (Core, not the ORM: 500 dirty objects cost more than
     # the writes themselves).
-    holders = models.table(Partner if rhythm.own else Couple)
-    await session.execute(
-        update(holders)
-        .where(holders.c.id == bindparam("holder"))
-        .values({rhythm.column: bindparam("following")}),
-        moves,
-    )
+    holders = Partner if rhythm.own else Couple
+    await session.execute(models.update_by_id(holders, rhythm.column), moves)
     if resumed:
         table = models.table(Couple)
         await session.execute(
