@@ -7,7 +7,7 @@ import logging
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.core import answers, couples, routing
+from bot.core import answers, private_chat, routing
 from bot.core.answers import AnswerResult, IncomingAnswer, Status
 from bot.core.apart import zone_of
 from bot.core.models import Couple, Partner, Prompt
@@ -141,7 +141,7 @@ async def private_message(update: Update, context: Context) -> None:
         if couple is None or partner is None or not couple.active:
             text = texts.not_set_up()
         else:
-            work.released += await couples.open_private(work.session, partner, work.now)
+            work.released += await private_chat.open_private(work.session, partner, work.now)
             prompt = await routing.open_prompt(work.session, couple, partner, work.now)
             if prompt is None and not couple.complete:
                 text = _(

@@ -15,8 +15,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.core import answers, callbacks, couples
-from bot.core.couples import Join, Link
+from bot.core import answers, callbacks, couples, private_chat
+from bot.core.couples import Join
+from bot.core.private_chat import Link
 from bot.core.questions import private_chat_buttons, question_text
 from bot.i18n import _, current, shipped, speaking, use
 from handlers import texts
@@ -64,8 +65,10 @@ async def my_chat_member(update: Update, context: Context) -> None:
                 work.session, change.chat.id, change.chat.title or "", work.now, current()
             )
             use(couple.language)
-            complete = couple.complete
+            complete = couple.complete or not couple.active  # inactive: nobody can join
             text = texts.status(couple) if complete else texts.greeting()
+            if not couple.active:
+                text = texts.paired_elsewhere(await couples.paired_elsewhere(work.session, couple))
         else:
             await couples.bot_removed(work.session, change.chat.id, work.now)
             log.info("removed from chat %s; couple deactivated", change.chat.id)
@@ -88,7 +91,8 @@ async def start(update: Update, context: Context) -> None:
     if not is_private(update):
         async with unit_of_work(update, context) as work:
             couple, _partner = await who(work, update)
-            if couple is None:
+            if couple is None or not couple.active:
+                # The bot is here, so the couple lives again (unless a partner moved on).
                 chat = update.effective_chat
                 assert chat is not None
                 couple = await couples.bot_added(
@@ -96,18 +100,23 @@ async def start(update: Update, context: Context) -> None:
                 )
                 use(couple.language)
             complete, token = couple.complete, couple.link_token
+            # Set up: the status carries the private-chat link again, in case it was missed.
+            markup: InlineKeyboardMarkup | None = (
+                link_keyboard(hearth_username(context), token) if complete else join_keyboard()
+            )
             text = texts.status(couple) if complete else texts.greeting()
+            if not couple.active:
+                text = texts.paired_elsewhere(await couples.paired_elsewhere(work.session, couple))
+                markup = None
         message = update.effective_message
         if message is not None:
-            # Set up: the status carries the private-chat link again, in case it was missed.
-            markup = link_keyboard(hearth_username(context), token) if complete else join_keyboard()
             await message.reply_html(text, reply_markup=markup, do_quote=False)
         return
     payload = context.args[0] if context.args else ""
     content = context.hearth.content
     async with unit_of_work(update, context) as work:
         if payload:
-            result = await couples.link_private(work.session, payload, user.id, work.now)
+            result = await private_chat.link_private(work.session, payload, user.id, work.now)
             work.released += result.released
             if result.outcome == Link.LINKED and result.partner and result.couple:
                 other = couples.other_partner(result.couple, result.partner)
@@ -143,7 +152,7 @@ async def start(update: Update, context: Context) -> None:
         else:
             couple, partner = await who(work, update)
             if partner is not None and couple is not None and couple.active:
-                work.released += await couples.open_private(work.session, partner, work.now)
+                work.released += await private_chat.open_private(work.session, partner, work.now)
                 text = _(
                     "🔓 Hi {name}, I can write to you here now. Send /help to see what I can do."
                 ).format(name=escape(partner.first_name))

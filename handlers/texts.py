@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.core import themes
 from bot.core.apart import lives_apart, own_clock
-from bot.core.models import Couple
+from bot.core.models import Couple, Partner
 from bot.core.questions import names
 from bot.i18n import _, clock, weekday
 
@@ -56,6 +57,15 @@ def greeting(complete: bool = False) -> str:
         "you fill together."
     )
     return intro if complete else intro + " " + _("Both of you, tap <b>We're in</b> to start.")
+
+
+def paired_elsewhere(partners: Sequence[Partner]) -> str:
+    """Said in a group whose couple cannot start again: a partner has Hearth in another chat."""
+    return _(
+        "Welcome back 👋 {names} now has Hearth in another chat, and each person can be in "
+        "one Hearth couple only, so I'll stay quiet here. To start here again, remove me "
+        "from that chat first, then send /start here."
+    ).format(names=", ".join(escape(p.first_name) for p in partners) or "?")
 
 
 def joined_line(couple: Couple) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.core.models import Partner
+from bot.core.models import Answer, Partner, Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
 from tests.helpers import couple_in
@@ -215,6 +215,37 @@ async def test_removed_bot_deactivates_and_readding_reactivates(sim: Simulation)
     assert "Alex" in sim.tg.last(couple.group).text  # a status, not a new greeting
     await sim.tick(monday_question + timedelta(days=1))
     assert len(questions(sim, couple.group)) == 1
+
+
+async def test_a_group_added_back_stays_quiet_while_a_partner_is_paired_elsewhere(
+    sim: Simulation,
+) -> None:
+    """One couple per person, also on re-adding: Alex paired with Kim after the old group
+    removed the bot, so the old group coming back must not make Alex a partner of two couples
+    (a private answer meant for Sam could then reach Kim)."""
+    old = await sim.onboard()
+    alex, sam = old.alex, old.sam
+    await sim.feed(sim.tg.remove_bot(old.group, by=sam))
+    (kim,), new_group, greeting = await add_bot_to_new_group(sim, "Kim")
+    new_group.members.append(alex)
+    await sim.feed(sim.tg.press(alex, greeting, "join"))
+    await sim.feed(sim.tg.press(kim, greeting, "join"))
+    await sim.feed(sim.tg.add_bot(old.group, by=sam))
+    assert (await couple_in(sim, old.group)).active is False
+    told = sim.tg.last(old.group)
+    assert "Alex now has Hearth in another chat" in told.text and not told.buttons
+    await sim.tick(sim.clock.now.replace(hour=20, minute=0))
+    assert questions(sim, old.group) == []
+    await sim.feed(sim.tg.start(alex, (await couple_in(sim, new_group)).link_token))
+    await sim.feed(sim.tg.send(alex, alex, "For Kim"))
+    async with sim.hearth.sessions() as session:
+        answered = (await session.execute(select(Answer.text, Prompt.couple_id).join(Prompt))).all()
+    assert answered == [("For Kim", (await couple_in(sim, new_group)).id)]
+    # Once Alex has left the other couple, /start in the old group brings it back.
+    await sim.feed(sim.tg.remove_bot(new_group, by=kim))
+    await sim.feed(sim.tg.command(sam, old.group, "/start"))
+    assert (await couple_in(sim, old.group)).active is True
+    assert "Alex & Sam" in sim.tg.last(old.group).text
 
 
 async def test_migrated_group_keeps_its_couple(sim: Simulation) -> None:
