@@ -82,6 +82,14 @@ async def respond(
                 "or see /help."
             ),
         )
+    elif result.status == Status.SWAPPED and message.chat.type == "private":
+        await reply(
+            update,
+            _(
+                "That question was just swapped for another one in your group. Send your "
+                "answer again and it goes to the new one 💛"
+            ),
+        )
     elif result.status == Status.SWAPPED:
         await reply(
             update,
@@ -142,7 +150,14 @@ async def private_message(update: Update, context: Context) -> None:
             text = texts.not_set_up()
         else:
             work.released += await private_chat.open_private(work.session, partner, work.now)
-            prompt = await routing.open_prompt(work.session, couple, partner, work.now)
+            replied = message.reply_to_message
+            prompt = None
+            if replied is not None:  # an older day's question counts for that day
+                prompt = await routing.prompt_for_private_reply(
+                    work.session, couple, partner, replied.message_id
+                )
+            if prompt is None:
+                prompt = await routing.open_prompt(work.session, couple, partner, work.now)
             if prompt is None and not couple.complete:
                 text = _(
                     "Hearth starts again once you're both in: tap <b>We're in</b> in your "

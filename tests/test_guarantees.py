@@ -165,8 +165,9 @@ async def test_both_partners_answering_at_once_are_both_kept_and_revealed_once(
 ) -> None:
     """One partner replies in the group while the other answers privately, at the same moment
     (on PostgreSQL truly side by side): both answers are kept and the reveal comes once. With
-    `stale_nudge`, the private answer first clears a nudge about a question since swapped, so
-    both transactions write a partner's row: a deadlock PostgreSQL breaks is retried."""
+    `stale_nudge`, the private answer first clears a pick of a question since swapped, so
+    both transactions write a partner's row: a deadlock PostgreSQL breaks is retried. (That
+    answer is not filed under the new question: Sam is told, and sends it again.)"""
     couple = await sim.onboard()
     await sim.tick(EVENING)
     question = sim.tg.last(couple.group)
@@ -192,6 +193,9 @@ async def test_both_partners_answering_at_once_are_both_kept_and_revealed_once(
         ),
         sim.tg.send(couple.sam, couple.sam, "Finishing the shelf together."),
     )
+    if stale_nudge:
+        assert any("swapped" in s.text for s in sim.tg.inbox(couple.sam))
+        await sim.feed(sim.tg.send(couple.sam, couple.sam, "Finishing the shelf together."))
     async with sim.hearth.sessions() as session:
         kept = sorted(a.text or "" for a in await session.scalars(select(Answer)))
         mirrors = list(

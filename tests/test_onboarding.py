@@ -227,7 +227,7 @@ async def test_a_group_added_back_stays_quiet_while_a_partner_is_paired_elsewher
     alex, sam = old.alex, old.sam
     await sim.feed(sim.tg.remove_bot(old.group, by=sam))
     (kim,), new_group, greeting = await add_bot_to_new_group(sim, "Kim")
-    new_group.members.append(alex)
+    new_group.members.append(alex.id)
     await sim.feed(sim.tg.press(alex, greeting, "join"))
     await sim.feed(sim.tg.press(kim, greeting, "join"))
     await sim.feed(sim.tg.add_bot(old.group, by=sam))

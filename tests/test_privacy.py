@@ -285,6 +285,32 @@ async def test_forget_in_private_deletes_the_partners_own_data_after_confirming(
     assert len(sim.api.documents) == docs, "nothing of Alex's left to export"
 
 
+async def test_forget_in_private_keeps_the_partners_answers_to_a_jar_question_it_took_back(
+    sim: Simulation,
+) -> None:
+    """ "Your partner keeps their own answers" also holds for a question Alex wrote: Alex's
+    words go, Sam's answer to them stays (under a question marked as taken back)."""
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    sim.clock.now = at(0, 17)
+    await command(sim, alex, alex, "/jar add What do you dream of lately?")
+    before = len(sim.api.sent)
+    await command(sim, sam, group, "/jar")
+    draw = [s for s in sim.new_messages(before) if s.chat_id == group.id][-1]
+    assert "dream of lately" in draw.text
+    await sim.feed(sim.tg.send(sam, group, "Sam's dream", reply_to=draw.message_id))
+    await sim.feed(sim.tg.send(alex, group, "Alex's dream", reply_to=draw.message_id))
+    await command(sim, alex, alex, "/forget")
+    await sim.feed(sim.tg.press(alex, sim.tg.last(alex), "f:me"))
+    assert await traces(sim, [alex.id], ["dream of lately", "Alex's dream"], ["Alex"]) == []
+    docs = len(sim.api.documents)
+    await command(sim, sam, sam, "/export")
+    _raw, data = exported(sim, sam, docs)
+    (jar,) = [q for q in data["questions"] if q["kind"] == "jar"]
+    assert [a["text"] for a in jar["answers"]] == ["Sam's dream"]
+    assert "deleted" in jar["question"]
+
+
 async def test_forget_in_the_group_deletes_the_couple_once_both_confirm(sim: Simulation) -> None:
     lived = await live_a_little(sim)
     alex, sam, group = lived.alex, lived.sam, lived.group

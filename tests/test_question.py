@@ -238,3 +238,57 @@ async def test_reaction_not_possible_falls_back_to_a_short_reply(sim: Simulation
     await sim.feed(sim.tg.send(couple.alex, couple.group, "Hi", reply_to=question.message_id))
     assert "Got it" in sim.tg.last(couple.group).text
     assert len(await stored_answers(sim)) == 1
+
+
+async def answered_on(sim: Simulation) -> dict[str, str]:
+    """Each stored answer's text and the local date of the question it was filed under."""
+    async with sim.hearth.sessions() as session:
+        rows = await session.execute(
+            select(Answer.text, Prompt.local_date).join(Prompt, Answer.prompt_id == Prompt.id)
+        )
+        return {str(words): day.isoformat() for words, day in rows}
+
+
+async def test_a_question_picked_by_button_stays_picked_when_the_partner_answers_another(
+    sim: Simulation,
+) -> None:
+    """Sam taps "Answer privately" under Monday's question and is told to write the answer;
+    Alex answering Tuesday's meanwhile does not re-point Sam's next message to Tuesday."""
+    couple, monday = await ask(sim)
+    await sim.tick(EVENING + timedelta(days=1))
+    link = sim.tg.url_buttons(monday)[0]
+    sim.clock.now = EVENING + timedelta(days=1, minutes=5)
+    await sim.feed(sim.tg.start(couple.sam, link.split("start=", 1)[1]))
+    assert "Write your answer" in sim.tg.last(couple.sam).text
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Tuesday"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday"))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
+    assert await answered_on(sim) == {
+        "Alex on Tuesday": "2025-06-03",
+        "Sam on Monday": "2025-06-02",
+        "Sam on Tuesday": "2025-06-03",
+    }
+
+
+async def test_a_private_reply_to_yesterdays_nudge_answers_yesterdays_question(
+    sim: Simulation,
+) -> None:
+    """Spec: an answer to an older question (a reply to that day's message) counts for that
+    day, in the private chat too; a message that replies to nothing answers today's."""
+    couple, monday = await ask(sim)
+    await sim.feed(
+        sim.tg.send(couple.alex, couple.group, "Alex on Monday", reply_to=monday.message_id)
+    )
+    nudge = sim.tg.last(couple.sam)
+    assert "Alex has answered" in nudge.text
+    await sim.tick(EVENING + timedelta(days=1))
+    sim.clock.now = EVENING + timedelta(days=1, minutes=5)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday", reply_to=nudge.message_id))
+    # Monday is revealed: Alex sees Sam's answer to it.
+    assert any("Sam on Monday" in s.text for s in sim.tg.inbox(couple.alex))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
+    assert await answered_on(sim) == {
+        "Alex on Monday": "2025-06-02",
+        "Sam on Monday": "2025-06-02",
+        "Sam on Tuesday": "2025-06-03",
+    }

@@ -251,3 +251,24 @@ async def test_a_couple_living_apart_never_swaps_into_a_shared_home_question(
     swapped_in = (await questions(sim))[-1]
     assert swapped_in.skipped_at is None and swapped_in.local_date == EVENING.date()
     assert not content.by_id[swapped_in.content_id or ""].lives_together
+
+
+async def test_an_answer_to_a_question_picked_before_it_was_swapped_is_not_filed_under_the_new(
+    sim: Simulation,
+) -> None:
+    """Alex taps "Answer privately" (told to write the answer to the old question); Sam swaps
+    it: Alex's message is not filed under a question Alex hasn't seen, Alex is told, and the
+    next message answers the new question."""
+    c, question = await tonight(sim)
+    link = sim.tg.url_buttons(question)[0]
+    await sim.feed(sim.tg.start(c.alex, link.split("start=", 1)[1]))
+    assert "Write your answer" in sim.tg.last(c.alex).text
+    await press(sim, c.sam, question, skip_data(question))
+    await say(sim, c.alex, c.alex, "To the old question")
+    assert "swapped" in sim.tg.last(c.alex).text
+    await say(sim, c.alex, c.alex, "To the new question")
+    old, new = await questions(sim)
+    async with sim.hearth.sessions() as session:
+        filed = (await session.execute(select(Answer.prompt_id, Answer.text))).all()
+    assert old.skipped_at is not None
+    assert filed == [(new.id, "To the new question")]

@@ -176,8 +176,13 @@ async def _scrub_outbox(session: AsyncSession, couple_id: int) -> None:
 async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner) -> None:
     """Delete everything of one partner: answers, preferences, questions, gestures, membership."""
     own_jar = select(JarQuestion.id).where(JarQuestion.author_id == partner.id)
-    # Prompts that carry their own words (jar questions they wrote) go, with their answers.
-    await session.execute(delete(Prompt).where(Prompt.jar_question_id.in_(own_jar)))
+    # Prompts drawn from jar questions they wrote lose those words but stay: the other
+    # partner's answers to them are the other partner's to keep.
+    await session.execute(
+        update(Prompt)
+        .where(Prompt.jar_question_id.in_(own_jar))
+        .values(text=None, jar_question_id=None)
+    )
     await session.execute(delete(JarQuestion).where(JarQuestion.author_id == partner.id))
     # Through the couple: these tables are read by their couple's index, not scanned.
     await session.execute(

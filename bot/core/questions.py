@@ -12,7 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import callbacks, themes
+from bot.core import callbacks, prompt_kinds, themes
 from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
 from bot.core.couples import language_of
@@ -42,6 +42,8 @@ def question_text(prompt: Prompt, content: Content) -> str:
     """The words of a prompt: a partner's own question, or the bank question it points to."""
     if prompt.text is not None:
         return prompt.text
+    if prompt.content_id is None and prompt.kind == prompt_kinds.JAR:
+        return _("(a jar question its author has since deleted)")  # see privacy.forget_partner
     item = content.by_id.get(prompt.content_id or "")
     return str(getattr(item, "text", "")) or _("(a question from an earlier edition of Hearth)")
 

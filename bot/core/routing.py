@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import jar, prompt_kinds, schedule
 from bot.core.content import Content
 from bot.core.couples import pair_since
-from bot.core.models import Answer, Couple, Partner, Prompt
+from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
+from bot.core.purposes import Purpose
 from bot.core.questions import open_to, question_text
 
 OPEN_HOURS = 24
@@ -31,6 +32,35 @@ _PICKED = select(Prompt).where(
     .where(Answer.prompt_id == Prompt.id, Answer.partner_id == bindparam("partner_id"))
     .exists(),
 )
+
+# What the bot asks in a private chat: a reply to one of these answers its prompt.
+_ASKING_PRIVATELY = (Purpose.YOUR_TURN, Purpose.OWN_QUESTION, Purpose.LOVE_MAP, Purpose.CHECKIN)
+_BY_PRIVATE_MESSAGE = (
+    select(Prompt)
+    .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
+    .where(
+        OutboxMessage.chat_id == bindparam("chat_id"),
+        OutboxMessage.sent_message_id == bindparam("message_id"),
+        OutboxMessage.purpose.in_(_ASKING_PRIVATELY),
+        Prompt.couple_id == bindparam("couple_id"),
+    )
+)
+
+
+async def prompt_for_private_reply(
+    session: AsyncSession, couple: Couple, partner: Partner, reply_to_id: int
+) -> Prompt | None:
+    """The prompt a private reply answers: the one the replied-to message asked (a "your
+    turn", their own evening question, a round's part), even an older day's, while that
+    message is still on record (finished messages are compacted after a few days). None:
+    the reply is to something else, and the usual routing applies."""
+    prompt = await session.scalar(
+        _BY_PRIVATE_MESSAGE,
+        {"chat_id": partner.user_id, "message_id": reply_to_id, "couple_id": couple.id},
+    )
+    if prompt is None or prompt.created_at < (pair_since(couple) or couple.created_at):
+        return None
+    return prompt
 
 
 async def prompt_for_reply(
@@ -82,7 +112,11 @@ async def open_prompt(
         prompt = await session.scalar(
             _PICKED, {"prompt_id": partner.pending_prompt_id, "partner_id": partner.id}
         )
-        if prompt is not None and prompt.created_at >= pair and prompt.skipped_at is None:
+        if prompt is not None and prompt.created_at >= pair:
+            if prompt.skipped_at is not None:
+                # Swapped since they picked it: the caller says so, and their next message
+                # answers tonight's new question.
+                partner.pending_prompt_id = None
             return prompt
         partner.pending_prompt_id = None
     found = list(

@@ -107,10 +107,13 @@ async def swap(
     day = DayPrompt(new.id, question.text, question.sensitive, question.id)
     messages = [question_message(couple, bot_username, day, content, can_skip=False)]
     for partner in couple.partners:
-        if partner.pending_prompt_id == prompt.id:
-            partner.pending_prompt_id = None
         if partner.asked_prompt_id == prompt.id:
-            # On their own clock they already had the old one privately: the new one follows.
+            # On their own clock they already had the old one privately: the new one follows
+            # there, and their next message answers it.
             partner.asked_prompt_id, partner.asked_at = new.id, now
+            if partner.pending_prompt_id == prompt.id:
+                partner.pending_prompt_id = None
             messages.append(own_question_message(couple, partner, day, content))
+        # One who picked the old one by button keeps that pick: their next message is told
+        # it was swapped (routing.open_prompt), never filed under a question they haven't seen.
     return SwapResult(Swap.SWAPPED, couple.id, question_text(prompt, content), messages)
