@@ -182,6 +182,21 @@ async def test_edit_after_reveal_tells_the_partner(sim: Simulation) -> None:
     assert "New and better" in sim.tg.last(couple.group).text, "the group saw it sealed, too"
 
 
+async def test_an_edited_caption_after_reveal_is_shown_to_the_partner(sim: Simulation) -> None:
+    """A photo answer's new caption reaches Sam (and the private group) as the photo again,
+    under the "edited" line: not only the news that something changed."""
+    couple, _question = await ask(sim)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, media="photo", caption="Old caption"))
+    photo = max(mid for (chat, mid) in sim.api.messages if chat == couple.alex.id)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Mine"))
+    before = len(sim.api.sent)
+    await sim.feed(sim.tg.edit(couple.alex, couple.alex, photo, "New caption"))
+    new = [(s.chat_id, s.kind, s.text) for s in sim.new_messages(before)]
+    for chat in (couple.sam.id, couple.group.id):
+        (edited, copy) = [(kind, words) for to, kind, words in new if to == chat]
+        assert "edited" in edited[1] and copy[0] == "photo" and "New caption" in copy[1], new
+
+
 async def test_an_edit_in_the_group_is_not_repeated(sim: Simulation) -> None:
     couple, question = await ask(sim)
     await sim.feed(sim.tg.send(couple.alex, couple.group, "Old", reply_to=question.message_id))

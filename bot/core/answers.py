@@ -233,20 +233,27 @@ async def edit_answer(
             )
 
     quotes = [(answer.id, "")] if answer.kind == "text" else []
-    return [
-        Outgoing(
-            other.user_id,
-            header(language_of(couple, other)),
-            purpose=Purpose.EDIT,
-            partner_id=other.id,
-            prompt_id=prompt.id,
-            quotes=quotes,
-        ),
-        Outgoing(
-            couple.chat_id,
-            header(couple.language),
-            purpose=Purpose.EDIT_GROUP,
-            only_if_private_group=True,
-            quotes=quotes,
-        ),
-    ]
+    # Media: copied again under the header, as it stands now (a copy carries the new caption).
+    copies = [None] if answer.kind == "text" else [None, (answer.chat_id, answer.message_id)]
+    messages = []
+    for copy_from in copies:
+        messages += [
+            Outgoing(
+                other.user_id,
+                "" if copy_from else header(language_of(couple, other)),
+                copy_from=copy_from,
+                purpose=Purpose.EDIT,
+                partner_id=other.id,
+                prompt_id=prompt.id,
+                quotes=quotes,
+            ),
+            Outgoing(
+                couple.chat_id,
+                "" if copy_from else header(couple.language),
+                copy_from=copy_from,
+                purpose=Purpose.EDIT_GROUP,
+                only_if_private_group=True,
+                quotes=quotes,
+            ),
+        ]
+    return messages
