@@ -217,6 +217,27 @@ async def test_removed_bot_deactivates_and_readding_reactivates(sim: Simulation)
     assert len(questions(sim, couple.group)) == 1
 
 
+async def test_a_group_added_back_after_its_evening_waits_for_the_next_one(
+    sim: Simulation,
+) -> None:
+    """Removed on Monday morning, added back at 20:30 that evening: the couple's old next
+    instant (Monday 20:00) belongs to no one's evening now, so nothing comes at once; the
+    first question is Tuesday's, at 20:00."""
+    couple = await sim.onboard()
+    monday_question = sim.clock.now.replace(hour=20, minute=0)
+    sim.clock.now = monday_question.replace(hour=10)
+    await sim.feed(sim.tg.remove_bot(couple.group, by=couple.alex))
+    sim.clock.now = monday_question + timedelta(minutes=30)
+    await sim.feed(sim.tg.add_bot(couple.group, by=couple.sam))
+    assert (await couple_in(sim, couple.group)).next_question_at == monday_question + timedelta(
+        days=1
+    )
+    await sim.tick(monday_question + timedelta(minutes=31))
+    assert questions(sim, couple.group) == []
+    await sim.tick(monday_question + timedelta(days=1))
+    assert len(questions(sim, couple.group)) == 1
+
+
 async def test_a_group_added_back_stays_quiet_while_a_partner_is_paired_elsewhere(
     sim: Simulation,
 ) -> None:

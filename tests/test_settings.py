@@ -104,6 +104,65 @@ async def test_time_moves_question_and_gesture(sim: Simulation) -> None:
 @pytest.mark.parametrize(
     "command",
     [
+        "/time gesture 08:30",
+        "/time question 20:00",
+        "/jarnight saturday",
+        "/timezone UTC",
+        "/together off",
+    ],
+)
+async def test_a_change_just_after_the_question_fell_due_keeps_tonights(
+    sim: Simulation, command: str
+) -> None:
+    """The question fell due at 20:00 and the tick (every 30 s; after a restart, updates may be
+    handled first) has not handed it out yet when a partner changes a setting at 20:00:10: the
+    couple still gets Monday's question, once, not nothing until Tuesday."""
+    c = await sim.onboard()
+    await sim.tick(MONDAY.replace(hour=19, minute=59, second=50))
+    sim.clock.now = MONDAY.replace(hour=20, second=10)
+    await say(sim, c.alex, c.group, command)
+    await sim.tick(MONDAY.replace(hour=20, second=20))
+    await sim.tick(MONDAY.replace(hour=23))
+    assert len(questions(sim, c.group)) == 1, "Monday's question was never sent"
+    assert (await couple_in(sim, c.group)).next_question_at == MONDAY.replace(hour=20) + timedelta(
+        days=1
+    )
+
+
+async def test_a_due_question_moved_later_comes_at_the_new_time(sim: Simulation) -> None:
+    """Due at 20:00, moved to 21:00 at 20:00:10 before the tick: it comes at 21:00, once."""
+    c = await sim.onboard()
+    sim.clock.now = MONDAY.replace(hour=20, second=10)
+    await say(sim, c.alex, c.group, "/time question 21:00")
+    await sim.tick(MONDAY.replace(hour=20, second=20))
+    assert questions(sim, c.group) == []
+    await sim.tick(MONDAY.replace(hour=21))
+    await sim.tick(MONDAY.replace(hour=23))
+    assert len(questions(sim, c.group)) == 1
+
+
+async def test_moving_the_time_after_tonights_question_never_sends_it_twice(
+    sim: Simulation,
+) -> None:
+    """Tonight's question went at 20:00; moving the time later and back to a moment already
+    past (20:15) brings no second one: one question a local day."""
+    c = await sim.onboard()
+    await sim.tick(MONDAY.replace(hour=20))
+    sim.clock.now = MONDAY.replace(hour=20, minute=10)
+    await say(sim, c.alex, c.group, "/time question 23:00")
+    sim.clock.now = MONDAY.replace(hour=20, minute=20)
+    await say(sim, c.sam, c.group, "/time question 20:15")
+    for minute in (20, 30, 59):
+        await sim.tick(MONDAY.replace(hour=20, minute=minute))
+    await sim.tick(MONDAY.replace(hour=23))
+    assert len(questions(sim, c.group)) == 1
+    await sim.tick(MONDAY.replace(hour=20, minute=15) + timedelta(days=1))
+    assert len(questions(sim, c.group)) == 2
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
         "/time",
         "/time question",
         "/time question 25:00",

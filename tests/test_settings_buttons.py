@@ -119,6 +119,22 @@ async def test_moved_times_are_when_things_arrive(sim: Simulation) -> None:
     assert [s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]
 
 
+async def test_question_moved_earlier_past_now_still_comes_tonight(sim: Simulation) -> None:
+    """At 19:45, before tonight's 20:00 question, a partner taps "Question −30 min": 19:30 is
+    already past, so tonight's question comes now (late, the same evening), not tomorrow."""
+    c = await sim.onboard()
+    sim.clock.now = MONDAY.replace(hour=19, minute=45)
+    panel, cid = await panel_of(sim, c)
+    await saved(sim, c.alex, panel, "q-30", cid)
+    await sim.tick(MONDAY.replace(hour=19, minute=45, second=30))
+    assert len([s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]) == 1
+    await sim.tick(MONDAY.replace(hour=20))
+    await sim.tick(MONDAY.replace(hour=23))
+    assert len([s for s in sim.tg.inbox(c.group) if "Tonight's question" in s.text]) == 1
+    couple = await couple_in(sim, c.group)
+    assert couple.next_question_at == MONDAY.replace(hour=19, minute=30) + timedelta(days=1)
+
+
 async def test_time_buttons_wrap_around_midnight(sim: Simulation) -> None:
     c = await sim.onboard()
     await sim.feed(sim.tg.command(c.alex, c.group, "/time question 23:30"))

@@ -100,7 +100,8 @@ def pair_since(couple: Couple) -> datetime | None:
 
 
 def reschedule(couple: Couple, now: datetime) -> None:
-    """Recompute every next instant from the couple's local times and time zone."""
+    """A setting changed: every next instant follows it (today's prompt is kept, see
+    rhythms.reschedule_one)."""
     rhythms.reschedule(couple, now)
 
 
@@ -136,7 +137,7 @@ async def bot_added(
         couple.active = True
         couple.removed_at = None
         couple.chat_title = title[:255]
-        reschedule(couple, now)
+        rhythms.start(couple, now)
     return couple
 
 
@@ -240,7 +241,7 @@ async def join(
     couple.partners.append(partner)
     await session.flush()
     if couple.complete:
-        reschedule(couple, now)
+        rhythms.start(couple, now)
         return JoinResult(Join.COMPLETED, partner)
     return JoinResult(Join.JOINED, partner)
 

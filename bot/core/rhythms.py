@@ -112,8 +112,19 @@ RHYTHMS: tuple[Rhythm, ...] = (
 BY_KIND = {rhythm.kind: rhythm for rhythm in RHYTHMS}
 
 
+def start(couple: Couple, now: datetime) -> None:
+    """Every next instant afresh from `now` (a couple just complete, or back after a removal):
+    whatever the columns held belongs to no one's day now, and nothing comes at once."""
+    if not couple.complete:
+        return
+    for rhythm in RHYTHMS:
+        for holder, partner in _holders(couple, rhythm):
+            setattr(holder, rhythm.column, _following(couple, rhythm, partner, None, now))
+
+
 def reschedule(couple: Couple, now: datetime) -> None:
-    """Recompute every next instant from the local times and the couple's and partners' zones."""
+    """A setting changed: every rhythm follows it, without losing today's prompt (see
+    `reschedule_one`)."""
     for rhythm in RHYTHMS:
         reschedule_one(couple, rhythm.kind, now)
 
@@ -126,15 +137,41 @@ def _holders(couple: Couple, rhythm: Rhythm) -> list[tuple[Couple | Partner, Par
 
 
 def reschedule_one(couple: Couple, kind: Kind, now: datetime) -> None:
-    """Recompute one rhythm's next instant (switched on or off): the others stay as they are,
-    so a prompt due this very minute is not pushed to tomorrow."""
+    """One rhythm follows changed settings (switched on or off, moved, another zone), without
+    losing today's prompt: one already due stays due (the tick hands it out, by the new
+    settings, and advances it), and one still to come today whose new time (the one nearest
+    the old) is already past becomes due now (sent late, the same local day). One that went
+    already today is never sent twice: the deliveries table refuses a second for the day."""
     if not couple.complete:
         return
     rhythm = BY_KIND[kind]
     for holder, partner in _holders(couple, rhythm):
-        tz = rhythm.zone(couple, partner)
-        due = schedule.next_after(rhythm.occurrence(couple, tz), now, tz)
-        setattr(holder, rhythm.column, due if rhythm.enabled(couple, partner) else None)
+        pending = getattr(holder, rhythm.column)
+        setattr(holder, rhythm.column, _following(couple, rhythm, partner, pending, now))
+
+
+def _following(
+    couple: Couple, rhythm: Rhythm, partner: Partner | None, pending: datetime | None, now: datetime
+) -> datetime | None:
+    """The rhythm's next instant after a change, given the one it had (`pending`)."""
+    if not rhythm.enabled(couple, partner):
+        return None
+    if pending is not None and pending <= now:
+        # Due, not yet handed out (the tick runs every 30 s; a locked couple waits for the
+        # next one): the tick decides by the new settings whether today's is still to come.
+        return pending
+    tz = rhythm.zone(couple, partner)
+    occurrence = rhythm.occurrence(couple, tz)
+    following = schedule.next_after(occurrence, now, tz)
+    today = schedule.local_date(now, tz)
+    if pending is not None and schedule.local_date(pending, tz) == today:
+        # Today's prompt, still to come, moves to the new time nearest to it: 20:00 -> 19:30
+        # at 19:45 is tonight's, already past, so it comes now (late, but the same local
+        # day); 23:30 -> 00:00 is half an hour later, tomorrow's midnight, not this morning's.
+        latest = schedule.latest_at_or_before(occurrence, now, tz)
+        if schedule.local_date(latest, tz) == today and pending - latest <= following - pending:
+            return now
+    return following
 
 
 def clear(couple: Couple) -> None:
