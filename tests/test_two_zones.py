@@ -385,3 +385,21 @@ async def test_a_partner_asked_after_a_swap_gets_the_swapped_in_question(sim: Si
     await sim.tick(utc(2025, 6, 3, 0))  # Monday 20:00 in New York
     (mine,) = own_questions(sim, c.sam)
     assert bold(mine) == bold(swapped_in)
+
+
+@pytest.mark.parametrize("command", ["/timezone berlin", "/timezone Europe/Paris"])
+async def test_the_groups_new_zone_leaves_an_own_clock_partners_question_alone(
+    sim: Simulation, command: str
+) -> None:
+    """Berlin couple, Sam on his own Auckland clock, asked Tuesday's question privately. Alex
+    then sets the group's zone (the same one again, or another): Sam's clock did not change, so
+    his private answer still belongs to Tuesday's question, not to the group's Monday one."""
+    c = await split(sim, "Europe/Berlin", "Pacific/Auckland")
+    await sim.tick(utc(2025, 6, 2, 8))  # Monday 20:00 in Auckland: Sam's own Monday question
+    await sim.tick(utc(2025, 6, 2, 18))  # Monday 20:00 in Berlin: the group's
+    await sim.tick(utc(2025, 6, 3, 8))  # Tuesday 20:00 in Auckland: Sam's own Tuesday question
+    assert len(own_questions(sim, c.sam)) == 2
+    sim.clock.now = utc(2025, 6, 3, 8, 30)
+    await sim.feed(sim.tg.command(c.alex, c.group, command))
+    await say(sim, c.sam, "Sam's Tuesday answer", utc(2025, 6, 3, 8, 40))
+    assert (await answered(sim)).get("Sam's Tuesday answer") == date(2025, 6, 3)

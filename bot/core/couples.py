@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.core import rhythms, schedule
+from bot.core.apart import own_clock, zone_of
 from bot.core.models import Couple, OutboxMessage, Partner
 from bot.core.purposes import OutboxStatus
 
@@ -248,21 +249,35 @@ async def join(
 
 def set_timezone(couple: Couple, name: str, now: datetime) -> None:
     """Set the IANA zone (already resolved) and recompute the schedule."""
+    before = _clocks(couple)
     couple.tz = name
-    _new_clocks(couple, couple.partners, now)
+    _new_clocks(couple, before, now)
 
 
 def set_partner_timezone(couple: Couple, partner: Partner, name: str | None, now: datetime) -> None:
     """Set a partner's own IANA zone (None: they follow the couple's) and recompute."""
+    before = _clocks(couple)
     partner.tz = name
-    _new_clocks(couple, [partner], now)
+    _new_clocks(couple, before, now)
 
 
-def _new_clocks(couple: Couple, partners: list[Partner], now: datetime) -> None:
-    """Zones changed: recompute. Until a question is put to these partners on their (new) own
-    clock, the group's questions are theirs to answer."""
-    for partner in partners:
-        partner.asked_prompt_id = partner.asked_at = None
+def _clock(couple: Couple, partner: Partner) -> tuple[str, bool]:
+    """The partner's clock: the zone they live by, and whether it is their own."""
+    return zone_of(couple, partner), own_clock(couple, partner)
+
+
+def _clocks(couple: Couple) -> dict[int, tuple[str, bool]]:
+    """Each partner's clock, by partner id."""
+    return {p.id: _clock(couple, p) for p in couple.partners}
+
+
+def _new_clocks(couple: Couple, before: dict[int, tuple[str, bool]], now: datetime) -> None:
+    """Zones changed: recompute. Until a question is put to a partner on their new clock, the
+    group's questions are theirs to answer; one whose clock stayed as it was keeps the question
+    put to them (their private answer still belongs to it, not to an older group one)."""
+    for partner in couple.partners:
+        if before.get(partner.id) != _clock(couple, partner):
+            partner.asked_prompt_id = partner.asked_at = None
     reschedule(couple, now)
 
 
