@@ -229,13 +229,42 @@ async def test_pause_for_days_then_questions_resume_by_themselves(sim: Simulatio
     text = await say(sim, c.alex, c.group, "/pause 3")
     assert "3 days" in text
     couple = await couple_in(sim, c.group)
-    assert couple.paused and couple.paused_until == MONDAY.replace(hour=6) + timedelta(days=3)
+    assert couple.paused and couple.paused_until == MONDAY + timedelta(days=3)  # Thursday 00:00
     seen = len(sim.api.sent)
     await tick_days(sim, range(3))  # Monday, Tuesday, Wednesday
     assert sim.new_messages(seen) == []
     await sim.tick(MONDAY + timedelta(days=3, hours=20))  # Thursday evening
     assert len(questions(sim, c.group)) == 1
     assert (await couple_in(sim, c.group)).paused is False
+
+
+async def test_a_pause_is_over_on_the_day_it_says_it_is_back(sim: Simulation) -> None:
+    """/pause 1 on Monday at 21:00 says "I'll be back on 3 June": Tuesday's gesture (09:00) and
+    question (20:00) both come, not only what falls after 21:00 on Tuesday."""
+    c = await sim.onboard()
+    await tick_days(sim, range(1))  # Monday's gesture and question
+    sim.clock.now = MONDAY.replace(hour=21)
+    assert "I'll be back on 3 June" in await say(sim, c.alex, c.group, "/pause 1")
+    await sim.tick(MONDAY.replace(hour=23))
+    await tick_days(sim, range(1, 2))  # Tuesday
+    assert len(questions(sim, c.group)) == 2, "nothing on Tuesday"
+    assert len([s for s in sim.tg.inbox(c.alex) if "small idea" in s.text]) == 2
+
+
+async def test_a_pause_ends_at_the_start_of_the_day_in_the_couples_zone(sim: Simulation) -> None:
+    """In Tokyo, Monday 21:00 UTC is already Tuesday 06:00: /pause 1 is back on Wednesday 4 June,
+    from Tokyo's midnight, so Wednesday's 09:00 gesture comes and Tuesday's does not."""
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/timezone Asia/Tokyo")
+    sim.clock.now = MONDAY.replace(hour=21)
+    assert "I'll be back on 4 June" in await say(sim, c.alex, c.group, "/pause 1")
+    assert (await couple_in(sim, c.group)).paused_until == MONDAY.replace(hour=15) + timedelta(
+        days=1
+    )  # Wednesday 00:00 in Tokyo
+    await sim.tick(MONDAY + timedelta(days=1))  # Tuesday 09:00 in Tokyo: paused
+    assert [s for s in sim.tg.inbox(c.alex) if "small idea" in s.text] == []
+    await sim.tick(MONDAY + timedelta(days=2))  # Wednesday 09:00 in Tokyo
+    assert len([s for s in sim.tg.inbox(c.alex) if "small idea" in s.text]) == 1
 
 
 async def test_pause_without_days_lasts_until_resume(sim: Simulation) -> None:

@@ -279,7 +279,7 @@ async def test_pause_seven_days_and_resume_buttons(sim: Simulation) -> None:
     panel, cid = await panel_of(sim, c)
     await saved(sim, c.alex, panel, "pause7", cid)
     couple = await couple_in(sim, c.group)
-    assert couple.paused and couple.paused_until == NOW + timedelta(days=7)
+    assert couple.paused and couple.paused_until == MONDAY + timedelta(days=7)  # next Monday
     assert "Paused" in panel.text
     assert f"s:{cid}:resume" in datas(panel) and f"s:{cid}:pause7" not in datas(panel)
     seen = len(sim.api.sent)

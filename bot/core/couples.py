@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -330,12 +331,20 @@ def set_together_day(couple: Couple, raw: str, now: datetime) -> int:
 
 
 def pause(couple: Couple, days: int | None, now: datetime) -> datetime | None:
-    """Pause every prompt, for `days` or until resumed; returns when it ends."""
+    """Pause every prompt, for `days` (until the start of that local day) or until resumed;
+    returns when it ends."""
     if days is not None and not 1 <= days <= MAX_PAUSE_DAYS:
         raise ValueError(days)
     couple.paused = True
-    couple.paused_until = None if days is None else now + timedelta(days=days)
+    couple.paused_until = None if days is None else _start_of_day_in(couple, days, now)
     return couple.paused_until
+
+
+def _start_of_day_in(couple: Couple, days: int, now: datetime) -> datetime:
+    """The start of the couple's local day `days` days from today: a pause told as "back on
+    <date>" is over for all of that day (not only from the hour it began)."""
+    tz = ZoneInfo(couple.tz)
+    return schedule.local_to_utc(schedule.local_date(now, tz) + timedelta(days=days), time(), tz)
 
 
 def resume(couple: Couple) -> bool:
