@@ -84,6 +84,26 @@ async def test_question_follows_the_couples_time_zone(sim: Simulation) -> None:
     assert len(questions(sim, c.group)) == 1
 
 
+async def test_setting_the_zone_just_after_joining_waits_for_the_next_evening(
+    sim: Simulation,
+) -> None:
+    """A couple joins at 19:00 UTC (the default zone, question at 20:00 UTC) and sets Berlin at
+    19:05 UTC, 21:05 there: Berlin's 20:00 has gone by, yet the first question does not burst
+    in at once; it comes on Tuesday at 20:00 Berlin time."""
+    sim.clock.now = MONDAY.replace(hour=19)
+    c = await sim.onboard()
+    sim.clock.now = MONDAY.replace(hour=19, minute=5)
+    await say(sim, c.alex, c.group, "/timezone berlin")
+    await sim.tick(MONDAY.replace(hour=19, minute=5, second=30))
+    await sim.tick(MONDAY.replace(hour=23))
+    assert questions(sim, c.group) == []
+    assert (await couple_in(sim, c.group)).next_question_at == MONDAY.replace(hour=18) + timedelta(
+        days=1
+    )
+    await sim.tick(MONDAY.replace(hour=18) + timedelta(days=1))
+    assert len(questions(sim, c.group)) == 1
+
+
 # --- /time and /jarnight -------------------------------------------------------------------
 
 

@@ -101,10 +101,10 @@ def pair_since(couple: Couple) -> datetime | None:
     return max(p.joined_at for p in couple.partners)
 
 
-def reschedule(couple: Couple, now: datetime) -> None:
+def reschedule(couple: Couple, now: datetime, catch_up: bool = True) -> None:
     """A setting changed: every next instant follows it (today's prompt is kept, see
     rhythms.reschedule_one)."""
-    rhythms.reschedule(couple, now)
+    rhythms.reschedule(couple, now, catch_up)
 
 
 async def bot_added(
@@ -279,7 +279,7 @@ def _new_clocks(couple: Couple, before: dict[int, tuple[str, bool]], now: dateti
     for partner in couple.partners:
         if before.get(partner.id) != _clock(couple, partner):
             partner.asked_prompt_id = partner.asked_at = None
-    reschedule(couple, now)
+    reschedule(couple, now, catch_up=False)
 
 
 def set_living_apart(couple: Couple, apart: bool) -> None:

@@ -122,11 +122,11 @@ def start(couple: Couple, now: datetime) -> None:
             setattr(holder, rhythm.column, _following(couple, rhythm, partner, None, now))
 
 
-def reschedule(couple: Couple, now: datetime) -> None:
+def reschedule(couple: Couple, now: datetime, catch_up: bool = True) -> None:
     """A setting changed: every rhythm follows it, without losing today's prompt (see
     `reschedule_one`)."""
     for rhythm in RHYTHMS:
-        reschedule_one(couple, rhythm.kind, now)
+        reschedule_one(couple, rhythm.kind, now, catch_up)
 
 
 def _holders(couple: Couple, rhythm: Rhythm) -> list[tuple[Couple | Partner, Partner | None]]:
@@ -136,22 +136,32 @@ def _holders(couple: Couple, rhythm: Rhythm) -> list[tuple[Couple | Partner, Par
     return [(couple, None)]
 
 
-def reschedule_one(couple: Couple, kind: Kind, now: datetime) -> None:
+def reschedule_one(couple: Couple, kind: Kind, now: datetime, catch_up: bool = True) -> None:
     """One rhythm follows changed settings (switched on or off, moved, another zone), without
     losing today's prompt: one already due stays due (the tick hands it out, by the new
     settings, and advances it), and one still to come today whose new time (the one nearest
     the old) is already past becomes due now (sent late, the same local day). One that went
-    already today is never sent twice: the deliveries table refuses a second for the day."""
+    already today is never sent twice: the deliveries table refuses a second for the day.
+
+    Not `catch_up` (a zone changed): the pending instant was reckoned on another clock (for a
+    couple just set up, the default UTC), so its "today" says nothing of the new one's, and
+    nothing comes at once: the first question after setting the zone is the next evening's.
+    """
     if not couple.complete:
         return
     rhythm = BY_KIND[kind]
     for holder, partner in _holders(couple, rhythm):
         pending = getattr(holder, rhythm.column)
-        setattr(holder, rhythm.column, _following(couple, rhythm, partner, pending, now))
+        setattr(holder, rhythm.column, _following(couple, rhythm, partner, pending, now, catch_up))
 
 
 def _following(
-    couple: Couple, rhythm: Rhythm, partner: Partner | None, pending: datetime | None, now: datetime
+    couple: Couple,
+    rhythm: Rhythm,
+    partner: Partner | None,
+    pending: datetime | None,
+    now: datetime,
+    catch_up: bool = True,
 ) -> datetime | None:
     """The rhythm's next instant after a change, given the one it had (`pending`)."""
     if not rhythm.enabled(couple, partner):
@@ -164,7 +174,7 @@ def _following(
     occurrence = rhythm.occurrence(couple, tz)
     following = schedule.next_after(occurrence, now, tz)
     today = schedule.local_date(now, tz)
-    if pending is not None and schedule.local_date(pending, tz) == today:
+    if catch_up and pending is not None and schedule.local_date(pending, tz) == today:
         # Today's prompt, still to come, moves to the new time nearest to it: 20:00 -> 19:30
         # at 19:45 is tonight's, already past, so it comes now (late, but the same local
         # day); 23:30 -> 00:00 is half an hour later, tomorrow's midnight, not this morning's.
