@@ -66,7 +66,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
             )
             use(couple.language)
             complete = couple.complete or not couple.active  # inactive: nobody can join
-            text = texts.status(couple) if complete else texts.greeting()
+            text = texts.status(couple, work.now) if complete else texts.greeting()
             if not couple.active:
                 text = texts.paired_elsewhere(await couples.paired_elsewhere(work.session, couple))
         else:
@@ -104,7 +104,7 @@ async def start(update: Update, context: Context) -> None:
             markup: InlineKeyboardMarkup | None = (
                 link_keyboard(hearth_username(context), token) if complete else join_keyboard()
             )
-            text = texts.status(couple) if complete else texts.greeting()
+            text = texts.status(couple, work.now) if complete else texts.greeting()
             if not couple.active:
                 text = texts.paired_elsewhere(await couples.paired_elsewhere(work.session, couple))
                 markup = None

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.core import callbacks, rituals, rounds, skip
 from bot.core.checkin import CHECKIN
-from bot.core.couples import other_partner
+from bot.core.couples import is_paused, other_partner
 from bot.core.lovemaps import LOVE_MAPS
 from bot.core.models import Couple
 from bot.core.rounds import Resume, Ritual
@@ -123,8 +123,8 @@ async def ritual_command(update: Update, context: Context, ritual: Ritual) -> No
                 text = status(couple, ritual)
             except ValueError:
                 text = _("I didn't understand that.") + "\n" + usage(ritual)
-        if couple is not None and couple.paused and args and args != ["now"]:
-            text += "\n" + texts.still_paused()
+        if couple is not None and is_paused(couple, work.now) and args and args != ["now"]:
+            text += "\n" + texts.still_paused(couple)
     if text:
         await reply(update, text)
 

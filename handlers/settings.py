@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -99,8 +100,8 @@ async def time_command(update: Update, context: Context) -> None:
                 text += "\n" + time_usage()
             else:
                 text = texts.time_set(args[0].lower(), value)
-                if couple.paused:
-                    text += "\n" + texts.still_paused()
+                if couples.is_paused(couple, work.now):
+                    text += "\n" + texts.still_paused(couple)
     await reply(update, text)
 
 
@@ -190,7 +191,9 @@ async def resume(update: Update, context: Context) -> None:
     await reply(update, text)
 
 
-def settings_keyboard(couple: Couple, me: Partner | None = None) -> InlineKeyboardMarkup:
+def settings_keyboard(
+    couple: Couple, now: datetime, me: Partner | None = None
+) -> InlineKeyboardMarkup:
     """Buttons for every setting; data carries the couple id so a stray button is refused.
 
     In a partner's private chat (`me`) it also holds their own yes or no to intimacy questions.
@@ -217,7 +220,11 @@ def settings_keyboard(couple: Couple, me: Partner | None = None) -> InlineKeyboa
         [b(_("Ideas ◀ day"), "i-1"), b(_("Ideas day ▶"), "i+1")],
         [ideas, b(_("🌍 Time zone"), "tz")],
         [b(_("🪜 Lighter"), "lv-1"), b(_("🪜 Deeper"), "lv+1")],
-        [b(_("▶️ Resume"), "resume") if couple.paused else b(_("⏸ Pause 7 days"), "pause7")],
+        [
+            b(_("▶️ Resume"), "resume")
+            if couples.is_paused(couple, now)
+            else b(_("⏸ Pause 7 days"), "pause7")
+        ],
         [living],
         [
             b(_("👶 New-parent questions: turn off"), "poff")
@@ -247,7 +254,7 @@ def zone_keyboard(couple: Couple) -> InlineKeyboardMarkup:
     return keyboard(rows) or InlineKeyboardMarkup([])
 
 
-def settings_text(couple: Couple, me: Partner | None = None) -> str:
+def settings_text(couple: Couple, now: datetime, me: Partner | None = None) -> str:
     """/settings body (in a private chat, with that partner's own intimacy answer)."""
     mine = ""
     if me is not None:
@@ -261,7 +268,7 @@ def settings_text(couple: Couple, me: Partner | None = None) -> str:
     return (
         _("⚙️ <b>Settings</b>")
         + "\n"
-        + texts.status(couple)
+        + texts.status(couple, now)
         + mine
         + "\n\n"
         + _("Time zone: <code>/timezone city</code>. Times: <code>/time question 21:30</code>.")
@@ -276,7 +283,8 @@ async def settings(update: Update, context: Context) -> None:
             text, markup = texts.not_set_up(), None
         else:
             me = partner if is_private(update) else None
-            text, markup = settings_text(couple, me), settings_keyboard(couple, me)
+            text = settings_text(couple, work.now, me)
+            markup = settings_keyboard(couple, work.now, me)
     message = update.effective_message
     if message is not None:
         await message.reply_html(text, reply_markup=markup, do_quote=False)
@@ -304,8 +312,12 @@ async def settings_button(update: Update, context: Context, pressed: callbacks.S
             change = core_settings.apply(couple, pressed.action, pressed.zone, user.id, work.now)
             work.send(couple.id, change.messages)
             me = partner if chat.id == user.id else None
-            text = settings_text(couple, me)
-            markup = zone_keyboard(couple) if change.show_zones else settings_keyboard(couple, me)
+            text = settings_text(couple, work.now, me)
+            markup = (
+                zone_keyboard(couple)
+                if change.show_zones
+                else settings_keyboard(couple, work.now, me)
+            )
     if change.alert:
         await query.answer(change.alert, show_alert=True)
         return

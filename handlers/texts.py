@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.core import themes
+from bot import i18n
+from bot.core import couples, themes
 from bot.core.apart import lives_apart, own_clock
 from bot.core.models import Couple, Partner
 from bot.core.questions import names
@@ -43,9 +44,17 @@ def time_set(which: str, value: str) -> str:
     }[which].format(value=value)
 
 
-def still_paused() -> str:
-    """Said after a change while the couple is paused."""
-    return _("Hearth is paused for now: nothing comes until you send /resume.")
+def still_paused(couple: Couple) -> str:
+    """Said after a change while the couple is paused: until /resume, or the day it ends."""
+    if couple.paused_until is None:
+        return _("Hearth is paused for now: nothing comes until you send /resume.")
+    return back_on(couple, couple.paused_until)
+
+
+def back_on(couple: Couple, until: datetime) -> str:
+    """A timed pause: the (local) day Hearth is back, or sooner by hand."""
+    day = i18n.day(until.astimezone(ZoneInfo(couple.tz)).date())
+    return _("⏸ Paused: back on {date}, or sooner with /resume.").format(date=day)
 
 
 def greeting(complete: bool = False) -> str:
@@ -176,9 +185,15 @@ def all_set(couple: Couple) -> str:
     )
 
 
-def status(couple: Couple) -> str:
-    """/start in a group that is already set up."""
-    paused = "\n" + _("⏸ Paused. /resume when you're ready.") if couple.paused else ""
+def status(couple: Couple, now: datetime) -> str:
+    """/start in a group that is already set up (and the top of /settings)."""
+    paused = ""
+    if couples.is_paused(couple, now):
+        paused = "\n" + (
+            _("⏸ Paused. /resume when you're ready.")
+            if couple.paused_until is None
+            else back_on(couple, couple.paused_until)
+        )
     return _("🕯 Hearth for {names}\n{lines}{paused}").format(
         names=names(couple), lines=schedule_lines(couple), paused=paused
     )

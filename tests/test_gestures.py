@@ -171,6 +171,21 @@ async def test_done_asks_the_other_partner_later_and_i_noticed_is_passed_back(
     assert rows[alex_id].done_at is not None and rows[alex_id].noticed_at is not None
 
 
+async def test_a_pause_after_done_means_no_did_you_notice_that_evening(sim: Simulation) -> None:
+    """Alex taps Done in the morning, then the couple pauses: the break is quiet, so Sam is not
+    asked that evening whether something kind came his way."""
+    couple = await sim.onboard()
+    alex_nudge, _ = await morning_nudges(sim, couple)
+    sim.clock.now = at(9, 5)
+    await sim.feed(sim.tg.press(couple.alex, alex_nudge, sim.tg.button_data(alex_nudge, "g:d:")))
+    sim.clock.now = at(12)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/pause 2"))
+    before = len(sim.api.sent)
+    await sim.tick(at(19))
+    await sim.tick(at(21))
+    assert not any(NOTICE_ASK in s.text for s in sim.new_messages(before))
+
+
 async def test_receiver_pressing_the_givers_done_gets_an_alert_and_nothing_changes(
     sim: Simulation,
 ) -> None:

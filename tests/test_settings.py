@@ -287,6 +287,31 @@ async def test_a_pause_ends_at_the_start_of_the_day_in_the_couples_zone(sim: Sim
     assert len([s for s in sim.tg.inbox(c.alex) if "small idea" in s.text]) == 1
 
 
+async def test_a_change_during_a_timed_pause_says_the_day_it_ends(sim: Simulation) -> None:
+    """During /pause 3, moving the question time reminds the couple Hearth is back on Thursday
+    5 June, not that nothing comes until they send /resume."""
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/pause 3")
+    text = await say(sim, c.alex, c.group, "/time question 21:00")
+    assert "back on 5 June" in text and "until you send /resume" not in text
+    assert "back on 5 June" in await say(sim, c.sam, c.group, "/settings")
+
+
+async def test_a_timed_pause_that_is_over_no_longer_shows(sim: Simulation) -> None:
+    """/pause 1 on Monday is over on Tuesday at midnight; before anything falls due on Tuesday,
+    /time and /settings already speak of Hearth as running (and offer a pause, not /resume)."""
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/pause 1")
+    sim.clock.now = MONDAY + timedelta(days=1, hours=8)
+    assert "ause" not in await say(sim, c.alex, c.group, "/time question 21:00")
+    before = len(sim.tg.inbox(c.group))
+    await sim.feed(sim.tg.command(c.alex, c.group, "/settings"))
+    (panel,) = sim.tg.inbox(c.group)[before:]
+    assert "Paused" not in panel.text
+    couple = await couple_in(sim, c.group)
+    assert sim.tg.button_data(panel, f"s:{couple.id}:pause7")
+
+
 async def test_pause_without_days_lasts_until_resume(sim: Simulation) -> None:
     c = await sim.onboard()
     assert "/resume" in await say(sim, c.alex, c.group, "/pause")

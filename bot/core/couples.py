@@ -361,8 +361,6 @@ def pause_over(couple: Couple, now: datetime) -> bool:
 
 
 def is_paused(couple: Couple, now: datetime) -> bool:
-    """Paused right now (a timed pause ends by itself)."""
-    if pause_over(couple, now):
-        couple.paused = False
-        couple.paused_until = None
-    return couple.paused
+    """Paused right now: a timed pause is over by itself, though its flag is cleared only when
+    the couple's next rhythm falls due (what the couple is shown must not wait for that)."""
+    return couple.paused and not pause_over(couple, now)

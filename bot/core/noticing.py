@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, schedule
 from bot.core.apart import zone_of
-from bot.core.couples import language_of, other_partner
+from bot.core.couples import is_paused, language_of, other_partner
 from bot.core.gestures import Tap, TapResult, load
 from bot.core.models import Couple, GestureAssignment
 from bot.core.outbox import Button, Outgoing, button
@@ -77,6 +77,8 @@ async def due_notice_questions(
         couple = couples.get(assignment.couple_id)
         if couple is None or not couple.active or assignment.partner_id is None:
             continue
+        if is_paused(couple, now):
+            continue  # a Done tapped before /pause: the break means no "did you notice?" either
         giver = next((p for p in couple.partners if p.id == assignment.partner_id), None)
         receiver = None if giver is None else other_partner(couple, giver)
         if giver is None or receiver is None:
