@@ -219,6 +219,19 @@ async def test_jar_night_draws_in_the_group_on_friday_evening(sim: Simulation) -
     assert draws(sim.new_messages(again), couple.group) == [], "once a week"
 
 
+async def test_a_one_day_pause_on_the_eve_brings_jar_night_back(sim: Simulation) -> None:
+    """/pause 1 on Thursday at 19:30 is back on Friday: Friday's jar night (19:00), which stands
+    in for that evening's question, comes; Friday is not left without either."""
+    couple = await sim.onboard()
+    sim.clock.now = at(3, 19, 30)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/pause 1"))
+    before = len(sim.api.sent)
+    for hour in (9, 19, 20, 23):
+        await sim.tick(at(4, hour))
+    (night,) = draws(sim.new_messages(before), couple.group)
+    assert "jar night" in night.text.lower()
+
+
 async def test_jar_night_reminder_on_wednesday_privately(sim: Simulation) -> None:
     couple = await sim.onboard()
     before = len(sim.api.sent)
