@@ -7,7 +7,7 @@ import logging
 from telegram import Message, ReactionTypeEmoji, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.core import answers, private_chat, routing
+from bot.core import answers, couples, private_chat, routing
 from bot.core.answers import AnswerResult, IncomingAnswer, Status
 from bot.core.apart import zone_of
 from bot.core.models import Couple, Partner, Prompt
@@ -163,7 +163,7 @@ async def private_message(update: Update, context: Context) -> None:
                     "Hearth starts again once you're both in: tap <b>We're in</b> in your "
                     "group (/start there shows the button)."
                 )
-            elif prompt is None and couple.paused:
+            elif prompt is None and couples.is_paused(couple, work.now):
                 text = _("Hearth is paused. Send /resume in your group when you're ready.")
             elif prompt is None:
                 text = _(

@@ -310,6 +310,8 @@ async def test_a_timed_pause_that_is_over_no_longer_shows(sim: Simulation) -> No
     assert "Paused" not in panel.text
     couple = await couple_in(sim, c.group)
     assert sim.tg.button_data(panel, f"s:{couple.id}:pause7")
+    await sim.feed(sim.tg.send(c.sam, c.sam, "Hello"))
+    assert "paused" not in sim.tg.last(c.sam).text, "the private chat says so too"
 
 
 async def test_pause_without_days_lasts_until_resume(sim: Simulation) -> None:
