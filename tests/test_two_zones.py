@@ -14,6 +14,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from bot.core.apart import lives_apart
 from bot.core.content import Content
 from bot.core.models import Answer, Delivery, GestureAssignment, Partner, Prompt
 from bot.simulation.fake_api import FakeUser, Sent
@@ -403,3 +404,19 @@ async def test_the_groups_new_zone_leaves_an_own_clock_partners_question_alone(
     await sim.feed(sim.tg.command(c.alex, c.group, command))
     await say(sim, c.sam, "Sam's Tuesday answer", utc(2025, 6, 3, 8, 40))
     assert (await answered(sim)).get("Sam's Tuesday answer") == date(2025, 6, 3)
+
+
+async def test_an_old_name_of_the_couples_zone_is_no_clock_of_its_own(sim: Simulation) -> None:
+    """The couple keeps Asia/Kolkata; Sam types "calcutta", its old name: the same time, so
+    one question in the group (none again privately) and no guess that they live apart."""
+    sim.clock.now = utc(2025, 6, 2, 6)
+    couple = await split(sim, "mumbai", "calcutta")
+    told = sim.tg.last(couple.sam).text
+    assert "You follow the couple's time zone, Asia/Kolkata" in told and "apart" not in told
+    await sim.tick(utc(2025, 6, 2, 14, 30))  # 20:00 in India
+    assert len(group_questions(sim, couple)) == 1 and own_questions(sim, couple.sam) == []
+    row = await couple_in(sim, couple.group)
+    assert [p.tz for p in row.partners] == [None, "Asia/Calcutta"] and not lives_apart(row)
+    # A zone that keeps another time is still a clock of its own.
+    await sim.feed(sim.tg.command(couple.sam, couple.sam, "/timezone me Asia/Dubai"))
+    assert "Your own time zone is Asia/Dubai" in sim.tg.last(couple.sam).text
