@@ -124,3 +124,43 @@ async def test_unlimited_never_waits() -> None:
     limiter = Limiter(Limits(per_second=0), lambda: 0.0, no_sleep)
     for chat in [1, 1, -2, -2, -2]:
         await limiter.acquire(chat)
+
+
+async def test_forgetting_quiet_chats_never_forgets_one_waiting_for_its_slot() -> None:
+    # An evening burst: many messages in flight at once, each to a new chat, so the limiter
+    # prunes its memory while some callers have passed their chat's check and still wait.
+    time = VirtualTime()
+    limiter = Limiter(Limits(per_second=30), time.clock, time.sleep)
+    limiter.remember = 100  # the production threshold is 10,000 chats; the path is the same
+    chats = iter(range(1, 1_201))
+    sent: list[tuple[float, int]] = []
+
+    async def worker() -> None:
+        for chat in chats:
+            await limiter.acquire(chat)
+            sent.append((time.clock(), chat))
+
+    await time.run(asyncio.gather(*(worker() for _ in range(50))))
+    assert sorted(c for _t, c in sent) == list(range(1, 1_201))
+    assert most_in_window([t for t, _c in sent], 1.0) <= 30
+    assert len(limiter._chat_next) <= 101, "quiet chats are still forgotten"
+
+
+async def test_a_chat_is_held_for_a_second_from_when_its_message_actually_went() -> None:
+    # 200 messages wait for overall slots (about 7 s of them); a group among the last gets
+    # a second message 1.1 s later, long before its first one has gone.
+    time = VirtualTime()
+    limiter = Limiter(Limits(per_second=30), time.clock, time.sleep)
+    sent: list[tuple[float, int]] = []
+
+    async def one(chat: int, delay: float = 0.0) -> None:
+        if delay:
+            await time.sleep(delay)
+        await limiter.acquire(chat)
+        sent.append((time.clock(), chat))
+
+    burst = [one(c) for c in range(1, 200)] + [one(-5), one(-5, delay=1.1)]
+    await time.run(asyncio.gather(*burst))
+    first, second = [t for t, c in sent if c == -5]
+    assert first > 6.0, "the group's first message waited behind the burst"
+    assert second - first >= 1.0, (first, second)

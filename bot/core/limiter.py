@@ -16,6 +16,8 @@ from dataclasses import dataclass
 MARGIN = 1.03
 # Waits are at least this long, so rounding at a window's edge can never spin in place.
 TICK = 0.001
+# Past this many chats remembered, those whose hold has passed are forgotten.
+REMEMBER = 10_000
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,12 @@ class Limiter:
         # When messages actually went: a late wake-up must not squeeze the window behind it.
         self._sent: deque[float] = deque()
         self._window = MARGIN  # seconds: Telegram's one-second window, with the margin
-        self._chat_next: dict[int, float] = {}
+        self._chat_next: dict[int, float] = {}  # when each chat may have its next message
+        # Chats whose message has passed the per-chat check and waits for an overall slot.
+        self._in_flight: dict[int, asyncio.Event] = {}
         self._group_log: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        self.remember = REMEMBER
 
     def _ready_at(self, chat_id: int) -> float:
         ready = max(self._chat_next.get(chat_id, 0.0), self._paused_until)
@@ -68,23 +73,36 @@ class Limiter:
         if self.limits.unlimited:
             return
         while True:
+            busy = self._in_flight.get(chat_id)
+            if busy is not None:
+                # The chat's previous message is still waiting for its overall slot: its
+                # one-second hold starts when it actually goes, so wait for that.
+                await busy.wait()
+                continue
             now = self.clock()
             ready = self._ready_at(chat_id)
             if ready <= now:
                 break
             await self.sleep(max(ready - now, TICK))
-        # Hold the chat while waiting for an overall slot, so no other sender takes it.
-        self._chat_next[chat_id] = now + self._chat_interval
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await self.sleep(slot - now)
-        sent = await self._within_window()
-        self._chat_next[chat_id] = max(self._chat_next[chat_id], sent + self._chat_interval)
+        # Hold the chat while waiting for an overall slot, so no other sender takes it. The
+        # hold lives apart from `_chat_next`, which `_forget_idle` may prune at any time.
+        done = asyncio.Event()
+        self._in_flight[chat_id] = done
+        try:
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+            if slot > now:
+                await self.sleep(slot - now)
+            sent = await self._within_window()
+        finally:
+            del self._in_flight[chat_id]
+            done.set()
+        held = self._chat_next.get(chat_id, 0.0)  # a flood wait may have paused it meanwhile
+        self._chat_next[chat_id] = max(held, sent + self._chat_interval)
         if chat_id < 0:
             log = self._group_log.setdefault(chat_id, deque(maxlen=self.limits.group_per_minute))
             log.append(sent)
-        if len(self._chat_next) > 10_000:
+        if len(self._chat_next) > self.remember:
             self._forget_idle(sent)
 
     async def _within_window(self) -> float:
