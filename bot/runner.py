@@ -26,7 +26,7 @@ from bot.app import ALLOWED_UPDATES
 from bot.config import Settings
 from bot.core import service
 from handlers import web
-from handlers.context import HearthApp
+from handlers.context import Hearth, HearthApp
 
 log = logging.getLogger("bot")
 LEADERSHIP_EVERY = 2.0  # seconds between a standby's tries, and a leader's checks
@@ -68,23 +68,39 @@ async def _lead(application: HearthApp, stop: asyncio.Event) -> None:
     sender.leading = False
     try:
         while not stop.is_set():
-            if not sender.leading and await lock.try_acquire():
-                await sender.recover()  # what a dead leader had claimed goes out again now
-                await lock.on_notify(sender.wake)
-                async with db.writing(hearth.sessions) as session:
-                    now = hearth.clock()
-                    await service.set_state(session, "leader_since", now.isoformat(), now)
-                sender.leading = True
-                sender.wake()
-                log.info("this worker now runs the schedule and the sender")
-            elif sender.leading and not await lock.still_held():
+            try:
+                if not sender.leading and await lock.try_acquire():
+                    await _take_the_lead(hearth, lock)
+                elif sender.leading and not await lock.still_held():
+                    sender.leading = False
+                    log.warning("lost leadership (database connection); standing by")
+            except Exception as error:
+                # Whatever failed (the database, mid-way through taking the lead), this worker
+                # must not stop leading for good: let the lock go and try again later.
                 sender.leading = False
-                log.warning("lost leadership (database connection); standing by")
+                if db.unavailable(error):
+                    log.warning("could not take the lead: %s; standing by", _short(error))
+                else:
+                    log.exception("could not take the lead; standing by")
+                await lock.release()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), LEADERSHIP_EVERY)
     finally:
         sender.leading = False
         await lock.release()
+
+
+async def _take_the_lead(hearth: Hearth, lock: leader.Leadership) -> None:
+    """The lock is ours: resume a dead leader's claims, listen, and start leading."""
+    sender = hearth.sender
+    await sender.recover()  # what a dead leader had claimed goes out again now
+    await lock.on_notify(sender.wake)
+    async with db.writing(hearth.sessions) as session:
+        now = hearth.clock()
+        await service.set_state(session, "leader_since", now.isoformat(), now)
+    sender.leading = True
+    sender.wake()
+    log.info("this worker now runs the schedule and the sender")
 
 
 async def serve(application: HearthApp, settings: Settings) -> None:
@@ -132,7 +148,10 @@ async def serve(application: HearthApp, settings: Settings) -> None:
         if server is not None:
             server.stop()
         stop.set()
-        await leading
+        try:
+            await leading
+        except Exception:  # a bug in leading must not keep the rest from stopping cleanly
+            log.exception("leadership failed")
         # Application.stop waits for the tasks it started, the sender among them.
         application.bot_data["hearth"].sender.stop()
         await application.stop()

@@ -18,7 +18,7 @@ from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, select, text, upd
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from telegram import Update
 
-from bot import db, rekey
+from bot import db, rekey, runner
 from bot.__main__ import RedactingFormatter
 from bot.config import ROOT
 from bot.core import crypto, sending
@@ -496,3 +496,24 @@ async def test_a_result_that_cannot_be_recorded_is_a_bug_that_holds_up_nothing(
     troubles = [r for r in caplog.records if r.name == "handlers.sender"]
     assert {r.levelno for r in troubles} == {logging.ERROR}
     assert all(r.exc_info is not None for r in troubles)
+
+
+async def test_a_database_failure_while_taking_the_lead_is_retried(
+    sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database failing while a worker takes the lead (resuming a dead leader's claims)
+    is one WARNING; the worker tries again and leads, instead of never leading again."""
+    monkeypatch.setattr(runner, "LEADERSHIP_EVERY", 0)  # no pause between tries
+    broken = Broken(monkeypatch, "recover")
+    caplog.set_level(logging.INFO)
+    stop = asyncio.Event()
+    leading = asyncio.create_task(runner._lead(sim.app, stop))
+    await until(lambda: leading.done() or (broken.calls == 2 and sim.hearth.sender.leading))
+    stop.set()
+    await leading
+    assert broken.calls == 2
+    troubles = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot"]
+    assert troubles == [
+        (logging.WARNING, "could not take the lead: OperationalError; standing by"),
+        (logging.INFO, "this worker now runs the schedule and the sender"),
+    ]
