@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import ChatMember, ReplyParameters
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
@@ -26,14 +24,10 @@ from bot.core import sending
 from bot.core.purposes import Outcome, policy
 from bot.core.schedule import local_date
 from bot.core.sending import Claimed, Result
-from handlers.keyboards import keyboard
+from handlers import delivery
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)
-# A group with the two partners and the bot; more members means someone else could read.
-PRIVATE_GROUP_SIZE = 3
-PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-NO_RETRY = 0  # rate_limit_args: the outbox reschedules a flood wait itself
 
 
 FINAL_FLUSHES = 3  # tries to record the last results when stopping
@@ -279,10 +273,12 @@ class Sender:
             try:
                 if row.only_if_private_group:
                     if chat.private is None:
-                        chat.private = await self._only_partners(chat.id, claimed.partners)
+                        chat.private = await delivery.only_partners(
+                            self.bot, chat.id, claimed.partners
+                        )
                     if not chat.private:
                         return Result(row, Outcome.SKIPPED)
-                message_id = await self._send(chat.id, claimed)
+                message_id = await delivery.send(self.bot, chat.id, claimed, self.paid_broadcast)
             except ChatMigrated as error:
                 chat.moved_from, chat.id = chat.moved_from or chat.id, int(error.new_chat_id)
                 continue
@@ -331,48 +327,6 @@ class Sender:
             return self._result(row, chat, Outcome.HELD)
         log.warning("outbox %s (%s): removed from the group; couple paused", row.id, row.purpose)
         return self._result(row, chat, Outcome.DROPPED)
-
-    async def _send(self, chat_id: int, claimed: Claimed) -> int:
-        row = claimed.row
-        payload = row.payload
-        markup = keyboard(payload.get("buttons"))
-        extra: dict[str, Any] = {"allow_paid_broadcast": True} if self.paid_broadcast else {}
-        if row.method == "copy":
-            copied = await self.bot.copy_message(
-                chat_id=chat_id,
-                from_chat_id=payload["from_chat_id"],
-                message_id=payload["message_id"],
-                reply_markup=markup,
-                rate_limit_args=NO_RETRY,
-                **extra,
-            )
-            return copied.message_id
-        reply = payload.get("reply_to")
-        sent = await self.bot.send_message(
-            chat_id=chat_id,
-            text=claimed.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            reply_parameters=None
-            if reply is None
-            else ReplyParameters(message_id=reply, allow_sending_without_reply=True),
-            rate_limit_args=NO_RETRY,
-            **extra,
-        )
-        return sent.message_id
-
-    async def _only_partners(self, chat_id: int, partners: tuple[int, ...]) -> bool:
-        """The group holds just the two partners and the bot (a count alone could be fooled).
-
-        Raises TelegramError when unsure: never guess in favour of posting answers.
-        """
-        if len(partners) != 2:
-            return False
-        count, members = await asyncio.gather(
-            self.bot.get_chat_member_count(chat_id),
-            asyncio.gather(*(self.bot.get_chat_member(chat_id, u) for u in partners)),
-        )
-        return count <= PRIVATE_GROUP_SIZE and all(m.status in PRESENT for m in members)
 
 
 @dataclass
