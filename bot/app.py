@@ -97,6 +97,8 @@ async def run_tick(context: HearthContext) -> None:
     async with db.writing(hearth.sessions) as session:
         troubles = json.dumps(hearth.sender.last_hour(now))
         await service.set_state(session, stats.SENDER_HOUR, troubles, now)
+    # What a leader that died or stepped down had in hand goes out once its claim lapses.
+    await hearth.sender.recover()
     delivered = await tick(
         hearth.sessions,
         hearth.content,

@@ -72,12 +72,12 @@ async def _lead(application: HearthApp, stop: asyncio.Event) -> None:
                 if not sender.leading and await lock.try_acquire():
                     await _take_the_lead(hearth, lock)
                 elif sender.leading and not await lock.still_held():
-                    sender.leading = False
+                    sender.step_down()  # a standby may take over now: its sends must not overlap
                     log.warning("lost leadership (database connection); standing by")
             except Exception as error:
                 # Whatever failed (the database, mid-way through taking the lead), this worker
                 # must not stop leading for good: let the lock go and try again later.
-                sender.leading = False
+                sender.step_down()
                 if db.unavailable(error):
                     log.warning("could not take the lead: %s; standing by", _short(error))
                 else:
@@ -86,6 +86,7 @@ async def _lead(application: HearthApp, stop: asyncio.Event) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), LEADERSHIP_EVERY)
     finally:
+        # Stopping: claim nothing more, but let the sends in flight finish and be recorded.
         sender.leading = False
         await lock.release()
 
@@ -93,7 +94,7 @@ async def _lead(application: HearthApp, stop: asyncio.Event) -> None:
 async def _take_the_lead(hearth: Hearth, lock: leader.Leadership) -> None:
     """The lock is ours: resume a dead leader's claims, listen, and start leading."""
     sender = hearth.sender
-    await sender.recover()  # what a dead leader had claimed goes out again now
+    await sender.recover()  # what a dead leader had claimed goes out again (once it lapsed)
     await lock.on_notify(sender.wake)
     async with db.writing(hearth.sessions) as session:
         now = hearth.clock()

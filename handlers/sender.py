@@ -97,6 +97,14 @@ class Sender:
         self._stopping = asyncio.Event()
         self._results: list[Result] = []
         self._claimed: set[int] = set()  # outbox ids claimed whose result is not recorded yet
+        self._tasks: set[asyncio.Task[None]] = set()  # `run`'s sends in flight, chat by chat
+
+    def step_down(self) -> None:
+        """Another process may lead now: claim nothing more, and stop the sends in flight
+        (what they finished is still recorded; see `_send_chat` for the rest)."""
+        self.leading = False
+        for task in self._tasks:
+            task.cancel()
 
     def wake(self) -> None:
         """New messages were queued in this process: look now instead of at the next poll."""
@@ -121,7 +129,7 @@ class Sender:
         Rows stay claimed until their result is recorded, so a chat's next message waits for
         the one before it; independent chats go out side by side, paced by the limiter.
         """
-        tasks: set[asyncio.Task[None]] = set()
+        tasks = self._tasks
         while not self._stopping.is_set():
             room = self.batch - len(self._claimed) if self.leading else 0
             try:
@@ -135,7 +143,7 @@ class Sender:
                 _trouble(error, self.poll_seconds)
                 await self._rest()
                 continue
-            tasks = {t for t in tasks if not t.done()}
+            tasks.difference_update([t for t in tasks if t.done()])
             if claimed and len(self._claimed) < self.batch:
                 continue
             self._wake.clear()
@@ -216,13 +224,14 @@ class Sender:
                 raise
 
     async def recover(self) -> int:
-        """At start, or on taking the lead again: messages a dead process had claimed go back
-        in line at once. This process's own claims stay (after an outage it may still hold
-        results to record): sending them again would send them twice."""
+        """On taking the lead, and every tick: messages claimed by a process that must be gone
+        (their claim lapsed) go back in line. This process's own claims stay (after an outage
+        it may still hold results to record): sending them again would send them twice."""
         async with db.writing(self.sessions) as session:
-            count = await sending.recover(session, keep=self._claimed)
+            count = await sending.recover(session, self.clock(), keep=self._claimed)
         if count:
             log.warning("resuming %s messages a previous process had claimed", count)
+            self.wake()
         return count
 
     # --- sending ------------------------------------------------------------------------------
@@ -230,12 +239,18 @@ class Sender:
     async def _send_chat(self, rows: list[Claimed], now: datetime | None = None) -> None:
         """One chat's messages, in order; after a deferral the rest wait their turn."""
         chat = _Chat(rows[0].row.chat_id)
-        for claimed in rows:
+        for n, claimed in enumerate(rows):
             if chat.blocked:
                 self._results.append(Result(claimed.row, None))
                 continue
             try:
                 result = await self._deliver(claimed, chat, now or self.clock())
+            except asyncio.CancelledError:
+                # Stepping down. This message may have gone or not: its claim is left to lapse
+                # (then the leader sends it); the ones after it were never tried: back in line.
+                self._claimed.discard(claimed.row.id)
+                self._results.extend(Result(c.row, None) for c in rows[n + 1 :])
+                raise
             except Exception:  # a bug: record it as failed, keep the rest of the batch going
                 log.exception("outbox %s (%s) failed", claimed.row.id, claimed.row.purpose)
                 result = Result(claimed.row, Outcome.FAILED)

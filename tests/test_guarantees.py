@@ -18,7 +18,7 @@ from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, select, text, upd
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from telegram import Update
 
-from bot import db, rekey, runner
+from bot import db, leader, rekey, runner
 from bot.__main__ import RedactingFormatter
 from bot.config import ROOT
 from bot.core import crypto, sending
@@ -65,8 +65,10 @@ async def test_a_restarted_bot_resumes_what_a_dead_process_had_claimed(sim: Simu
     await job.run(first.app)  # queued (the question, and the day's late nudges), not sent
     assert await die_mid_send(first, EVENING) == 3
     second = await restart(first, url, EVENING + timedelta(seconds=5))
-    async with second:  # starting up: it leads, and recovers the dead process's claims
+    async with second:  # starting up: it leads, and recovers the dead process's lapsed claims
         await second.send()
+        assert questions(second, couple.group.id) == [], "a fresh claim may be a live sender's"
+        await second.tick(EVENING + sending.CLAIM_LEASE)  # the claim lapsed: the tick takes it
         assert len(questions(second, couple.group.id)) == 1
 
 
@@ -517,3 +519,71 @@ async def test_a_database_failure_while_taking_the_lead_is_retried(
         (logging.WARNING, "could not take the lead: OperationalError; standing by"),
         (logging.INFO, "this worker now runs the schedule and the sender"),
     ]
+
+
+class Lock:
+    """Leadership that a test hands out and takes away (as a dead lock connection would)."""
+
+    def __init__(self) -> None:
+        """Free to take."""
+        self.free, self.held = True, False
+
+    async def try_acquire(self) -> bool:
+        """Taken if free."""
+        self.held = self.held or self.free
+        return self.held
+
+    async def still_held(self) -> bool:
+        """Until taken away."""
+        return self.held
+
+    async def release(self) -> None:
+        """Let go."""
+        self.held = False
+
+    async def on_notify(self, wake: Callable[[], None]) -> None:
+        """Nothing to listen to."""
+
+
+async def test_a_leader_that_loses_the_lock_never_sends_what_the_next_one_sends(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The leader's lock connection dies while tonight's question is in flight (waiting on
+    Telegram) and a standby takes the lead: the old leader stops that send, the new one leaves
+    the fresh claim alone until it lapses, then sends it. The question goes out once."""
+    first, url = sim, sim.settings.database_url
+    couple = await queue_tonight(first)
+    gate, reached = asyncio.Event(), asyncio.Event()
+    real = first.api.do_request
+
+    async def slow(url: str, request_data: Any = None, **kwargs: Any) -> Any:
+        chat_id = request_data.parameters.get("chat_id") if request_data else None
+        if url.endswith("sendMessage") and chat_id == couple.group.id:
+            reached.set()
+            await gate.wait()
+        return await real(url=url, request_data=request_data, **kwargs)
+
+    monkeypatch.setattr(first.api, "do_request", slow)
+    lock = Lock()
+    monkeypatch.setattr(leader, "for_engine", lambda engine, url: lock)
+    monkeypatch.setattr(runner, "LEADERSHIP_EVERY", 0)
+    stop = asyncio.Event()
+    leading = asyncio.create_task(runner._lead(first.app, stop))
+    running = start_sender(first)
+    await until(reached.is_set)
+    lock.held = lock.free = False  # the lock's connection died; a standby takes the lead
+    await until(lambda: not first.hearth.sender.leading)
+    second = await restart(first, url, EVENING + timedelta(seconds=3))
+    async with second:
+        await second.send()
+        assert questions(second, couple.group.id) == [], "the old leader's claim is fresh"
+        gate.set()  # Telegram answers whatever the old leader still had on its way
+        stop.set()
+        await leading
+        first.hearth.sender.stop()
+        await running
+        await second.tick(EVENING + sending.CLAIM_LEASE)  # the claim lapsed: it goes now
+        sent = questions(first, couple.group.id) + questions(second, couple.group.id)
+        assert len(sent) == 1
+        assert len(questions(second, couple.group.id)) == 1, "the old leader stopped its send"
+        assert await question_status(second) == OutboxStatus.SENT

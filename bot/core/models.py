@@ -348,6 +348,7 @@ class OutboxMessage(Base):
         StrEnumColumn(OutboxStatus, 16), default=OutboxStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a pending message is due; while it is being sent, when its claim lapses.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

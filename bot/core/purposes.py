@@ -46,7 +46,7 @@ class OutboxStatus(enum.StrEnum):
     """Where a queued message stands."""
 
     PENDING = "pending"  # waiting for its next attempt
-    SENDING = "sending"  # claimed by the sender; reset to pending if its process died
+    SENDING = "sending"  # claimed by the sender; back to pending once its claim lapses
     SENT = "sent"
     HELD = "held"  # its private chat is closed: sent when the partner opens it again
     FAILED = "failed"  # Telegram rejected it (a bug: logged at ERROR)

@@ -17,6 +17,12 @@ from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
 from bot.core.outbox import Outgoing, enqueue, render
 from bot.core.purposes import FINISHED, OutboxStatus, Outcome, Purpose, policy
 
+# How long a claim is its sender's alone. A sender that loses the lead stops its sends within
+# a leadership check (seconds) and the leader keeps its own claims however long they take, so
+# a claim older than this is a dead or deposed sender's: the leader takes it back (`recover`).
+# The margin also covers two workers' clocks a little apart.
+CLAIM_LEASE = timedelta(minutes=2)
+
 
 @dataclass
 class Claimed:
@@ -88,9 +94,11 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claime
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
             # The first claim's time is kept: a message a crash interrupted before midnight
-            # is still tonight's (deferrals clear it, see `record`).
+            # is still tonight's (deferrals clear it, see `record`). While it is claimed, its
+            # next attempt is when the claim lapses (see `recover`).
             .values(
                 status=OutboxStatus.SENDING,
+                next_attempt_at=literal(now + CLAIM_LEASE, OutboxMessage.next_attempt_at.type),
                 claimed_at=func.coalesce(
                     OutboxMessage.claimed_at, literal(now, OutboxMessage.claimed_at.type)
                 ),
@@ -169,12 +177,8 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
     fallbacks: list[tuple[int | None, Outgoing]] = []
     for result in results:
         row = result.row
-        if result.outcome is None:  # never attempted: back in line, unchanged
-            changes.append(
-                _change(
-                    row, OutboxStatus.PENDING, row.attempts, row.next_attempt_at, row.claimed_at
-                )
-            )
+        if result.outcome is None:  # never attempted: back in line (it was due), unchanged
+            changes.append(_change(row, OutboxStatus.PENDING, row.attempts, now, row.claimed_at))
             continue
         attempts = row.attempts + 1
         status = STATUS_OF[result.outcome]
@@ -302,10 +306,15 @@ async def _dedupe_shared(
     return kept
 
 
-async def recover(session: AsyncSession, keep: Collection[int] = ()) -> int:
-    """Messages a dead process had claimed go back in line (their claim time is kept); `keep`:
-    the caller's own claims, still in hand."""
-    query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+async def recover(session: AsyncSession, now: datetime, keep: Collection[int] = ()) -> int:
+    """Messages whose claim lapsed (their sender died or lost the lead) go back in line, their
+    claim time kept; `keep`: the caller's own claims, still in hand however old.
+
+    A fresher claim may belong to a sender still at work: taken now, it would go out twice.
+    """
+    query = update(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_at <= now
+    )
     if keep:
         query = query.where(OutboxMessage.id.not_in(list(keep)))
     result = await session.execute(query.values(status=OutboxStatus.PENDING))
