@@ -521,6 +521,25 @@ async def test_a_database_failure_while_taking_the_lead_is_retried(
     ]
 
 
+def held_up(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch, chat_id: int
+) -> tuple[asyncio.Event, asyncio.Event]:
+    """Telegram holds the first message sent to `chat_id` until the first event is set; the
+    second is set when it reached Telegram."""
+    gate, reached = asyncio.Event(), asyncio.Event()
+    real = sim.api.do_request
+
+    async def slow(url: str, request_data: Any = None, **kwargs: Any) -> Any:
+        to = request_data.parameters.get("chat_id") if request_data else None
+        if url.endswith("sendMessage") and to == chat_id and not reached.is_set():
+            reached.set()
+            await gate.wait()
+        return await real(url=url, request_data=request_data, **kwargs)
+
+    monkeypatch.setattr(sim.api, "do_request", slow)
+    return gate, reached
+
+
 class Lock:
     """Leadership that a test hands out and takes away (as a dead lock connection would)."""
 
@@ -553,17 +572,7 @@ async def test_a_leader_that_loses_the_lock_never_sends_what_the_next_one_sends(
     the fresh claim alone until it lapses, then sends it. The question goes out once."""
     first, url = sim, sim.settings.database_url
     couple = await queue_tonight(first)
-    gate, reached = asyncio.Event(), asyncio.Event()
-    real = first.api.do_request
-
-    async def slow(url: str, request_data: Any = None, **kwargs: Any) -> Any:
-        chat_id = request_data.parameters.get("chat_id") if request_data else None
-        if url.endswith("sendMessage") and chat_id == couple.group.id:
-            reached.set()
-            await gate.wait()
-        return await real(url=url, request_data=request_data, **kwargs)
-
-    monkeypatch.setattr(first.api, "do_request", slow)
+    gate, reached = held_up(first, monkeypatch, couple.group.id)
     lock = Lock()
     monkeypatch.setattr(leader, "for_engine", lambda engine, url: lock)
     monkeypatch.setattr(runner, "LEADERSHIP_EVERY", 0)
@@ -587,3 +596,23 @@ async def test_a_leader_that_loses_the_lock_never_sends_what_the_next_one_sends(
         assert len(sent) == 1
         assert len(questions(second, couple.group.id)) == 1, "the old leader stopped its send"
         assert await question_status(second) == OutboxStatus.SENT
+
+
+async def test_a_message_forgotten_while_it_was_being_sent_is_simply_gone(
+    sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/forget deletes what was not sent, the question in flight too: recording the batch
+    finds it gone, which is nothing to record and no error (no ERROR, nothing marked)."""
+    couple = await queue_tonight(sim)
+    gate, reached = held_up(sim, monkeypatch, couple.group.id)
+    caplog.set_level(logging.INFO)
+    sending_it = asyncio.create_task(sim.hearth.sender.drain())
+    await until(reached.is_set)
+    await sim.feed(sim.tg.command(couple.sam, couple.sam, "/forget"))
+    await sim.feed(sim.tg.press(couple.sam, sim.tg.last(couple.sam), "f:me"))
+    assert await question_status(sim) is None, "forgetting scrubbed the unsent question"
+    gate.set()
+    await sending_it
+    assert len(questions(sim, couple.group.id)) == 1  # it had gone before it was deleted
+    assert not sim.hearth.sender._claimed and not sim.hearth.sender._results
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

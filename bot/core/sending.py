@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
+from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt, table, update_by_id
 from bot.core.outbox import Outgoing, enqueue, render
 from bot.core.purposes import FINISHED, OutboxStatus, Outcome, Purpose, policy
 
@@ -164,8 +164,31 @@ STATUS_OF = {
 
 
 async def record(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
-    """Write a batch of results: statuses, prompts' message ids, closed chats, fallbacks."""
-    from bot.core.couples import lock_couples, migrate_chat
+    """Write a batch of results: statuses, prompts' message ids, closed chats, fallbacks.
+
+    A message deleted while it was being sent (/forget scrubs what was not sent) is gone:
+    there is nothing to record about it, and its fallback must not go out either.
+    """
+    from bot.core.couples import lock_couples
+
+    couples = {r.row.couple_id for r in results if r.row.couple_id is not None}
+    if couples:
+        # Couples first, like every update's unit of work (/forget locks its couple, then
+        # deletes its messages), so the two never wait on each other's rows.
+        await lock_couples(session, Couple.id.in_(couples))
+    ids = [r.row.id for r in results]
+    present = set(await session.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))))
+    await _record_present(session, [r for r in results if r.row.id in present], now)
+
+
+# By id, in Core: a row deleted since this statement's SELECT is simply not updated.
+_CHANGE = update(table(OutboxMessage)).where(table(OutboxMessage).c.id == bindparam("row"))
+_ASKED_IN = update_by_id(Prompt, "message_id")
+
+
+async def _record_present(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
+    """Record results whose rows are still there (their couples locked)."""
+    from bot.core.couples import migrate_chat
 
     for result in results:
         if result.moved_from is not None and result.chat_id is not None:
@@ -191,7 +214,7 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
         change["chat_id"] = result.chat_id or row.chat_id
         changes.append(change)
         if _asked_in_group(result):
-            prompt_messages.append({"id": row.prompt_id, "message_id": result.message_id})
+            prompt_messages.append({"row": row.prompt_id, "value": result.message_id})
         if result.outcome == Outcome.HELD and row.partner_id is not None:
             closed_partners.add(row.partner_id)
             if row.fallback is not None:
@@ -199,17 +222,9 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
         if result.outcome == Outcome.DROPPED and row.partner_id is None:
             removed_chats.add(row.chat_id)
     if changes:
-        await session.execute(
-            update(OutboxMessage), changes, execution_options={"synchronize_session": False}
-        )
-    touched = {r.row.couple_id for r in results if r.row.couple_id is not None and _touches(r)}
-    if touched:
-        # Couples first, like every update's unit of work, so the two never deadlock.
-        await lock_couples(session, Couple.id.in_(touched))
+        await session.execute(_CHANGE, changes)
     if prompt_messages:
-        await session.execute(
-            update(Prompt), prompt_messages, execution_options={"synchronize_session": False}
-        )
+        await session.execute(_ASKED_IN, prompt_messages)
     if closed_partners:
         await session.execute(
             update(Partner).where(Partner.id.in_(closed_partners)).values(private_open=False)
@@ -222,16 +237,6 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
         )
     await enqueue(
         session, [(c, [m]) for c, m in await _dedupe_shared(session, fallbacks, now)], now
-    )
-
-
-def _touches(result: Result) -> bool:
-    """Recording this result writes its couple's prompt, partner or couple row (see `record`)."""
-    row = result.row
-    return (
-        _asked_in_group(result)
-        or (result.outcome == Outcome.HELD and row.partner_id is not None)
-        or (result.outcome == Outcome.DROPPED and row.partner_id is None)
     )
 
 
@@ -255,7 +260,7 @@ def _change(
     claimed_at: datetime | None,
 ) -> dict[str, Any]:
     return {
-        "id": row.id,
+        "row": row.id,
         "status": status,
         "attempts": attempts,
         "next_attempt_at": next_attempt_at,
