@@ -313,10 +313,7 @@ class Sender:
             except Forbidden:
                 return self._closed(row, chat)
             except BadRequest as error:
-                if "chat not found" in error.message.lower():
-                    return self._closed(row, chat)
-                log.error("outbox %s (%s) rejected: %s", row.id, row.purpose, error.message)
-                return self._result(row, chat, Outcome.FAILED)
+                return self._rejected(row, chat, error)
             except TelegramError as error:  # NetworkError and the like: transient
                 log.warning(
                     "outbox %s (%s) deferred: %s", row.id, row.purpose, type(error).__name__
@@ -332,16 +329,31 @@ class Sender:
         outcome: Outcome,
         retry_at: datetime | None = None,
         message_id: int | None = None,
+        closed: bool = False,
     ) -> Result:
-        return Result(row, outcome, message_id, chat.id, retry_at, chat.moved_from)
+        return Result(row, outcome, message_id, chat.id, retry_at, chat.moved_from, closed)
 
-    def _closed(self, row: Any, chat: _Chat) -> Result:
+    def _closed(self, row: Any, chat: _Chat, why: str = "removed from the group") -> Result:
         """403: a private chat is closed (held, fallback to the group); a group removed us."""
         if row.partner_id is not None:
             log.warning("outbox %s (%s): private chat closed; held", row.id, row.purpose)
-            return self._result(row, chat, Outcome.HELD)
-        log.warning("outbox %s (%s): removed from the group; couple paused", row.id, row.purpose)
-        return self._result(row, chat, Outcome.DROPPED)
+            return self._result(row, chat, Outcome.HELD, closed=True)
+        log.warning("outbox %s (%s): %s; couple paused", row.id, row.purpose, why)
+        return self._result(row, chat, Outcome.DROPPED, closed=True)
+
+    def _rejected(self, row: Any, chat: _Chat, error: BadRequest) -> Result:
+        """400: a chat we cannot post in is as closed as a 403; a copy whose original its
+        author deleted cannot go; anything else is a message we built wrong (a bug)."""
+        reason = error.message.lower()
+        if "chat not found" in reason:
+            return self._closed(row, chat)
+        if "not enough rights" in reason:  # restricted in a supergroup: nothing would arrive
+            return self._closed(row, chat, "not allowed to post in the group")
+        if "message to copy not found" in reason:
+            log.warning("outbox %s (%s): its original was deleted; dropped", row.id, row.purpose)
+            return self._result(row, chat, Outcome.DROPPED)
+        log.error("outbox %s (%s) rejected: %s", row.id, row.purpose, error.message)
+        return self._result(row, chat, Outcome.FAILED)
 
 
 @dataclass

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.models import Answer, Couple, OutboxMessage, Partner
+from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import Simulation
 from tests.conftest import BOTH
 
@@ -140,3 +143,58 @@ async def test_migrated_chat_is_followed_when_sending(sim: Simulation) -> None:
     await sim.feed(sim.tg.send(couple.alex, new, "Still here", reply_to=question.message_id))
     async with sim.hearth.sessions() as session:
         assert len(list(await session.scalars(select(Answer)))) == 1
+
+
+def sender_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    """What the sender logged: level and line."""
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "handlers.sender"]
+
+
+async def test_a_bot_restricted_in_the_group_pauses_the_couple_with_one_warning(
+    sim: Simulation, caplog: pytest.LogCaptureFixture
+) -> None:
+    """400 "not enough rights" (restricted in a supergroup) is the group shut to us, as when
+    the bot is removed: one WARNING, and the couple is paused instead of failing every night."""
+    couple = await sim.onboard()
+    sim.api.fail("sendMessage", "no_rights", chat_id=couple.group.id)
+    caplog.set_level(logging.INFO)
+    await sim.tick(EVENING)
+    async with sim.hearth.sessions() as session:
+        row = await session.scalar(select(Couple))
+        status = await session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.purpose == Purpose.QUESTION)
+        )
+    assert row is not None and not row.active
+    assert status == OutboxStatus.DROPPED
+    (line,) = sender_lines(caplog)
+    assert line[0] == logging.WARNING and "not allowed to post in the group" in line[1]
+    await sim.tick(EVENING + timedelta(days=1))
+    assert questions(sim, couple.group) == []
+
+
+async def test_a_copy_whose_original_was_deleted_is_dropped_with_one_warning(
+    sim: Simulation, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Alex deletes the voice answer before the reveal copies it: those copies are dropped
+    with a WARNING each (no ERROR), and the couple carries on."""
+    couple = await sim.onboard()
+    await sim.tick(EVENING)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, media="voice"))
+    voice = max(key for key in sim.api.messages if key[0] == couple.alex.id)
+    del sim.api.messages[voice]  # deleted in Alex's chat: Telegram cannot copy it any more
+    caplog.set_level(logging.INFO)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "The walk by the river."))
+    lines = sender_lines(caplog)
+    assert lines, "the copies were tried"
+    assert all(
+        level == logging.WARNING and "its original was deleted" in line for level, line in lines
+    ), lines
+    async with sim.hearth.sessions() as session:
+        row = await session.scalar(select(Couple))
+        statuses = set(
+            await session.scalars(
+                select(OutboxMessage.status).where(OutboxMessage.method == "copy")
+            )
+        )
+    assert row is not None and row.active, "a deleted original does not close the group"
+    assert statuses == {OutboxStatus.DROPPED}

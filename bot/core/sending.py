@@ -55,6 +55,7 @@ class Result:
     chat_id: int | None = None  # where it finally went (a migrated group moves)
     retry_at: datetime | None = None
     moved_from: int | None = None  # a group chat id that became `chat_id`
+    closed: bool = False  # the chat refused it: a private chat closed, or a group shut to us
 
 
 def _blocked(now: datetime) -> Any:
@@ -219,7 +220,7 @@ async def _record_present(session: AsyncSession, results: Sequence[Result], now:
             closed_partners.add(row.partner_id)
             if row.fallback is not None:
                 fallbacks.append((row.couple_id, _fallback(row)))
-        if result.outcome == Outcome.DROPPED and row.partner_id is None:
+        if result.closed and row.partner_id is None:
             removed_chats.add(row.chat_id)
     if changes:
         await session.execute(_CHANGE, changes)

@@ -117,6 +117,8 @@ class FakeBotApi(BaseRequest):
                 return self._error(403, "Forbidden: bot was blocked by the user")
             if failure.kind == "bad_request":
                 return self._error(400, "Bad Request: simulated")
+            if failure.kind == "no_rights":  # the bot is restricted in a supergroup
+                return self._error(400, "Bad Request: not enough rights to send text messages")
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
             self.refused.append(Refused(api_method, params, 404, "Not Found"))

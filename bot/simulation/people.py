@@ -75,7 +75,8 @@ class Failure:
     """An injected error for matching calls."""
 
     method: str
-    kind: str  # network | timeout | timeout_delivered | retry_after | forbidden | bad_request
+    # network | timeout | timeout_delivered | retry_after | forbidden | bad_request | no_rights
+    kind: str
     times: int = 1
     chat_id: int | None = None
     retry_after: int = 5
