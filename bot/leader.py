@@ -11,6 +11,7 @@ by the operating system when the process ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -28,6 +29,9 @@ from bot import backup
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x48_45_41_52_54  # an arbitrary, fixed advisory lock key: "HEART"
 CHANNEL = "hearth_outbox"  # NOTIFY channel: new messages were queued by some worker
+# A check of the lock that gets no answer this long counts as a lost lock: on a half-dead
+# connection PostgreSQL may already have freed it for a standby, whose sends must not overlap.
+CHECK_WITHIN = 5.0
 
 
 class Leadership(Protocol):
@@ -76,12 +80,16 @@ class PostgresLeadership:
         if not self._held or self._connection is None:
             return False
         try:
-            await self._connection.execute(text("SELECT 1"))
-            await self._connection.commit()
-        except (DBAPIError, OSError):
+            await asyncio.wait_for(self._round_trip(self._connection), CHECK_WITHIN)
+        except (DBAPIError, OSError, TimeoutError):
             await self._drop()
             return False
         return True
+
+    @staticmethod
+    async def _round_trip(connection: AsyncConnection) -> None:
+        await connection.execute(text("SELECT 1"))
+        await connection.commit()
 
     async def release(self) -> None:
         """Unlock and close the connection."""
@@ -108,8 +116,10 @@ class PostgresLeadership:
     async def _drop(self) -> None:
         self._held = False
         if self._connection is not None:
-            with contextlib.suppress(Exception):  # a dead connection: closing may fail too
-                await self._connection.close()
+            # Invalidated, not closed: closing talks to the server, which a dead or hung
+            # connection may never answer; invalidating drops the socket at once.
+            with contextlib.suppress(Exception):
+                await self._connection.invalidate()
             self._connection = None
 
 

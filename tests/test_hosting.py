@@ -370,3 +370,27 @@ def test_a_settled_process_hides_start_up_and_collects_in_full_less_often() -> N
     frozen, full_every = int(shown[0]), int(shown[1])
     assert frozen > 10_000, "start-up's objects are frozen"
     assert full_every == 100, "a full collection every 100 middle ones"
+
+
+async def test_a_leadership_check_that_gets_no_answer_gives_the_lock_up(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a half-dead connection the leader's check would hang while PostgreSQL may already
+    have freed the lock for a standby: past `CHECK_WITHIN` it counts as lost, and the
+    connection is dropped at once (never closed politely), so the lock is free for another."""
+    engine = db.create_engine(postgres_url)
+    try:
+        held, standby = leader.PostgresLeadership(engine), leader.PostgresLeadership(engine)
+        assert await held.try_acquire() and not await standby.try_acquire()
+        assert await held.still_held()
+
+        async def no_answer(connection: object) -> None:
+            await asyncio.Event().wait()
+
+        monkeypatch.setattr(leader, "CHECK_WITHIN", 0.05)
+        monkeypatch.setattr(leader.PostgresLeadership, "_round_trip", staticmethod(no_answer))
+        assert not await asyncio.wait_for(held.still_held(), 10)
+        await until(standby.try_acquire, seconds=10)
+    finally:
+        await standby.release()
+        await db.close(engine)
