@@ -67,7 +67,8 @@ class TelegramLimits(BaseRateLimiter[int]):
             except RetryAfter as error:
                 wait = error.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                self.limiter.pause(chat_id or 0, seconds)
+                if chat_id is not None:
+                    self.limiter.pause(chat_id, seconds)  # its next slot waits as asked
                 retry = attempt < retries and seconds <= self.max_wait
                 log.warning(
                     "flood wait: Telegram asked for %.0f s on %s to %s; %s",
@@ -78,4 +79,6 @@ class TelegramLimits(BaseRateLimiter[int]):
                 )
                 if not retry:
                     raise
+                if chat_id is None:
+                    await self.limiter.sleep(seconds)  # no chat's slot to hold: wait here
                 attempt += 1

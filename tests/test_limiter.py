@@ -164,3 +164,27 @@ async def test_a_chat_is_held_for_a_second_from_when_its_message_actually_went()
     first, second = [t for t, c in sent if c == -5]
     assert first > 6.0, "the group's first message waited behind the burst"
     assert second - first >= 1.0, (first, second)
+
+
+async def test_a_flood_wait_on_a_call_to_no_chat_is_waited_out_before_its_retry() -> None:
+    """Button answers, reactions and member lookups hold no chat's slot: a flood wait on one
+    is waited out here before its one retry, not retried at once into a second 429."""
+    from telegram.error import RetryAfter
+
+    from handlers.limits import TelegramLimits
+
+    time = VirtualTime()
+    limits = TelegramLimits(Limiter(Limits(per_second=30), time.clock, time.sleep))
+    calls: list[float] = []
+
+    async def answer_the_button() -> bool:
+        calls.append(time.clock())
+        if len(calls) == 1:
+            raise RetryAfter(3)
+        return True
+
+    request = limits.process_request(
+        answer_the_button, (), {}, "answerCallbackQuery", {"callback_query_id": "7"}, None
+    )
+    await time.run(request)
+    assert calls[0] == 0.0 and calls[1] >= 3.0
