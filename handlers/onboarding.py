@@ -40,15 +40,12 @@ def link_keyboard(username: str, token: str) -> InlineKeyboardMarkup:
 
 
 def _was_member(update: ChatMemberUpdated) -> tuple[bool, bool]:
-    """Whether the bot was, and now is, in the chat and free to post there."""
+    """Whether the bot was, and now is, in the chat."""
     present = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
     def inside(member: ChatMember) -> bool:
         if member.status == ChatMember.RESTRICTED:
-            # Kept from sending, the bot is as good as removed (the sender pauses the couple
-            # on Telegram's "not enough rights"); allowed again, it is back.
-            can_send = getattr(member, "can_send_messages", False)
-            return bool(getattr(member, "is_member", False)) and bool(can_send)
+            return bool(getattr(member, "is_member", False))
         return member.status in present
 
     return inside(update.old_chat_member), inside(update.new_chat_member)
