@@ -342,13 +342,20 @@ class Sender:
         return self._result(row, chat, Outcome.DROPPED, closed=True)
 
     def _rejected(self, row: Any, chat: _Chat, error: BadRequest) -> Result:
-        """400: a chat we cannot post in is as closed as a 403; a copy whose original its
-        author deleted cannot go; anything else is a message we built wrong (a bug)."""
+        """400: a chat that is gone is as closed as a 403; a message the group's restrictions
+        refuse, or a copy whose original its author deleted, cannot go; anything else is a
+        message we built wrong (a bug)."""
         reason = error.message.lower()
         if "chat not found" in reason:
             return self._closed(row, chat)
-        if "not enough rights" in reason:  # restricted in a supergroup: nothing would arrive
-            return self._closed(row, chat, "not allowed to post in the group")
+        if "not enough rights" in reason:
+            # Restricted in a supergroup (the bot, everyone, or one kind of message such as
+            # voice notes): this message cannot go, but the couple stays as it is; Telegram
+            # tells no one when the restriction ends, and the next message may well go.
+            log.warning(
+                "outbox %s (%s): not allowed to post this there; dropped", row.id, row.purpose
+            )
+            return self._result(row, chat, Outcome.DROPPED)
         if "message to copy not found" in reason:
             log.warning("outbox %s (%s): its original was deleted; dropped", row.id, row.purpose)
             return self._result(row, chat, Outcome.DROPPED)

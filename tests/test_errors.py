@@ -12,6 +12,7 @@ from bot.core.models import Answer, Couple, OutboxMessage, Partner
 from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import Simulation
 from tests.conftest import BOTH
+from tests.helpers import couple_in
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
@@ -150,11 +151,13 @@ def sender_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
     return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "handlers.sender"]
 
 
-async def test_a_bot_restricted_in_the_group_pauses_the_couple_with_one_warning(
+async def test_a_message_the_groups_restrictions_refuse_is_dropped_with_one_warning(
     sim: Simulation, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """400 "not enough rights" (restricted in a supergroup) is the group shut to us, as when
-    the bot is removed: one WARNING, and the couple is paused instead of failing every night."""
+    """400 "not enough rights" (Hearth restricted in a supergroup, or the group taking no
+    voice notes from members): that message is dropped with one WARNING (no ERROR), and the
+    couple stays as it is (Telegram tells no one when a restriction ends): the next evening's
+    question goes out once Hearth may post again."""
     couple = await sim.onboard()
     sim.api.fail("sendMessage", "no_rights", chat_id=couple.group.id)
     caplog.set_level(logging.INFO)
@@ -164,12 +167,20 @@ async def test_a_bot_restricted_in_the_group_pauses_the_couple_with_one_warning(
         status = await session.scalar(
             select(OutboxMessage.status).where(OutboxMessage.purpose == Purpose.QUESTION)
         )
-    assert row is not None and not row.active
+    assert row is not None and row.active and not row.paused
     assert status == OutboxStatus.DROPPED
     (line,) = sender_lines(caplog)
-    assert line[0] == logging.WARNING and "not allowed to post in the group" in line[1]
+    assert line[0] == logging.WARNING and "not allowed to post this there" in line[1]
+    # The next evening: answers in voice, whose group copy the group refuses.
     await sim.tick(EVENING + timedelta(days=1))
-    assert questions(sim, couple.group) == []
+    assert len(questions(sim, couple.group)) == 1
+    sim.api.fail("copyMessage", "no_voice_rights", chat_id=couple.group.id)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, media="voice"))
+    caplog.clear()
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "The walk by the river."))
+    assert [level for level, _line in sender_lines(caplog)] == [logging.WARNING]
+    assert (await couple_in(sim, couple.group)).active
+    assert any(s.kind == "voice" for s in sim.tg.inbox(couple.sam)), "Sam still got it"
 
 
 async def test_a_copy_whose_original_was_deleted_is_dropped_with_one_warning(

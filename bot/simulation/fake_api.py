@@ -119,6 +119,10 @@ class FakeBotApi(BaseRequest):
                 return self._error(400, "Bad Request: simulated")
             if failure.kind == "no_rights":  # the bot is restricted in a supergroup
                 return self._error(400, "Bad Request: not enough rights to send text messages")
+            if failure.kind == "no_voice_rights":  # the group takes no voice notes from members
+                return self._error(
+                    400, "Bad Request: not enough rights to send voice notes to the chat"
+                )
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
             self.refused.append(Refused(api_method, params, 404, "Not Found"))
