@@ -598,6 +598,31 @@ async def test_a_leader_that_loses_the_lock_never_sends_what_the_next_one_sends(
         assert await question_status(second) == OutboxStatus.SENT
 
 
+async def test_a_deposed_leaders_late_record_never_undoes_the_next_leaders_send(
+    sim: Simulation,
+) -> None:
+    """The old leader stepped down mid-batch and could not record (the outage that cost it the
+    lock); the new one took back the lapsed claims and sent them. When the old one's records
+    finally go in, they change nothing: the question is not put back in line, nor sent twice."""
+    from handlers.sender import Sender
+
+    couple = await queue_tonight(sim)
+    new = sim.hearth.sender
+    old = Sender(new.bot, new.sessions, new.clock)
+    claimed = await old._claim(EVENING, old.batch)
+    old._claimed.update(c.row.id for c in claimed)
+    old._results.extend(sending.Result(c.row, None) for c in claimed)  # stepped down: untried
+    sim.clock.now = EVENING + sending.CLAIM_LEASE + timedelta(seconds=1)
+    await new.recover()
+    await sim.send()
+    assert len(questions(sim, couple.group.id)) == 1
+    await old._flush()  # the outage is over: the old leader records what it kept
+    assert await question_status(sim) == OutboxStatus.SENT
+    sim.clock.now += timedelta(seconds=1)
+    await sim.send()
+    assert len(questions(sim, couple.group.id)) == 1, "sent again after the late record"
+
+
 async def test_a_message_forgotten_while_it_was_being_sent_is_simply_gone(
     sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -168,7 +168,8 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
     """Write a batch of results: statuses, prompts' message ids, closed chats, fallbacks.
 
     A message deleted while it was being sent (/forget scrubs what was not sent) is gone:
-    there is nothing to record about it, and its fallback must not go out either.
+    there is nothing to record about it, and its fallback must not go out either; nor is one
+    whose claim lapsed and was taken back (another leader's now).
     """
     from bot.core.couples import lock_couples
 
@@ -177,13 +178,29 @@ async def record(session: AsyncSession, results: Sequence[Result], now: datetime
         # Couples first, like every update's unit of work (/forget locks its couple, then
         # deletes its messages), so the two never wait on each other's rows.
         await lock_couples(session, Couple.id.in_(couples))
-    ids = [r.row.id for r in results]
-    present = set(await session.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))))
-    await _record_present(session, [r for r in results if r.row.id in present], now)
+    # Only rows this claim still holds (the lease it set is still theirs): a claim that lapsed
+    # may have been taken back and sent by another leader since, and writing over that would
+    # send it again.
+    leases = {r.row.id: r.row.next_attempt_at for r in results}
+    ours = {
+        row_id
+        for row_id, status, lease in await session.execute(
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at).where(
+                OutboxMessage.id.in_(leases)
+            )
+        )
+        if status == OutboxStatus.SENDING and lease == leases[row_id]
+    }
+    await _record_present(session, [r for r in results if r.row.id in ours], now)
 
 
-# By id, in Core: a row deleted since this statement's SELECT is simply not updated.
-_CHANGE = update(table(OutboxMessage)).where(table(OutboxMessage).c.id == bindparam("row"))
+# By id, in Core, while still under this claim: a row deleted or taken back since the SELECT
+# above is simply not updated.
+_CHANGE = update(table(OutboxMessage)).where(
+    table(OutboxMessage).c.id == bindparam("row"),
+    table(OutboxMessage).c.status == OutboxStatus.SENDING,
+    table(OutboxMessage).c.next_attempt_at == bindparam("lease"),
+)
 _ASKED_IN = update_by_id(Prompt, "message_id")
 
 
@@ -262,6 +279,7 @@ def _change(
 ) -> dict[str, Any]:
     return {
         "row": row.id,
+        "lease": row.next_attempt_at,  # the claim's: see _CHANGE
         "status": status,
         "attempts": attempts,
         "next_attempt_at": next_attempt_at,
