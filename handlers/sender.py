@@ -136,7 +136,7 @@ class Sender:
                 claimed = await self._claim(self.clock(), room) if room > 0 else []
                 self._claimed.update(c.row.id for c in claimed)
                 for rows in _by_chat(claimed):
-                    tasks.add(asyncio.create_task(self._send_chat(rows)))
+                    self._start(rows)
                 if self._results:
                     await self._flush()
             except Exception as error:  # the sender outlives a database outage, or a bug
@@ -166,7 +166,7 @@ class Sender:
                 _trouble(error, self.poll_seconds)
                 if attempt + 1 < FINAL_FLUSHES:
                     await asyncio.sleep(self.poll_seconds)
-        if self._results:  # sent, not recorded: the next start's `recover` sends them again
+        if self._results:  # not recorded: `recover` sends them again once their claims lapse
             log.warning("stopping with %s sent messages unrecorded", len(self._results))
 
     async def _rest(self) -> None:
@@ -235,6 +235,20 @@ class Sender:
         return count
 
     # --- sending ------------------------------------------------------------------------------
+
+    def _start(self, rows: list[Claimed]) -> None:
+        """Send one chat's messages in a task of its own (`run`'s way)."""
+        task = asyncio.create_task(self._send_chat(rows))
+        task.add_done_callback(lambda done: self._untried(rows) if done.cancelled() else None)
+        self._tasks.add(task)
+
+    def _untried(self, rows: list[Claimed]) -> None:
+        """A task cancelled before it began never runs its own handler (see `_send_chat`):
+        its messages, still in hand with no result, were never tried: back in line."""
+        known = {result.row.id for result in self._results}
+        self._results.extend(
+            Result(c.row, None) for c in rows if c.row.id in self._claimed and c.row.id not in known
+        )
 
     async def _send_chat(self, rows: list[Claimed], now: datetime | None = None) -> None:
         """One chat's messages, in order; after a deferral the rest wait their turn."""

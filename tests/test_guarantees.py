@@ -623,6 +623,30 @@ async def test_a_deposed_leaders_late_record_never_undoes_the_next_leaders_send(
     assert len(questions(sim, couple.group.id)) == 1, "sent again after the late record"
 
 
+async def test_a_send_cancelled_before_it_began_puts_its_messages_back_in_line(
+    sim: Simulation,
+) -> None:
+    """Stepping down can cancel a chat's send before its task took its first step (its own
+    handler then never runs): its messages were never tried, so they go back in line instead
+    of staying in hand for good (and holding up their chat) when this worker leads again."""
+    from handlers.sender import _by_chat
+
+    couple = await queue_tonight(sim)
+    sender = sim.hearth.sender
+    claimed = await sender._claim(EVENING, sender.batch)
+    sender._claimed.update(c.row.id for c in claimed)
+    for rows in _by_chat(claimed):
+        sender._start(rows)
+    sender.step_down()  # before any of them ran
+    await asyncio.gather(*sender._tasks, return_exceptions=True)
+    await sender._flush()
+    assert not sender._claimed
+    sender.leading = True  # this same worker leads again
+    await sim.send()
+    assert len(questions(sim, couple.group.id)) == 1
+    assert await question_status(sim) == OutboxStatus.SENT
+
+
 async def test_a_message_forgotten_while_it_was_being_sent_is_simply_gone(
     sim: Simulation, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

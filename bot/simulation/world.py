@@ -91,7 +91,8 @@ class Simulation:
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
-        # The one process here is the leader: what a dead one had claimed goes out again.
+        # The one process here is the leader: what a dead one had claimed goes out again (once
+        # its claim has lapsed).
         await self.hearth.sender.recover()
         return self
 
