@@ -174,7 +174,7 @@ async def test_a_message_the_groups_restrictions_refuse_is_dropped_with_one_warn
     # The next evening: answers in voice, whose group copy the group refuses.
     await sim.tick(EVENING + timedelta(days=1))
     assert len(questions(sim, couple.group)) == 1
-    sim.api.fail("copyMessage", "no_voice_rights", chat_id=couple.group.id)
+    sim.api.fail("copyMessage", "no_rights", chat_id=couple.group.id)
     await sim.feed(sim.tg.send(couple.alex, couple.alex, media="voice"))
     caplog.clear()
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "The walk by the river."))

@@ -117,12 +117,9 @@ class FakeBotApi(BaseRequest):
                 return self._error(403, "Forbidden: bot was blocked by the user")
             if failure.kind == "bad_request":
                 return self._error(400, "Bad Request: simulated")
-            if failure.kind == "no_rights":  # the bot is restricted in a supergroup
-                return self._error(400, "Bad Request: not enough rights to send text messages")
-            if failure.kind == "no_voice_rights":  # the group takes no voice notes from members
-                return self._error(
-                    400, "Bad Request: not enough rights to send voice notes to the chat"
-                )
+            if failure.kind == "no_rights":  # restricted in a supergroup (text, or such media)
+                what = "text messages" if api_method == "sendMessage" else "voice notes to the chat"
+                return self._error(400, f"Bad Request: not enough rights to send {what}")
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
             self.refused.append(Refused(api_method, params, 404, "Not Found"))
