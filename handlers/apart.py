@@ -7,7 +7,7 @@ from telegram import Update
 from bot.core import couples
 from bot.core.apart import lives_apart, own_clock, zones_differ
 from bot.core.models import Couple, Partner
-from bot.core.timezones import resolve_timezone
+from bot.core.timezones import keeps_one_offset, resolve_timezone
 from bot.i18n import _, clock
 from handlers import texts
 from handlers.common import Context, reply, unit_of_work, who_may_change
@@ -84,6 +84,8 @@ async def timezone_me(update: Update, context: Context, raw: str) -> None:
         else:
             couples.set_partner_timezone(couple, partner, name, work.now)
             text = _own_zone_text(couple, partner) + _apart_note(couple, partner)
+            if keeps_one_offset(name):
+                text += "\n\n" + texts.one_offset_note(name)
     await reply(update, text)
 
 

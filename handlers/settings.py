@@ -19,7 +19,7 @@ from bot.core.callbacks import number
 from bot.core.couples import MAX_PAUSE_DAYS
 from bot.core.models import Couple, Partner
 from bot.core.outbox import Button, button
-from bot.core.timezones import resolve_timezone
+from bot.core.timezones import keeps_one_offset, resolve_timezone
 from bot.i18n import _, ngettext
 from handlers import texts
 from handlers.apart import timezone_me
@@ -72,6 +72,8 @@ async def timezone(update: Update, context: Context) -> None:
                     + "\n"
                     + texts.schedule_lines(couple)
                 )
+                if keeps_one_offset(name):
+                    text += "\n\n" + texts.one_offset_note(name)
     await reply(update, text)
 
 

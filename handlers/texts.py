@@ -68,6 +68,15 @@ def greeting(complete: bool = False) -> str:
     return intro if complete else intro + " " + _("Both of you, tap <b>We're in</b> to start.")
 
 
+def one_offset_note(name: str) -> str:
+    """Added where a zone keeping one time all year was set ("EST", "GMT")."""
+    return _(
+        "⚠️ {tz} keeps the same time all year. If your clocks change in summer, send your "
+        "city instead, for example <code>/timezone New York</code> or "
+        "<code>/timezone London</code>."
+    ).format(tz=name)
+
+
 def paired_elsewhere(partners: Sequence[Partner]) -> str:
     """Said in a group whose couple cannot start again: a partner has Hearth in another chat."""
     return _(

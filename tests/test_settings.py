@@ -52,6 +52,28 @@ async def test_timezone_accepts_iana_names_and_cities(
     assert (await couple_in(sim, c.group)).tz == zone
 
 
+@pytest.mark.parametrize(
+    ("command", "warned"),
+    [
+        ("/timezone EST", True),
+        ("/timezone gmt", True),  # a London couple's guess: UTC, no summer time
+        ("/timezone me MST", True),
+        ("/timezone new york", False),
+        ("/timezone Asia/Kolkata", False),  # a place without summer time is just that
+        ("/timezone EST5EDT", False),  # an abbreviation that does change in summer
+    ],
+)
+async def test_a_zone_that_keeps_one_time_all_year_comes_with_a_hint(
+    sim: Simulation, command: str, warned: bool
+) -> None:
+    """ "EST" or "GMT" is set as typed, but keeps winter time all summer: the reply says so and
+    suggests a city, which a place's own zone never needs."""
+    c = await sim.onboard()
+    text = await say(sim, c.alex, c.group if " me " not in command else c.alex, command)
+    assert ("keeps the same time all year" in text) is warned
+    assert ("/timezone New York" in text) is warned
+
+
 async def test_timezone_in_private_chat(sim: Simulation) -> None:
     c = await sim.onboard()
     text = await say(sim, c.sam, c.sam, "/timezone berlin")

@@ -3,6 +3,7 @@ IANA time zone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -104,3 +105,14 @@ def resolve_timezone(raw: str) -> str | None:
         return None
     ZoneInfo(found)  # every listed name loads; this guards a broken tzdata install
     return found
+
+
+def keeps_one_offset(name: str) -> bool:
+    """An abbreviation or an offset ("EST", "GMT", "Etc/GMT+5") that keeps one time all year:
+    rarely what someone meant who lives where the clocks change in summer (a place's own
+    zone, even one without summer time, is what it is)."""
+    if "/" in name and not name.startswith("Etc/"):
+        return False
+    zone = ZoneInfo(name)
+    winter, summer = (datetime(2025, month, 15, 12, tzinfo=UTC) for month in (1, 7))
+    return winter.astimezone(zone).utcoffset() == summer.astimezone(zone).utcoffset()
