@@ -347,12 +347,12 @@ class Sender:
     ) -> Result:
         return Result(row, outcome, message_id, chat.id, retry_at, chat.moved_from, closed)
 
-    def _closed(self, row: Any, chat: _Chat, why: str = "removed from the group") -> Result:
+    def _closed(self, row: Any, chat: _Chat) -> Result:
         """403: a private chat is closed (held, fallback to the group); a group removed us."""
         if row.partner_id is not None:
             log.warning("outbox %s (%s): private chat closed; held", row.id, row.purpose)
             return self._result(row, chat, Outcome.HELD, closed=True)
-        log.warning("outbox %s (%s): %s; couple paused", row.id, row.purpose, why)
+        log.warning("outbox %s (%s): removed from the group; couple paused", row.id, row.purpose)
         return self._result(row, chat, Outcome.DROPPED, closed=True)
 
     def _rejected(self, row: Any, chat: _Chat, error: BadRequest) -> Result:

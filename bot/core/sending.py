@@ -205,7 +205,7 @@ _ASKED_IN = update_by_id(Prompt, "message_id")
 
 
 async def _record_present(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
-    """Record results whose rows are still there (their couples locked)."""
+    """Record results whose rows this claim still holds (their couples locked)."""
     from bot.core.couples import migrate_chat
 
     for result in results:
