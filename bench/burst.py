@@ -11,12 +11,16 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ExtBot
 
 from bench.common import LimitedBotApi, Row, add_couples, database, print_table, start_up
 from bot import db
+from bot.core import outbox
 from bot.core.content import load_content
 from bot.core.limiter import Limiter, Limits
+from bot.core.outbox import Outgoing
+from bot.core.purposes import Purpose
 from bot.core.scheduler import tick
 from bot.simulation.fake_api import FAKE_TOKEN
 from handlers.limits import TelegramLimits
@@ -26,8 +30,22 @@ NOW = datetime(2025, 6, 2, 20, 0, tzinfo=UTC)
 CASES = ((600, 30, False), (3_000, 1_000, True))  # (questions, messages/s, paid broadcast)
 
 
-async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, int]:
-    """Send `count` due questions; the achieved rate and how many 429s were drawn."""
+TURN_CHAT = 77  # a partner's private chat, answered mid-burst
+TURN_AFTER = 100  # questions out when the partner's answer queues "your turn"
+
+
+async def _turn(sessions: async_sessionmaker[AsyncSession], sender: Sender) -> float:
+    """A partner answers mid-burst: "your turn" for the other is queued, as a handler does."""
+    async with db.writing(sessions) as session:
+        turn = Outgoing(TURN_CHAT, "your turn", purpose=Purpose.YOUR_TURN)
+        await outbox.enqueue(session, [(None, [turn])], NOW)
+    sender.wake()
+    return time.monotonic()
+
+
+async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, int, float]:
+    """Send `count` due questions; the achieved rate, how many 429s were drawn, and how long
+    a partner's turn queued mid-burst waited."""
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
     await tick(sessions, load_content(), NOW, "hearth_bot")
@@ -40,15 +58,19 @@ async def _burst(url: str, count: int, rate: int, paid: bool) -> tuple[float, in
     sender = Sender(bot, sessions, lambda: NOW, batch=in_flight_for(rate), paid_broadcast=paid)
     running = asyncio.create_task(sender.run())
     deadline = time.monotonic() + 3 * count / rate + 30
-    while len(api.sent_at) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    queued = None
+    while len(api.sent_at) < count + 1 and time.monotonic() < deadline:
+        if queued is None and len(api.sent_at) >= TURN_AFTER:
+            queued = await _turn(sessions, sender)
+        await asyncio.sleep(0.01)
     sender.stop()
     await running
     await bot.shutdown()
     await db.close(engine)
-    assert len(api.sent_at) == count, (len(api.sent_at), count)
+    assert len(api.sent_at) == count + 1 and queued is not None, (len(api.sent_at), count)
     first, last = api.sent_at[0], api.sent_at[-1]
-    return (count - 1) / (last - first), api.refused
+    waited = api.sent_at[api.sent_to.index(TURN_CHAT)] - queued
+    return count / (last - first), api.refused, waited
 
 
 async def measure(kind: str, runs: int) -> list[Row]:
@@ -63,17 +85,26 @@ async def measure(kind: str, runs: int) -> list[Row]:
             target="ratio ≥ 0.95, zero 429s",
         )
         refused = Row("  429s drawn", "count", target="0")
+        turn = Row(
+            f"  a partner's turn queued after {TURN_AFTER} had gone",
+            "s until sent",
+            note="baseline: the wait in line behind the rest of the burst; Hearth: measured",
+        )
         for _run in range(runs):
             async with database(kind) as url:
                 engine = db.create_engine(url)
                 await add_couples(engine, count, NOW)
                 await db.close(engine)
-                achieved, n429 = await _burst(url, count, rate, paid)
+                achieved, n429, waited = await _burst(url, count, rate, paid)
             speed.baseline.append(float(rate))
             speed.hearth.append(achieved)
             speed.ratio.append(achieved / rate)
             refused.hearth.append(float(n429))
-        rows += [speed, refused]
+            in_line = (count - TURN_AFTER) / rate
+            turn.baseline.append(in_line)
+            turn.hearth.append(waited)
+            turn.ratio.append(waited / in_line)
+        rows += [speed, refused, turn]
     return rows
 
 

@@ -60,14 +60,15 @@ class SenderStats:
     flood_waits: int = 0
 
 
-IN_FLIGHT = 200  # claimed and not yet recorded, at least
+IN_FLIGHT = 200  # claimed and not yet recorded, with no rate limit
 
 
 def in_flight_for(rate: float) -> int:
-    """How many messages the sender keeps claimed at once for a rate: a second's worth, so
-    that claiming and recording (a commit each, which waits on the disk) never leave the
-    limiter idle at a paid broadcast's 1,000 a second."""
-    return max(IN_FLIGHT, math.ceil(rate))
+    """How many messages the sender keeps claimed for a rate: a second's worth at least, so
+    that claiming and recording never leave the limiter idle at a paid 1,000 a second; a few
+    seconds' worth at most at a modest rate (three: chats with three messages each still keep
+    up), since a message someone awaits, claimed first, still waits for those."""
+    return IN_FLIGHT if rate <= 0 else max(math.ceil(rate), min(IN_FLIGHT, math.ceil(3 * rate)))
 
 
 class Sender:

@@ -115,6 +115,49 @@ async def test_a_chat_keeps_its_order_behind_a_deferred_message(sim: Simulation)
     assert asked < drawn, group
 
 
+async def _queue(sim: Simulation, *messages: tuple[int, Purpose]) -> list[int]:
+    """Queue bare messages (chat, purpose), due at EVENING, in this order; their ids."""
+    rows = [
+        OutboxMessage(chat_id=chat, method="message", payload={"text": "x"}, purpose=purpose,
+                      status=OutboxStatus.PENDING, attempts=0, next_attempt_at=EVENING,
+                      created_at=EVENING)
+        for chat, purpose in messages
+    ]  # fmt: skip
+    async with db.writing(sim.hearth.sessions) as session:
+        session.add_all(rows)
+        await session.flush()
+        return [row.id for row in rows]
+
+
+async def test_an_awaited_message_goes_ahead_of_the_scheduled_ones(sim: Simulation) -> None:
+    backlog = await _queue(sim, *((-100 - n, Purpose.QUESTION) for n in range(30)))
+    # A partner's "your turn" in a chat of its own; another behind its chat's question.
+    (free, behind) = await _queue(sim, (42, Purpose.YOUR_TURN), (-101, Purpose.YOUR_TURN))
+    async with db.writing(sim.hearth.sessions) as session:
+        claimed = [c.row.id for c in await sending.claim(session, EVENING, 5)]
+    assert claimed == [*backlog[:4], free], "awaited first, then the oldest"
+    assert behind not in claimed, "a chat's earlier message goes first"
+
+
+async def test_a_partners_turn_is_not_kept_waiting_by_an_evening_burst(sim: Simulation) -> None:
+    couples = [await sim.onboard(f"A{n}", f"B{n}") for n in range(4)]
+    last = couples[-1]
+    await sim.tick(EVENING.replace(hour=9))  # the morning's nudges are out of the way
+    sim.hearth.sender.batch = 2  # a burst: more questions due than the sender holds at once
+    sim.clock.now = EVENING
+    (job,) = sim.app.job_queue.get_jobs_by_name("tick")  # type: ignore[union-attr]
+    await job.run(sim.app)  # every couple's question queued, none sent yet
+    sent = len(sim.api.sent)
+    await sim.feed(sim.tg.send(last.alex, last.alex, "The first warm evening of the year"))
+    order = [
+        s.chat_id
+        for s in sim.api.sent[sent:]
+        if s.chat_id in (last.sam.id, *(c.group.id for c in couples))
+    ]
+    turn = order.index(last.sam.id)
+    assert turn < order.index(couples[1].group.id), order
+
+
 async def test_a_nudge_that_could_not_go_out_for_half_a_day_expires(sim: Simulation) -> None:
     couple = await sim.onboard()
     sim.api.fail("sendMessage", "network", times=1000, chat_id=couple.alex.id)

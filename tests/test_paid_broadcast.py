@@ -18,7 +18,8 @@ EVENING = datetime(2025, 6, 2, 20, 0, tzinfo=UTC)
 
 
 def test_a_second_of_messages_in_flight_at_the_configured_rate() -> None:
-    assert in_flight_for(30) == IN_FLIGHT
+    assert in_flight_for(30) == 90  # three seconds' worth: a partner's turn waits no longer
+    assert in_flight_for(100) == IN_FLIGHT
     assert in_flight_for(0) == IN_FLIGHT  # no limit (benchmarks, the simulation)
     assert in_flight_for(PAID_RATE) == 1000
     settings = load_settings({"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "HEARTH_PAID_BROADCAST": "true",

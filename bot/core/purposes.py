@@ -92,10 +92,15 @@ class Policy:
     keep_when_held: bool = False
     # The sent message is a prompt: replies to it are answers.
     prompt: bool = False
+    # Someone just did something and is waiting for this (a mirrored answer, "your turn", a
+    # reply to a command): it goes ahead of the scheduled messages waiting in line, so that
+    # an evening's burst of questions does not keep a couple waiting for minutes.
+    awaited: bool = False
 
 
 _PROMPT_LIKE = Policy(assume_delivered=True, expires_after=timedelta(hours=12))
-_KEEP = Policy(keep_when_held=True)
+_KEEP = Policy(keep_when_held=True, awaited=True)
+_AWAITED = Policy(awaited=True)
 
 POLICIES: dict[Purpose, Policy] = {
     Purpose.QUESTION: Policy(True, timedelta(hours=12), day_bound=True, prompt=True),
@@ -120,7 +125,15 @@ POLICIES: dict[Purpose, Policy] = {
     Purpose.EDIT: _KEEP,
     Purpose.WARM: _KEEP,
     Purpose.NOTICED: _KEEP,
-    Purpose.MEMORY: _KEEP,
+    Purpose.MEMORY: Policy(keep_when_held=True),
+    Purpose.YOUR_TURN: _AWAITED,
+    Purpose.REVEAL_WAITING: _AWAITED,
+    Purpose.REVEAL_GROUP: _AWAITED,
+    Purpose.INVITE: _AWAITED,
+    Purpose.EDIT_GROUP: _AWAITED,
+    Purpose.DEPTH_UP: _AWAITED,
+    Purpose.STEPPED_OUT: _AWAITED,
+    Purpose.INFO: _AWAITED,
 }
 DEFAULT_POLICY = Policy()
 
@@ -128,3 +141,6 @@ DEFAULT_POLICY = Policy()
 def policy(purpose: Purpose) -> Policy:
     """The policy for messages of this purpose."""
     return POLICIES.get(purpose, DEFAULT_POLICY)
+
+
+AWAITED = tuple(purpose for purpose in Purpose if policy(purpose).awaited)

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt, table, update_by_id
 from bot.core.outbox import Outgoing, enqueue, render
-from bot.core.purposes import FINISHED, OutboxStatus, Outcome, Purpose, policy
+from bot.core.purposes import AWAITED, FINISHED, OutboxStatus, Outcome, Purpose, policy
 
 # How long a claim is its sender's alone. A sender that loses the lead stops its sends within
 # a leadership check (seconds) and the leader keeps its own claims however long they take, so
@@ -71,11 +71,26 @@ def _blocked(now: datetime) -> Any:
     )
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claimed]:
-    """Claim up to `limit` due messages, oldest first, and read what sending them needs.
+def _first_in_line() -> Any:
+    """No earlier message of the same chat is still to go (waiting, or being sent)."""
+    earlier = aliased(OutboxMessage)
+    return ~exists().where(
+        earlier.chat_id == OutboxMessage.chat_id,
+        earlier.id < OutboxMessage.id,
+        earlier.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+    )
 
-    Messages of a removed couple wait (nothing is sent to them); each chat keeps its order.
+
+async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due messages and read what sending them needs.
+
+    Awaited messages (see `Policy.awaited`) first, then the oldest: a partner's "your turn"
+    does not wait behind thousands of evening questions. A message only jumps the line when
+    nothing earlier of its chat is still to go, so each chat keeps its order; messages of a
+    removed couple wait (nothing is sent to them).
     """
+    # CASE evaluates the chat's line only for awaited messages: few, even in a burst.
+    ahead = case((and_(OutboxMessage.purpose.in_(AWAITED), _first_in_line()), 0), else_=1)
     due = (
         select(OutboxMessage.id)
         .outerjoin(Couple, Couple.id == OutboxMessage.couple_id)
@@ -85,7 +100,7 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claime
             or_(OutboxMessage.couple_id.is_(None), Couple.active.is_(True)),
             ~_blocked(now),
         )
-        .order_by(OutboxMessage.id)
+        .order_by(ahead, OutboxMessage.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
