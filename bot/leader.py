@@ -60,20 +60,24 @@ class PostgresLeadership:
         self._held = False
 
     async def try_acquire(self) -> bool:
-        """Try the lock once (never waits)."""
+        """Try the lock once (never waits for it, nor longer than `CHECK_WITHIN` for an
+        answer: a standby stuck on a hung connection would never take over)."""
         try:
-            if self._connection is None:
-                self._connection = await self.engine.connect()
-            got = await self._connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}
-            )
-            await self._connection.commit()  # the lock outlives the transaction
-        except (DBAPIError, OSError) as error:
+            self._held = await asyncio.wait_for(self._take(), CHECK_WITHIN)
+        except (DBAPIError, OSError, TimeoutError) as error:
             log.warning("leadership: database unreachable (%s)", type(error).__name__)
             await self._drop()
             return False
-        self._held = bool(got)
         return self._held
+
+    async def _take(self) -> bool:
+        if self._connection is None:
+            self._connection = await self.engine.connect()
+        got = await self._connection.scalar(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}
+        )
+        await self._connection.commit()  # the lock outlives the transaction
+        return bool(got)
 
     async def still_held(self) -> bool:
         """A round trip on the lock's connection: if it died, so did the lock."""
@@ -92,14 +96,17 @@ class PostgresLeadership:
         await connection.commit()
 
     async def release(self) -> None:
-        """Unlock and close the connection."""
+        """Unlock and close the connection (dropping it unanswered: shutting down must not
+        hang on a dead connection, and the server frees the lock when it goes)."""
         if self._connection is not None and self._held:
-            with contextlib.suppress(DBAPIError, OSError):
-                await self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK}
-                )
-                await self._connection.commit()
+            with contextlib.suppress(DBAPIError, OSError, TimeoutError):
+                await asyncio.wait_for(self._unlock(self._connection), CHECK_WITHIN)
         await self._drop()
+
+    @staticmethod
+    async def _unlock(connection: AsyncConnection) -> None:
+        await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK})
+        await connection.commit()
 
     async def on_notify(self, wake: Callable[[], None]) -> None:
         """LISTEN on the lock's connection; every NOTIFY wakes the sender."""

@@ -394,3 +394,32 @@ async def test_a_leadership_check_that_gets_no_answer_gives_the_lock_up(
     finally:
         await standby.release()
         await db.close(engine)
+
+
+async def test_taking_or_giving_up_the_lock_on_a_hung_connection_ends_in_time(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A standby whose try gets no answer would otherwise never take over, and a leader
+    shutting down would hang: both give up after `CHECK_WITHIN`, dropping the connection."""
+    engine = db.create_engine(postgres_url)
+    held, standby = leader.PostgresLeadership(engine), leader.PostgresLeadership(engine)
+    try:
+
+        async def no_answer(*_args: object) -> bool:
+            await asyncio.Event().wait()
+            return True
+
+        monkeypatch.setattr(leader, "CHECK_WITHIN", 0.05)
+        with monkeypatch.context() as hung:
+            hung.setattr(leader.PostgresLeadership, "_take", no_answer)
+            assert not await asyncio.wait_for(standby.try_acquire(), 10)
+        assert [r.levelname for r in caplog.records if r.name == "bot.leader"] == ["WARNING"]
+        assert await standby.try_acquire(), "the next try starts on a fresh connection"
+        with monkeypatch.context() as hung:
+            hung.setattr(leader.PostgresLeadership, "_unlock", staticmethod(no_answer))
+            await asyncio.wait_for(standby.release(), 10)
+        await until(held.try_acquire, seconds=10)  # dropped: the server freed the lock
+    finally:
+        await held.release()
+        await standby.release()
+        await db.close(engine)
