@@ -36,10 +36,14 @@ class RedactingFormatter(logging.Formatter):
 
 
 class HandledConditions(logging.Filter):
-    """PTB logs a few conditions Hearth handles as ERROR with a traceback: on call, ERROR
-    means a bug, so these become one WARNING line."""
+    """PTB and SQLAlchemy log a few conditions Hearth handles as ERROR with a traceback: on
+    call, ERROR means a bug, so these become one WARNING line."""
 
-    PASSING = ("one more time to mark all fetched updates",)
+    PASSING = (
+        "one more time to mark all fetched updates",
+        # SQLAlchemy's pool discarding a dead database connection it could not close politely.
+        "Exception closing connection",
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Downgrade a known, handled condition; pass everything else unchanged."""

@@ -14,10 +14,11 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.pool import NullPool
 
 from bot import backup, sqlite_inline
 from bot.config import ROOT
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 
 WRITE = "hearth_write"  # execution option: this transaction will write
+# PostgreSQL: a statement unanswered this long is on a hung connection (a failover, a network
+# partition: without a bound, TCP may wait hours and the tick and the sender with it). It
+# raises TimeoutError, an outage the callers wait out; migrations get no bound.
+ANSWER_WITHIN = 120.0
 # Each SQLite file engine's background checkpoints, for `close` to wait on.
 _checkpointers: weakref.WeakKeyDictionary[Engine, sqlite_inline.Checkpointer] = (
     weakref.WeakKeyDictionary()
@@ -96,7 +101,11 @@ def create_engine(url: str) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return _postgres_engine(url, connect_args={"command_timeout": ANSWER_WITHIN})
+
+
+def _postgres_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
 
 
 async def close(engine: AsyncEngine) -> None:
@@ -153,15 +162,24 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     PostgreSQL: an advisory lock held until the migration commits. SQLite: the write lock.
     The second process then finds the schema current and has nothing to do.
     """
-    async with engine.connect() as connection:
-        connection = await connection.execution_options(**{WRITE: True})
-        async with connection.begin():
-            if engine.dialect.name == "postgresql":
-                await connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+    postgres = engine.dialect.name == "postgresql"
+    # A migration of a large database (or waiting for another process's) may take minutes.
+    patient = _postgres_engine(engine.url, poolclass=NullPool) if postgres else engine
+    try:
+        async with patient.connect() as connection:
+            connection = await connection.execution_options(**{WRITE: True})
+            async with connection.begin():
+                if postgres:
+                    await connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                await connection.run_sync(lambda sync: _backup_before_upgrade(sync, revision))
+                await connection.run_sync(
+                    lambda sync: command.upgrade(alembic_config(sync), revision)
                 )
-            await connection.run_sync(lambda sync: _backup_before_upgrade(sync, revision))
-            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    finally:
+        if patient is not engine:
+            await patient.dispose()
 
 
 def _backup_before_upgrade(connection: Connection, revision: str) -> Path | None:

@@ -51,3 +51,40 @@ async def at_once(sim: Simulation, *updates: dict[str, Any] | None) -> None:
     )
     assert not sim.errors, sim.errors
     await sim.send()
+
+
+class FreezingProxy:
+    """A TCP proxy in front of a server that can stop passing bytes (a hung connection: no
+    error, no answer), as a failover or a network partition leaves a database connection."""
+
+    def __init__(self, host: str, port: int) -> None:
+        """Forward to `host:port` once started."""
+        self.target = (host, port)
+        self.frozen = False
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> FreezingProxy:
+        """Listen on a free local port."""
+        self._server = await asyncio.start_server(self._connect, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def close(self) -> None:
+        """Stop listening (open connections end with the test's loop)."""
+        if self._server is not None:
+            self._server.close()
+
+    async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        while data := await source.read(65536):
+            while self.frozen:
+                await asyncio.sleep(0.01)
+            sink.write(data)
+            await sink.drain()
+        sink.close()

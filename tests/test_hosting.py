@@ -4,6 +4,7 @@ fake Bot API served over HTTP: webhook mode, health, two workers and a leader's 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -19,9 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from bot import db, leader
+from bot.__main__ import HandledConditions
 from bot.config import ROOT, ConfigError, Settings, load_settings
 from bot.core.content import Content
 from bot.core.models import Base
@@ -31,6 +34,7 @@ from bot.simulation.fake_api import FAKE_TOKEN, FakeBotApi
 from bot.simulation.world import FAKE_KEY, Simulation
 from handlers import web
 from tests.conftest import START
+from tests.helpers import FreezingProxy
 
 SECRET = "a-webhook-secret-of-sorts"
 HOOK = "https://hearth.example.org/telegram/hook"
@@ -423,3 +427,55 @@ async def test_taking_or_giving_up_the_lock_on_a_hung_connection_ends_in_time(
         await held.release()
         await standby.release()
         await db.close(engine)
+
+
+async def test_a_postgresql_statement_on_a_hung_connection_ends_as_an_outage(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a bound, a statement on a hung connection waits as long as TCP does (hours),
+    and the tick and the sender with it. It ends as a TimeoutError, which every caller
+    treats as an outage to wait out; migrations (which may take minutes) are not bounded."""
+    url = make_url(postgres_url)
+    proxy = await FreezingProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    monkeypatch.setattr(db, "ANSWER_WITHIN", 0.3)
+    engine = db.create_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+
+    async def select_one() -> Any:
+        async with engine.connect() as connection:
+            return await connection.scalar(text("SELECT 1"))
+
+    try:
+        assert await select_one() == 1
+        proxy.frozen = True
+        hung = asyncio.create_task(select_one())
+        done, _ = await asyncio.wait({hung}, timeout=20)
+        assert done, "the statement hung"
+        error = hung.exception()
+        assert isinstance(error, TimeoutError) and db.unavailable(error), repr(error)
+        proxy.frozen = False
+        assert await select_one() == 1, "a fresh connection once the database answers"
+
+        def slow_backup(connection: Any, revision: str) -> None:
+            connection.execute(text("SELECT pg_sleep(1)"))
+
+        monkeypatch.setattr(db, "_backup_before_upgrade", slow_backup)
+        await db.migrate(engine)  # a step longer than the bound still completes
+    finally:
+        await db.close(engine)
+        await proxy.close()
+
+
+def test_a_dead_connection_the_pool_could_not_close_is_one_warning_line() -> None:
+    def record(message: str) -> logging.LogRecord:
+        try:
+            raise TimeoutError
+        except TimeoutError:
+            exc_info = sys.exc_info()
+        return logging.LogRecord(
+            "sqlalchemy.pool.impl", logging.ERROR, "", 0, message, (), exc_info
+        )
+
+    closing, bug = record("Exception closing connection <conn>"), record("Exception during reset")
+    assert HandledConditions().filter(closing) and HandledConditions().filter(bug)
+    assert (closing.levelname, closing.exc_info) == ("WARNING", None)
+    assert bug.levelname == "ERROR" and bug.exc_info is not None
