@@ -63,7 +63,11 @@ class TelegramLimits(BaseRateLimiter[int]):
             if chat_id is not None:
                 await self.limiter.acquire(chat_id)
             try:
-                return await callback(*args, **kwargs)
+                try:
+                    return await callback(*args, **kwargs)
+                finally:
+                    if chat_id is not None:
+                        self.limiter.release(chat_id)  # answered (or failed): windows from now
             except RetryAfter as error:
                 wait = error.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -1,6 +1,12 @@
 """Telegram's send limits as one limiter: an overall rate, one message per second per chat and
 twenty per minute per group. Sends are spaced evenly (no bursts), so a window checked at any
 instant holds no more than the limit.
+
+A message counts from its slot until its request has been answered (`release`), and its
+windows run from then: between the slot and the request reaching Telegram the event loop may
+be busy for tens of milliseconds, so a message sent on time could otherwise arrive within the
+same second as one sent after it. Telegram saw each request before it answered, so windows
+measured from the answers hold at Telegram whatever the delays.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from dataclasses import dataclass
 MARGIN = 1.03
 # Waits are at least this long, so rounding at a window's edge can never spin in place.
 TICK = 0.001
+# How often a message waiting only for earlier ones to be answered looks again.
+OPEN_POLL = 0.05
 # Past this many chats remembered, those whose hold has passed are forgotten.
 REMEMBER = 10_000
 
@@ -51,11 +59,12 @@ class Limiter:
         self._chat_interval = limits.chat_interval * MARGIN
         self._group_window = 60.0 * MARGIN
         self._next = 0.0  # the next free overall slot
-        # When messages actually went: a late wake-up must not squeeze the window behind it.
+        # When sent messages were answered: a late wake-up must not squeeze the window behind.
         self._sent: deque[float] = deque()
+        self._open = 0  # messages given a slot and not yet answered (they count as in window)
         self._window = MARGIN  # seconds: Telegram's one-second window, with the margin
         self._chat_next: dict[int, float] = {}  # when each chat may have its next message
-        # Chats whose message has passed the per-chat check and waits for an overall slot.
+        # Chats with a message past the per-chat check and not yet answered: held until then.
         self._in_flight: dict[int, asyncio.Event] = {}
         self._group_log: dict[int, deque[float]] = {}
         self._paused_until = 0.0
@@ -69,14 +78,15 @@ class Limiter:
         return ready
 
     async def acquire(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` fits every window, and take that slot."""
+        """Wait until a message to `chat_id` fits every window, and take that slot; once the
+        request has been answered (or failed), call `release` exactly once."""
         if self.limits.unlimited:
             return
         while True:
             busy = self._in_flight.get(chat_id)
             if busy is not None:
-                # The chat's previous message is still waiting for its overall slot: its
-                # one-second hold starts when it actually goes, so wait for that.
+                # The chat's previous message has not been answered yet: its one-second hold
+                # starts from then, so wait for that.
                 await busy.wait()
                 continue
             now = self.clock()
@@ -84,8 +94,8 @@ class Limiter:
             if ready <= now:
                 break
             await self.sleep(max(ready - now, TICK))
-        # Hold the chat while waiting for an overall slot, so no other sender takes it. The
-        # hold lives apart from `_chat_next`, which `_forget_idle` may prune at any time.
+        # Hold the chat until the answer, so no other sender takes it. The hold lives apart
+        # from `_chat_next`, which `_forget_idle` may prune at any time.
         done = asyncio.Event()
         self._in_flight[chat_id] = done
         try:
@@ -93,29 +103,45 @@ class Limiter:
             self._next = slot + self._interval
             if slot > now:
                 await self.sleep(slot - now)
-            sent = await self._within_window()
-        finally:
+            await self._within_window()
+        except BaseException:
             del self._in_flight[chat_id]
             done.set()
+            raise
+
+    def release(self, chat_id: int) -> None:
+        """The message's request was answered: its windows run from now."""
+        if self.limits.unlimited:
+            return
+        answered = self.clock()
+        self._open -= 1
+        self._sent.append(answered)
         held = self._chat_next.get(chat_id, 0.0)  # a flood wait may have paused it meanwhile
-        self._chat_next[chat_id] = max(held, sent + self._chat_interval)
+        self._chat_next[chat_id] = max(held, answered + self._chat_interval)
         if chat_id < 0:
             log = self._group_log.setdefault(chat_id, deque(maxlen=self.limits.group_per_minute))
-            log.append(sent)
+            log.append(answered)
+        done = self._in_flight.pop(chat_id, None)
+        if done is not None:
+            done.set()
         if len(self._chat_next) > self.remember:
-            self._forget_idle(sent)
+            self._forget_idle(answered)
 
-    async def _within_window(self) -> float:
-        """Wait while the last second already holds the limit; the moment the message goes."""
+    async def _within_window(self) -> None:
+        """Wait while the last second's answers and the messages still unanswered already
+        make the limit; then count this message as unanswered."""
         limit = max(int(self.limits.per_second), 1)
         while True:
             now = self.clock()
             while self._sent and self._sent[0] <= now - self._window:
                 self._sent.popleft()
-            if len(self._sent) < limit:
-                self._sent.append(now)
-                return now
-            await self.sleep(max(self._sent[0] + self._window - now, TICK))
+            if len(self._sent) + self._open < limit:
+                self._open += 1
+                return
+            wait = self._sent[0] + self._window - now if self._sent else OPEN_POLL
+            if self._open:  # an answer may come first (answers take long when Telegram does)
+                wait = min(wait, OPEN_POLL)
+            await self.sleep(max(wait, TICK))
 
     def pause(self, chat_id: int, seconds: float, everything: bool = False) -> None:
         """Telegram asked for a wait: hold this chat (or every chat) for `seconds`."""
