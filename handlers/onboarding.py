@@ -142,6 +142,11 @@ async def start(update: Update, context: Context) -> None:
                         name=escape(result.partner.first_name),
                         other=escape(other.first_name) if other else _("your partner"),
                     )
+            elif result.outcome == Link.STALE:
+                text = _(
+                    "That link belongs to a group or a pairing that has ended, so it opens "
+                    "nothing now."
+                )
             elif result.outcome == Link.NOT_PARTNER:
                 text = _(
                     "This link belongs to a couple you're not part of. Hearth is for the two "

@@ -106,6 +106,8 @@ async def forget(update: Update, context: Context) -> None:
     """/forget: in private, your own data; in the group, the whole couple (both confirm)."""
     async with unit_of_work(update, context) as work:
         couple, partner = await who(work, update)
+        if couple is not None and partner is not None and not is_private(update):
+            privacy.cancel_forget_couple(couple)  # each /forget asks both afresh
     message = update.effective_message
     if message is None:
         return

@@ -577,3 +577,163 @@ async def test_cancel_tapped_twice_answers_twice_and_edits_once(sim: Simulation)
     await sim.feed(sim.tg.raw_callback(c.sam, "f:no", message))
     assert [a.get("text") for a in sim.api.alerts[-2:]] == ["Nothing was deleted."] * 2
     assert confirm.text == "Nothing was deleted." and sim.api.refused == []
+
+
+# --- A new pair never meets the previous pair's words ----------------------------------------
+
+EVENING = MONDAY.replace(hour=20)
+
+
+def seen(sim: Simulation, chat: object, words: str) -> bool:
+    return any(words in s.text for s in sim.tg.inbox(chat))  # type: ignore[arg-type]
+
+
+async def test_editing_an_old_answer_never_reaches_the_new_partner(sim: Simulation) -> None:
+    """Alex and Sam answer Monday's question (both privately, so it is revealed). Sam steps
+    out with /forget; Chris joins the group as Alex's new partner. Alex then edits the old
+    private answer: the edit notice quotes Alex's words from the previous pair's history to
+    Chris (privately and in the group of Alex and Chris)."""
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.tick(EVENING)
+    await sim.feed(sim.tg.send(alex, alex, "ALEX OLD WORDS FOR SAM"))
+    alex_answer_id = max(mid for (chat, mid) in sim.api.messages if chat == alex.id)
+    await sim.feed(sim.tg.send(sam, sam, "SAM WORDS"))
+    await sim.feed(sim.tg.command(sam, sam, "/forget"))
+    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+
+    sim.clock.now = EVENING + timedelta(days=1, hours=-8)
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(group, chris)
+    group.members.remove(sam.id)
+    await sim.feed(sim.tg.command(chris, group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    await sim.feed(sim.tg.start(chris))
+
+    sim.clock.now += timedelta(hours=1)
+    before = len(sim.api.sent)  # the group saw the old reveal while Sam was in it
+    await sim.feed(sim.tg.edit(alex, alex, alex_answer_id, "ALEX OLD WORDS, EDITED"))
+    await sim.tick(sim.clock.now + timedelta(minutes=1))
+    edits = [s for s in sim.new_messages(before) if "ALEX OLD WORDS" in s.text]
+    assert not seen(sim, chris, "ALEX OLD WORDS"), "Chris got Alex's words meant for Sam"
+    assert not edits, "the group of Alex and Chris got them"
+
+
+async def test_an_old_couples_answer_link_never_files_an_answer_for_the_new_partner(
+    sim: Simulation,
+) -> None:
+    """Alex and Sam's group removed the bot; Alex now has Hearth with Kim. Alex taps the
+    "Answer privately" button under an old question in the old group: Hearth says "Write your
+    answer to <the old question>", and the words Alex writes for Sam are filed under tonight's
+    question of Alex and Kim and revealed to Kim."""
+    old = await sim.onboard()
+    alex, sam = old.alex, old.sam
+    await sim.tick(EVENING)
+    old_question = next(s for s in sim.tg.inbox(old.group) if "Tonight's question" in s.text)
+    link = sim.tg.url_buttons(old_question)[0]
+    payload = link.split("start=", 1)[1]
+    assert payload.startswith("a")
+
+    sim.clock.now = EVENING + timedelta(hours=2)
+    await sim.feed(sim.tg.remove_bot(old.group, by=sam))
+    kim = sim.tg.user("Kim")
+    new_group = sim.tg.group("Alex & Kim", [kim, alex])
+    await sim.feed(sim.tg.add_bot(new_group, by=kim))
+    greeting = sim.tg.last(new_group)
+    await sim.feed(sim.tg.press(kim, greeting, "join"))
+    await sim.feed(sim.tg.press(alex, greeting, "join"))
+    token = sim.tg.url_buttons(sim.tg.last(new_group))[0].split("start=", 1)[1]
+    await sim.feed(sim.tg.start(kim, token))
+    await sim.feed(sim.tg.start(alex, token))
+
+    await sim.tick(EVENING + timedelta(days=1))  # Alex and Kim's first question
+    sim.clock.now = EVENING + timedelta(days=1, minutes=5)
+    await sim.feed(sim.tg.start(alex, payload))  # the old group's "Answer privately"
+    told = sim.tg.last(alex).text
+    assert "Write your answer" not in told and "ended" in told, told
+    async with sim.hearth.sessions() as session:
+        pending = set(await session.scalars(select(Partner.pending_prompt_id)))
+    assert pending == {None}, "no question of the old pair waits for Alex's next message"
+
+
+async def _couples_left(sim: Simulation) -> int:
+    async with sim.hearth.sessions() as session:
+        return len(list(await session.scalars(select(Couple))))
+
+
+async def _vote(sim: Simulation, user: FakeUser, confirm: Sent) -> None:
+    await sim.feed(sim.tg.press(user, confirm, sim.tg.button_data(confirm, "f:us:")))
+
+
+async def test_a_vote_from_before_a_partner_stepped_out_never_counts(sim: Simulation) -> None:
+    """Alex taps "Yes, delete"; Sam steps out instead, and Chris joins. Chris's tap on the same
+    confirmation must not delete everything: Alex agreed with Sam, not with Chris."""
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.feed(sim.tg.command(alex, group, "/forget"))
+    confirm = sim.tg.last(group)
+    await _vote(sim, alex, confirm)
+    assert "Waiting for your partner" in str(sim.api.alerts[-1].get("text"))
+    await sim.feed(sim.tg.command(sam, sam, "/forget"))
+    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(group, chris)
+    group.members.remove(sam.id)
+    await sim.feed(sim.tg.command(chris, group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    await _vote(sim, chris, confirm)
+    assert await _couples_left(sim) == 1, "Alex's vote from before Chris joined counted"
+
+
+async def test_each_forget_asks_both_afresh(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.feed(sim.tg.command(alex, group, "/forget"))
+    await _vote(sim, alex, sim.tg.last(group))
+    sim.clock.now += timedelta(days=60)  # Alex may long have changed their mind
+    await sim.feed(sim.tg.command(sam, group, "/forget"))
+    await _vote(sim, sam, sim.tg.last(group))
+    assert await _couples_left(sim) == 1, "a vote from an earlier /forget counted"
+    await _vote(sim, alex, sim.tg.last(group))
+    assert await _couples_left(sim) == 0
+
+
+async def test_the_partner_left_alone_can_delete_the_couple(sim: Simulation) -> None:
+    """After Sam stepped out, only Alex's words remain: Alex's own confirmation is enough
+    (Hearth used to wait for a partner who was no longer there)."""
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.feed(sim.tg.command(sam, sam, "/forget"))
+    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    await sim.feed(sim.tg.command(alex, group, "/forget"))
+    await _vote(sim, alex, sim.tg.last(group))
+    assert await _couples_left(sim) == 0
+
+
+async def test_a_new_partners_export_holds_nothing_of_the_previous_pair(sim: Simulation) -> None:
+    """Alex wrote a secret jar question for Sam; it was drawn and answered while Sam was
+    Alex's partner. Sam steps out, Chris joins: Chris's /export lists Alex's words from the
+    jar of Alex and Sam (and the gestures of that time), the previous pair's history."""
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    sim.clock.now = EVENING - timedelta(hours=3)
+    await sim.feed(sim.tg.command(alex, alex, "/jar add ALEX SECRET JAR QUESTION FOR SAM?"))
+    await sim.feed(sim.tg.command(sam, group, "/jar"))
+    draw = sim.tg.last(group)
+    assert "ALEX SECRET JAR QUESTION" in draw.text
+    await sim.feed(sim.tg.send(sam, group, "sam says", reply_to=draw.message_id))
+    await sim.feed(sim.tg.send(alex, group, "alex says", reply_to=draw.message_id))
+    await sim.feed(sim.tg.command(sam, sam, "/forget"))
+    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+
+    sim.clock.now = EVENING + timedelta(days=3)
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(group, chris)
+    group.members.remove(sam.id)
+    await sim.feed(sim.tg.command(chris, group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    await sim.feed(sim.tg.start(chris))
+    docs = len(sim.api.documents)
+    await sim.feed(sim.tg.command(chris, chris, "/export"))
+    ((_chat, _name, data),) = sim.api.documents[docs:]
+    assert b"ALEX SECRET JAR QUESTION" not in data, "the previous pair's jar reached Chris"

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import depth, prompt_kinds
 from bot.core.content import Content
-from bot.core.couples import language_of, other_partner
+from bot.core.couples import language_of, of_this_pair, other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt, table, update_by_id
 from bot.core.outbox import Outgoing
 from bot.core.purposes import Purpose
@@ -222,6 +222,8 @@ async def edit_answer(
     partner = next((p for p in couple.partners if p.id == answer.partner_id), None)
     if prompt is None or partner is None or prompt.revealed_at is None or answer.in_group:
         return []
+    if not of_this_pair(couple, prompt):
+        return []  # words written for a previous partner never reach the current one
     other = other_partner(couple, partner)
     if other is None:
         return []

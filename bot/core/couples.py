@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from bot.core import rhythms, schedule
 from bot.core.apart import own_clock, zone_of
-from bot.core.models import Couple, OutboxMessage, Partner
+from bot.core.models import Couple, OutboxMessage, Partner, Prompt
 from bot.core.purposes import OutboxStatus
 
 MAX_PAUSE_DAYS = 90
@@ -99,6 +99,11 @@ def pair_since(couple: Couple) -> datetime | None:
     if not couple.complete:
         return None
     return max(p.joined_at for p in couple.partners)
+
+
+def of_this_pair(couple: Couple, prompt: Prompt) -> bool:
+    """The prompt was asked to the current two partners (an older one is another pair's)."""
+    return prompt.created_at >= (pair_since(couple) or couple.created_at)
 
 
 def reschedule(couple: Couple, now: datetime, catch_up: bool = True) -> None:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import dates, rhythms
@@ -35,6 +35,14 @@ def _iso(value: datetime | None) -> str | None:
 def _prompts_of(couple: Couple) -> Select[int]:
     """The couple's prompt ids, as a subquery (answers are found through them)."""
     return select(Prompt.id).where(Prompt.couple_id == couple.id)
+
+
+def _in_this_pairs_jar(question: JarQuestion, since: datetime) -> bool:
+    """Another's jar question the partner may see: drawn while they were a pair, or waiting
+    in the shared jar (a secret one stays the author's until it is drawn)."""
+    if question.drawn_at is not None:
+        return question.drawn_at >= since
+    return not question.secret
 
 
 async def export(
@@ -78,11 +86,17 @@ async def export(
         select(GestureAssignment)
         .where(
             GestureAssignment.couple_id == couple.id,
-            # The partner's own ideas stay their surprise until the receiver has noticed.
+            # The partner's own ideas stay their surprise until the receiver has noticed; of
+            # the rest, only this pair's days.
             or_(
                 GestureAssignment.partner_id == partner.id,
-                GestureAssignment.shared.is_(True),
-                GestureAssignment.noticed_at.is_not(None),
+                and_(
+                    or_(
+                        GestureAssignment.shared.is_(True),
+                        GestureAssignment.noticed_at.is_not(None),
+                    ),
+                    GestureAssignment.local_date >= since.date(),
+                ),
             ),
         )
         .order_by(GestureAssignment.id)
@@ -132,7 +146,7 @@ async def export(
         "jar": [
             {"by": q.author_name, "question": q.text, "drawn_at": _iso(q.drawn_at)}
             for q in jar
-            if q.author_id == partner.id or q.drawn_at is not None or not q.secret
+            if q.author_id == partner.id or _in_this_pairs_jar(q, since)
         ],
         "gestures": [
             {
@@ -216,9 +230,11 @@ def cancel_forget_couple(couple: Couple) -> None:
 
 
 def vote_forget_couple(couple: Couple, partner: Partner) -> bool:
-    """Record one partner's confirmation; True once both have confirmed."""
+    """Record one partner's confirmation; True once every partner has (one left alone after
+    the other stepped out decides alone: nobody else's words remain). Votes count only
+    within one round: a new /forget, and a partner stepping out, start it over."""
     partner.forget_confirmed = True
-    return couple.complete and all(p.forget_confirmed for p in couple.partners)
+    return all(p.forget_confirmed for p in couple.partners)
 
 
 async def forget_couple(session: AsyncSession, couple: Couple) -> None:

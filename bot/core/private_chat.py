@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.couples import partner_in
+from bot.core.couples import of_this_pair, partner_in
 from bot.core.models import Couple, OutboxMessage, Partner, Prompt
 from bot.core.purposes import OutboxStatus, Purpose, policy
 
@@ -20,6 +20,7 @@ class Link(enum.Enum):
 
     LINKED = "linked"
     NOT_PARTNER = "not_partner"
+    STALE = "stale"  # a group Hearth has left, or a question asked to an earlier pair
     UNKNOWN = "unknown"
 
 
@@ -52,6 +53,9 @@ async def link_private(
     partner = partner_in(couple, user_id)
     if partner is None:
         return LinkResult(Link.NOT_PARTNER)
+    if not couple.active or (prompt is not None and not of_this_pair(couple, prompt)):
+        # Its words would be filed under another couple's question, or reach a new partner.
+        return LinkResult(Link.STALE)
     result_ids = await open_private(session, partner, now)
     if prompt is not None:
         partner.pending_prompt_id = prompt.id
