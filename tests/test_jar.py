@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.core.jar import JAR_MAX
-from bot.core.models import JarQuestion, Prompt
+from bot.core.models import Answer, JarQuestion, Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
 
@@ -275,3 +275,136 @@ async def test_jarnight_command_moves_jar_night(sim: Simulation) -> None:
             await s.scalar(select(func.count()).select_from(Prompt).where(Prompt.kind == "jar"))
             == 1
         )
+
+
+# --- Jar night never leaves an evening empty, and takes private answers like a question ------
+
+
+async def test_resume_between_jar_time_and_question_time_leaves_friday_empty(
+    lite: Simulation,
+) -> None:
+    """Paused over Friday 19:00 (jar night), resumed at 19:30: /resume promises "today at
+    20:00", but the 20:00 question is dropped because jar night 'replaces' it, and jar night
+    was skipped while paused. The evening is empty."""
+    sim = lite
+    couple = await sim.onboard()
+    sim.clock.now = at(4, 18)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/pause"))
+    await sim.tick(at(4, 19))  # jar night while paused: skipped
+    sim.clock.now = at(4, 19, 30)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/resume"))
+    assert "today at 20:00" in sim.tg.last(couple.group).text
+    before = len(sim.api.sent)
+    for hour, minute in ((20, 0), (20, 30), (22, 0), (23, 59)):
+        await sim.tick(at(4, hour, minute))
+    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert any(DRAW in s.text or "Reply to" in s.text for s in evening), (
+        "after /resume on Friday evening the couple gets neither jar night nor the question"
+    )
+
+
+async def _answers(sim: Simulation) -> list[tuple[str, int]]:
+    async with sim.hearth.sessions() as s:
+        rows = await s.execute(
+            select(Prompt.kind, Answer.partner_id).join(Answer, Answer.prompt_id == Prompt.id)
+        )
+        return [(kind, partner) for kind, partner in rows.all()]
+
+
+async def test_jar_night_private_answer_after_midnight_is_lost(lite: Simulation) -> None:
+    """An evening question stays open for a private answer for 24 hours (see the control
+    below); on jar night (which *is* the evening question) a first private answer after local
+    midnight is not taken: the partner is told nothing is open."""
+    sim = lite
+    couple = await sim.onboard()
+    await sim.tick(at(4, 19))  # Friday 19:00: jar night, tonight's evening question
+    sim.clock.now = at(5, 0, 10)  # Saturday 00:10, five hours later
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "The smell of rain"))
+    assert [kind for kind, _p in await _answers(sim)] == ["jar"], (
+        "Alex's private answer to jar night was not recorded"
+    )
+
+
+async def test_daily_question_private_answer_after_midnight_is_kept(lite: Simulation) -> None:
+    """Control: the same timing on an ordinary evening works."""
+    sim = lite
+    couple = await sim.onboard()
+    await sim.tick(at(3, 20))  # Thursday's question
+    sim.clock.now = at(4, 1, 10)  # Friday 01:10, five hours later
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "The smell of rain"))
+    assert [kind for kind, _p in await _answers(sim)] == ["question"]
+
+
+async def test_moving_jar_night_to_tonight_after_its_hour_leaves_the_evening_empty(
+    lite: Simulation,
+) -> None:
+    """Saturday 19:30, the couple moves jar night to Saturday 19:00 (already past today). The
+    jar waits for next Saturday, but tonight's 20:00 question is still dropped because tonight
+    is now "jar night": Saturday evening gets nothing at all."""
+    sim = lite
+    couple = await sim.onboard()
+    await sim.tick(at(4, 19))  # Friday's jar night, as usual
+    sim.clock.now = at(5, 19, 30)
+    await sim.feed(sim.tg.command(couple.sam, couple.group, "/jarnight saturday 19:00"))
+    before = len(sim.api.sent)
+    for hour, minute in ((20, 0), (21, 0), (23, 59)):
+        await sim.tick(at(5, hour, minute))
+    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert any(DRAW in s.text or "Reply to" in s.text for s in evening), (
+        "Saturday evening: no question and no jar night"
+    )
+
+
+async def test_bot_readded_between_jar_time_and_question_time_leaves_friday_empty(
+    lite: Simulation,
+) -> None:
+    """Same root cause as /resume: the bot is removed before jar night and added back at
+    19:30 on Friday; jar night is gone for the week and the 20:00 question is still dropped."""
+    sim = lite
+    couple = await sim.onboard()
+    sim.clock.now = at(4, 12)
+    await sim.feed(sim.tg.remove_bot(couple.group, by=couple.alex))
+    await sim.tick(at(4, 19))
+    sim.clock.now = at(4, 19, 30)
+    await sim.feed(sim.tg.add_bot(couple.group, by=couple.alex))
+    before = len(sim.api.sent)
+    for hour, minute in ((20, 0), (21, 0), (23, 59)):
+        await sim.tick(at(4, hour, minute))
+    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert any(DRAW in s.text for s in evening), "Friday evening: nothing after the re-add"
+
+
+async def test_partner_on_own_clock_cannot_answer_jar_night_privately_in_their_evening(
+    lite: Simulation,
+) -> None:
+    """Couple in Berlin, Sam on his own clock in New York. On jar night Sam gets no evening
+    question of his own (the jar replaces it), and when he writes privately at his Friday
+    20:30 the jar night is not taken either (Berlin is already on Saturday): he is told nothing
+    is waiting and that his next question 'comes at 20:00', which has just passed."""
+    sim = lite
+    couple = await sim.onboard()
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/timezone Europe/Berlin"))
+    await sim.feed(sim.tg.command(couple.sam, couple.sam, "/timezone me America/New_York"))
+    moment = at(4, 6)
+    while moment <= at(5, 0):  # up to Friday 20:00 in New York
+        await sim.tick(moment)
+        moment += timedelta(minutes=30)
+    sim.clock.now = at(5, 0, 30)  # Friday 20:30 in New York, Saturday 02:30 in Berlin
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sailing, and nothing stops me"))
+    assert [kind for kind, _p in await _answers(sim)] == ["jar"], sim.tg.last(couple.sam).text
+
+
+async def test_couple_set_up_on_friday_at_1930_gets_no_first_evening(lite: Simulation) -> None:
+    """Same root cause: a couple completing setup on a Friday between jar time (19:00) and
+    question time (20:00) is told "Evening question: 20:00", but tonight's question is dropped
+    for a jar night that was never scheduled (jar night starts next Friday)."""
+    sim = lite
+    sim.clock.now = at(4, 19, 30)
+    couple = await sim.onboard()
+    before = len(sim.api.sent)
+    for hour, minute in ((20, 0), (21, 0), (23, 59)):
+        await sim.tick(at(4, hour, minute))
+    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert any(DRAW in s.text or "Reply to" in s.text for s in evening), (
+        "first evening after setup: nothing"
+    )

@@ -18,10 +18,11 @@ from bot.core import crypto, schedule
 from bot.core.apart import lives_apart
 from bot.core.content import Content, pick_jar_item
 from bot.core.couples import language_of
-from bot.core.models import Couple, JarQuestion, Partner, Prompt
+from bot.core.models import Couple, Delivery, JarQuestion, Partner, Prompt
 from bot.core.outbox import Outgoing, button, insert_keyed
 from bot.core.purposes import Purpose
 from bot.core.questions import answer_link, histories
+from bot.core.rhythms import Kind
 from bot.i18n import _, clock, speaking, weekday
 
 JAR_MAX = 300
@@ -76,6 +77,34 @@ def replaces_question(couple: Couple, day: date) -> bool:
     """Whether `day` is jar night and its question takes the place of the evening question (the
     default: one ritual, and one invitation to talk, that evening)."""
     return not couple.jar_with_question and day.weekday() == couple.jar_day
+
+
+async def replaced_tonight(
+    session: AsyncSession, plans: Sequence[tuple[Couple, date]], now: datetime
+) -> set[tuple[int, date]]:
+    """The (couple id, day) whose evening question gives way to jar night: it is jar night
+    (see `replaces_question`) and the night has come or is still to come that day. A night
+    missed (paused over it, the bot away, set up or moved after its hour) leaves the question
+    in place, so the evening is never empty."""
+    nights = [(couple, day) for couple, day in plans if replaces_question(couple, day)]
+    if not nights:
+        return set()
+    came = set(
+        await session.execute(
+            select(Delivery.couple_id, Delivery.local_date).where(
+                Delivery.couple_id.in_({couple.id for couple, _day in nights}),
+                Delivery.partner_id == 0,
+                Delivery.kind == str(Kind.JAR),
+                Delivery.local_date.in_({day for _couple, day in nights}),
+            )
+        )
+    )
+
+    def to_come(couple: Couple, day: date) -> bool:
+        at = couple.next_jar_at
+        return at is not None and at > now and schedule.local_date(at, ZoneInfo(couple.tz)) == day
+
+    return {(c.id, day) for c, day in nights if (c.id, day) in came or to_come(c, day)}
 
 
 async def undrawn_counts(session: AsyncSession, couple: Couple) -> dict[int, int]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import jar, prompt_kinds, schedule
 from bot.core.content import Content
-from bot.core.couples import pair_since
+from bot.core.couples import of_this_pair, pair_since
 from bot.core.models import Answer, Couple, OutboxMessage, Partner, Prompt
 from bot.core.purposes import Purpose
 from bot.core.questions import open_to, question_text
@@ -58,9 +58,7 @@ async def prompt_for_private_reply(
         _BY_PRIVATE_MESSAGE,
         {"chat_id": partner.user_id, "message_id": reply_to_id, "couple_id": couple.id},
     )
-    if prompt is None or prompt.created_at < (pair_since(couple) or couple.created_at):
-        return None
-    return prompt
+    return prompt if prompt is not None and of_this_pair(couple, prompt) else None
 
 
 async def prompt_for_reply(
@@ -141,7 +139,8 @@ async def open_prompt(
         )
     )
     night = await _jar_night(session, couple, pair, now)
-    found = ([night] if night is not None else []) + found  # the newest evening question
+    if night is not None:  # in its place among the evening questions, newest first
+        found = sorted([night, *found], key=lambda p: p.id, reverse=True)
     answered = set(
         await session.scalars(
             select(Answer.prompt_id).where(
@@ -163,23 +162,25 @@ async def _jar_night(
     session: AsyncSession, couple: Couple, pair: datetime, now: datetime
 ) -> Prompt | None:
     """On a jar night that replaces the question, the night's draw is the evening question, so
-    a private message answers it like one (a draw by /jar before the night's hour does not)."""
+    a private message answers it like one, for as long as an evening question stays open (a
+    draw by /jar before the night's hour does not)."""
     zone = ZoneInfo(couple.tz)
-    today = schedule.local_date(now, zone)
-    if not jar.replaces_question(couple, today):
-        return None
-    night = schedule.local_to_utc(today, schedule.parse_hhmm(couple.jar_time), zone)
-    return await session.scalar(
+    draws = await session.scalars(
         select(Prompt)
         .where(
             Prompt.couple_id == couple.id,
             Prompt.kind == prompt_kinds.JAR,
-            Prompt.local_date == today,
-            Prompt.created_at >= max(pair, night, now - timedelta(hours=OPEN_HOURS)),
+            Prompt.created_at >= max(pair, now - timedelta(hours=OPEN_HOURS)),
         )
-        .order_by(Prompt.id)
-        .limit(1)
+        .order_by(Prompt.id.desc())
     )
+    for draw in draws:
+        night = schedule.parse_hhmm(couple.jar_time)
+        if jar.replaces_question(couple, draw.local_date) and draw.created_at >= (
+            schedule.local_to_utc(draw.local_date, night, zone)
+        ):
+            return draw
+    return None
 
 
 def _next_part(unanswered: list[Prompt]) -> Prompt | None:
