@@ -280,12 +280,11 @@ async def test_jarnight_command_moves_jar_night(sim: Simulation) -> None:
 # --- Jar night never leaves an evening empty, and takes private answers like a question ------
 
 
-async def test_resume_between_jar_time_and_question_time_leaves_friday_empty(
+async def test_resuming_after_a_missed_jar_night_still_brings_the_question(
     lite: Simulation,
 ) -> None:
     """Paused over Friday 19:00 (jar night), resumed at 19:30: /resume promises "today at
-    20:00", but the 20:00 question is dropped because jar night 'replaces' it, and jar night
-    was skipped while paused. The evening is empty."""
+    20:00", and the question comes (it gave way to a jar night skipped while paused)."""
     sim = lite
     couple = await sim.onboard()
     sim.clock.now = at(4, 18)
@@ -311,10 +310,9 @@ async def _answers(sim: Simulation) -> list[tuple[str, int]]:
         return [(kind, partner) for kind, partner in rows.all()]
 
 
-async def test_jar_night_private_answer_after_midnight_is_lost(lite: Simulation) -> None:
-    """An evening question stays open for a private answer for 24 hours (see the control
-    below); on jar night (which *is* the evening question) a first private answer after local
-    midnight is not taken: the partner is told nothing is open."""
+async def test_a_private_answer_to_jar_night_after_midnight_is_kept(lite: Simulation) -> None:
+    """Jar night is the evening question: a private answer after local midnight counts for it,
+    as one does for an ordinary evening question (see the control below)."""
     sim = lite
     couple = await sim.onboard()
     await sim.tick(at(4, 19))  # Friday 19:00: jar night, tonight's evening question
@@ -335,12 +333,11 @@ async def test_daily_question_private_answer_after_midnight_is_kept(lite: Simula
     assert [kind for kind, _p in await _answers(sim)] == ["question"]
 
 
-async def test_moving_jar_night_to_tonight_after_its_hour_leaves_the_evening_empty(
+async def test_moving_jar_night_to_today_after_its_hour_keeps_tonights_question(
     lite: Simulation,
 ) -> None:
-    """Saturday 19:30, the couple moves jar night to Saturday 19:00 (already past today). The
-    jar waits for next Saturday, but tonight's 20:00 question is still dropped because tonight
-    is now "jar night": Saturday evening gets nothing at all."""
+    """Saturday 19:30, the couple moves jar night to Saturday 19:00 (already past today): the
+    jar waits for next Saturday, and tonight's question still comes."""
     sim = lite
     couple = await sim.onboard()
     await sim.tick(at(4, 19))  # Friday's jar night, as usual
@@ -355,11 +352,11 @@ async def test_moving_jar_night_to_tonight_after_its_hour_leaves_the_evening_emp
     )
 
 
-async def test_bot_readded_between_jar_time_and_question_time_leaves_friday_empty(
+async def test_a_bot_readded_after_jar_night_still_asks_the_question(
     lite: Simulation,
 ) -> None:
-    """Same root cause as /resume: the bot is removed before jar night and added back at
-    19:30 on Friday; jar night is gone for the week and the 20:00 question is still dropped."""
+    """The bot is removed before jar night and added back at 19:30 on Friday: jar night is
+    gone for the week, and the 20:00 question comes."""
     sim = lite
     couple = await sim.onboard()
     sim.clock.now = at(4, 12)
@@ -374,13 +371,12 @@ async def test_bot_readded_between_jar_time_and_question_time_leaves_friday_empt
     assert any(DRAW in s.text for s in evening), "Friday evening: nothing after the re-add"
 
 
-async def test_partner_on_own_clock_cannot_answer_jar_night_privately_in_their_evening(
+async def test_a_partner_on_their_own_clock_answers_jar_night_in_their_evening(
     lite: Simulation,
 ) -> None:
-    """Couple in Berlin, Sam on his own clock in New York. On jar night Sam gets no evening
-    question of his own (the jar replaces it), and when he writes privately at his Friday
-    20:30 the jar night is not taken either (Berlin is already on Saturday): he is told nothing
-    is waiting and that his next question 'comes at 20:00', which has just passed."""
+    """Couple in Berlin, Sam on his own clock in New York: on jar night the jar takes the place
+    of his own evening question, so his private message at his Friday 20:30 (Berlin's
+    Saturday) answers the night's draw."""
     sim = lite
     couple = await sim.onboard()
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/timezone Europe/Berlin"))
@@ -394,10 +390,9 @@ async def test_partner_on_own_clock_cannot_answer_jar_night_privately_in_their_e
     assert [kind for kind, _p in await _answers(sim)] == ["jar"], sim.tg.last(couple.sam).text
 
 
-async def test_couple_set_up_on_friday_at_1930_gets_no_first_evening(lite: Simulation) -> None:
-    """Same root cause: a couple completing setup on a Friday between jar time (19:00) and
-    question time (20:00) is told "Evening question: 20:00", but tonight's question is dropped
-    for a jar night that was never scheduled (jar night starts next Friday)."""
+async def test_a_couple_set_up_after_jar_time_gets_their_first_question(lite: Simulation) -> None:
+    """A couple completing setup on a Friday between jar time (19:00) and question time
+    (20:00) is told "Evening question: 20:00", and it comes (jar night starts next Friday)."""
     sim = lite
     sim.clock.now = at(4, 19, 30)
     couple = await sim.onboard()
