@@ -80,7 +80,7 @@ def replaces_question(couple: Couple, day: date) -> bool:
 
 
 async def replaced_tonight(
-    session: AsyncSession, plans: Sequence[tuple[Couple, date]], now: datetime
+    session: AsyncSession, plans: Sequence[tuple[Couple, date]]
 ) -> set[tuple[int, date]]:
     """The (couple id, day) whose evening question gives way to jar night: it is jar night
     (see `replaces_question`) and the night has come or is still to come that day. A night
@@ -101,8 +101,10 @@ async def replaced_tonight(
     )
 
     def to_come(couple: Couple, day: date) -> bool:
+        # Due that day, later or already (a tick finding both due sends the night too); a
+        # night missed was moved on to next week.
         at = couple.next_jar_at
-        return at is not None and at > now and schedule.local_date(at, ZoneInfo(couple.tz)) == day
+        return at is not None and schedule.local_date(at, ZoneInfo(couple.tz)) == day
 
     return {(c.id, day) for c, day in nights if (c.id, day) in came or to_come(c, day)}
 

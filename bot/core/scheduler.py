@@ -93,7 +93,7 @@ async def _questions(
 ) -> list[tuple[int, list[Outgoing]]]:
     stuck = await recap.stuck_many(session, plans, content, now)
     # On jar night the jar's question is the evening's, unless the couple wants both.
-    jar_nights = await jar.replaced_tonight(session, plans, now)
+    jar_nights = await jar.replaced_tonight(session, plans)
     tonight = [(c, day) for c, day in plans if (c.id, day) not in jar_nights]
     asked = await questions.deliver(session, tonight, content, now, username)
     messages = dict(asked)
@@ -144,7 +144,7 @@ BUILDERS: dict[Kind, Builder] = {
 async def _own_questions(
     session: AsyncSession, plans: Sequence[OwnPlan], content: Content, now: datetime, username: str
 ) -> list[tuple[int, list[Outgoing]]]:
-    jar_nights = await jar.replaced_tonight(session, [(c, day) for c, _p, day in plans], now)
+    jar_nights = await jar.replaced_tonight(session, [(c, day) for c, _p, day in plans])
     tonight = [(c, p, day) for c, p, day in plans if (c.id, day) not in jar_nights]
     return await questions.deliver_own(session, tonight, content, now, username)
 
