@@ -131,7 +131,9 @@ async def forget(update: Update, context: Context) -> None:
             "This deletes everything Hearth keeps about the two of you, for good. Both of you need "
             "to tap <b>Yes, delete</b>."
         ),
-        reply_markup=confirm_keyboard(callbacks.Forget("us", couple.id)),
+        reply_markup=confirm_keyboard(
+            callbacks.Forget("us", couple.id, privacy.asked_minute(work.now))
+        ),
     )
 
 
@@ -165,6 +167,8 @@ async def forget_button(update: Update, context: Context, pressed: callbacks.For
             partner = partner_in(couple, user.id) if couple else None
             if couple is None or partner is None or pressed.couple_id != couple.id:
                 alert = _("Only the two partners of this couple can confirm.")
+            elif privacy.confirmation_expired(pressed.asked, work.now):
+                alert = _("This confirmation has expired. Send /forget again to start over.")
             elif privacy.vote_forget_couple(couple, partner):
                 await privacy.forget_couple(work.session, couple)
                 done_text = _(

@@ -119,3 +119,23 @@ async def test_on_jar_night_a_private_answer_goes_to_the_nights_question(sim: Si
     reveal = next(s.text for s in sim.new_messages(since) if "Both answers are in" in s.text)
     night = [s for s in sim.tg.inbox(couple.group) if "jar night: tonight" in s.text][-1].text
     assert night.split("\n\n")[2] in reveal, "the night's question, not noon's"
+
+
+async def test_a_private_answer_after_jar_night_goes_to_the_night_not_a_later_jar_draw(
+    lite: Simulation,
+) -> None:
+    sim = lite
+    couple = await sim.onboard()
+    await sim.tick(at(19))  # jar night: the jar's question is the evening question
+    night = [s for s in sim.tg.inbox(couple.group) if "jar night: tonight" in s.text][-1].text
+    sim.clock.now = at(19, 2)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/jar"))  # one more, by hand
+    since = len(sim.api.sent)
+    sim.clock.now = at(19, 5)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "The lake."))
+    sim.clock.now = at(19, 6)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Climbing."))
+    chats = read(sim, couple, since)
+    assert chats["group"][:1] == ["both answers"], chats
+    reveal = next(s.text for s in sim.new_messages(since) if "Both answers are in" in s.text)
+    assert night.split("\n\n")[2] in reveal, "the night's question, not the draw by hand"

@@ -737,3 +737,50 @@ async def test_a_new_partners_export_holds_nothing_of_the_previous_pair(sim: Sim
     await sim.feed(sim.tg.command(chris, chris, "/export"))
     ((_chat, _name, data),) = sim.api.documents[docs:]
     assert b"ALEX SECRET JAR QUESTION" not in data, "the previous pair's jar reached Chris"
+
+
+async def test_a_new_partners_export_holds_no_shared_gesture_of_the_previous_pair(
+    lite: Simulation,
+) -> None:
+    """Alex and Sam (in Tokyo, Sam without a private chat) get Tuesday's shared challenge at
+    09:00. Sam steps out on Tuesday evening; Chris joins at Wednesday 05:00 Tokyo (Tuesday
+    20:00 UTC). Chris's /export must hold no gesture of Alex and Sam's days."""
+    sim = lite
+    couple = await sim.onboard(private=False)
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.feed(sim.tg.command(alex, group, "/timezone Asia/Tokyo"))
+    await sim.tick(MONDAY + timedelta(days=1))  # Tuesday 09:00 in Tokyo: the shared challenge
+    sim.clock.now = MONDAY + timedelta(days=1, hours=13)  # Tuesday 22:00 in Tokyo
+    await sim.feed(sim.tg.start(sam))
+    await sim.feed(sim.tg.command(sam, sam, "/forget"))
+    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+
+    sim.clock.now = MONDAY + timedelta(days=1, hours=20)  # Wednesday 05:00 in Tokyo
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(group, chris)
+    group.members.remove(sam.id)
+    await sim.feed(sim.tg.command(chris, group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    await sim.feed(sim.tg.start(chris))
+    docs = len(sim.api.documents)
+    await sim.feed(sim.tg.command(chris, chris, "/export"))
+    ((_chat, _name, data),) = sim.api.documents[docs:]
+    gestures = json.loads(data)["gestures"]
+    assert gestures == [], f"the previous pair's gestures reached Chris: {gestures}"
+
+
+async def test_a_months_old_yes_does_not_count_towards_deleting_the_couple(
+    lite: Simulation,
+) -> None:
+    """Alex taps "Yes, delete" and Sam does not. Two months later Sam taps the same old
+    button: Alex's months-old tap still counts, and everything is deleted at once."""
+    sim = lite
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.feed(sim.tg.command(alex, group, "/forget"))
+    confirm = sim.tg.last(group)
+    data = sim.tg.button_data(confirm, "f:us:")
+    await sim.feed(sim.tg.press(alex, confirm, data))
+    sim.clock.now += timedelta(days=60)
+    await sim.feed(sim.tg.press(sam, confirm, data))
+    assert await _couples_left(sim) == 1, "Alex's vote from two months ago counted"

@@ -205,23 +205,31 @@ class Together(Callback):
 
 @dataclass(frozen=True)
 class Forget(Callback):
-    """Confirm deleting my data (`me`), our couple (`us`, with its id), or cancel (`no`)."""
+    """Confirm deleting my data (`me`), our couple (`us`, with its id and the minute the
+    confirmation was asked, so an old one can expire), or cancel (`no`)."""
 
     prefix: ClassVar[str] = "f"
     scope: str
     couple_id: int | None = None
+    asked: int | None = None  # minutes since the Unix epoch
 
     def _encode(self) -> str:
-        return f"f:{self.scope}" + (f":{self.couple_id}" if self.couple_id is not None else "")
+        couple = f":{self.couple_id}" if self.couple_id is not None else ""
+        return f"f:{self.scope}{couple}" + (f":{self.asked}" if self.asked is not None else "")
 
     @classmethod
     def parse(cls, parts: list[str]) -> Forget | None:
-        """f:me, f:no, f:us:<couple>."""
+        """f:me, f:no, f:us:<couple>[:<asked>] (without the minute: a button from before
+        confirmations expired, which counts as expired)."""
         if parts in (["me"], ["no"]):
             return cls(parts[0])
-        if len(parts) == 2 and parts[0] == "us" and (couple_id := number(parts[1])) is not None:
-            return cls("us", couple_id)
-        return None
+        if len(parts) not in (2, 3) or parts[0] != "us":
+            return None
+        couple_id = number(parts[1])
+        asked = number(parts[2]) if len(parts) == 3 else None
+        if couple_id is None or (len(parts) == 3 and asked is None):
+            return None
+        return cls("us", couple_id, asked)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import dates, rhythms
+from bot.core import dates, rhythms, schedule
 from bot.core.apart import lives_apart, zone_of
 from bot.core.content import Content
 from bot.core.couples import other_partner, pair_since
@@ -82,6 +83,7 @@ async def export(
     jar = await session.scalars(
         select(JarQuestion).where(JarQuestion.couple_id == couple.id).order_by(JarQuestion.id)
     )
+    since_day = schedule.local_date(since, ZoneInfo(couple.tz))
     gestures = await session.scalars(
         select(GestureAssignment)
         .where(
@@ -95,7 +97,7 @@ async def export(
                         GestureAssignment.shared.is_(True),
                         GestureAssignment.noticed_at.is_not(None),
                     ),
-                    GestureAssignment.local_date >= since.date(),
+                    GestureAssignment.local_date >= since_day,
                 ),
             ),
         )
@@ -227,6 +229,21 @@ def cancel_forget_couple(couple: Couple) -> None:
     """Someone tapped Cancel: confirmations start over."""
     for partner in couple.partners:
         partner.forget_confirmed = False
+
+
+# How long a /forget's "Yes, delete" stays good: consent to delete everything is not kept for
+# a partner who might tap the same message months later.
+CONFIRM_WITHIN = timedelta(days=1)
+
+
+def asked_minute(now: datetime) -> int:
+    """The minute a couple's /forget was asked, as its confirmation button carries it."""
+    return int(now.timestamp()) // 60
+
+
+def confirmation_expired(asked: int | None, now: datetime) -> bool:
+    """A confirmation button too old to count (or from before buttons carried their minute)."""
+    return asked is None or now.timestamp() - asked * 60 > CONFIRM_WITHIN.total_seconds()
 
 
 def vote_forget_couple(couple: Couple, partner: Partner) -> bool:

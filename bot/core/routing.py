@@ -172,7 +172,7 @@ async def _jar_night(
             Prompt.kind == prompt_kinds.JAR,
             Prompt.created_at >= max(pair, now - timedelta(hours=OPEN_HOURS)),
         )
-        .order_by(Prompt.id.desc())
+        .order_by(Prompt.id)  # the night's own draw, not one by /jar after it
     )
     for draw in draws:
         night = schedule.parse_hhmm(couple.jar_time)
