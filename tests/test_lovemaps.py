@@ -200,3 +200,53 @@ async def test_both_due_in_one_tick_a_private_message_answers_the_question(
     await sim.tick(WEDNESDAY_NOON.replace(hour=20))  # the noon round caught up at 20:00
     await say(sim, c.alex, c.alex, "For the question")
     assert await love_map_answers(sim) == []
+
+
+async def _answers_by_kind(sim: Simulation) -> list[tuple[str, str | None]]:
+    async with sim.hearth.sessions() as session:
+        rows = await session.execute(
+            select(Prompt.kind, Answer.text)
+            .join(Prompt, Prompt.id == Answer.prompt_id)
+            .order_by(Answer.id)
+        )
+        return [(kind, text) for kind, text in rows]
+
+
+async def test_finishing_a_love_map_does_not_steal_the_partners_button_pick(
+    lite: Simulation,
+) -> None:
+    """Sam taps "Answer privately" under tonight's question; meanwhile Alex finishes the love
+    map. Sam's next private message is their answer to the question they picked, and must be
+    filed under it (as routing.nudge_may_point guarantees for every other nudge)."""
+    sim = lite
+    c = await sim.onboard()
+    await sim.tick(datetime(2025, 6, 4, 12, tzinfo=UTC))  # the love map is asked to both
+    await sim.tick(datetime(2025, 6, 4, 20, tzinfo=UTC))  # tonight's question in the group
+    question = sim.tg.last(c.group)
+    assert "Tonight's question" in question.text
+    (link,) = [u for u in sim.tg.url_buttons(question) if "start=a" in u]
+    await sim.feed(sim.tg.start(c.sam, link.split("start=", 1)[1]))  # Sam picks the question
+    # Alex carries on with the love map and finishes it.
+    await say(sim, c.alex, c.alex, "/guess")
+    await say(sim, c.alex, c.alex, "Alex about Alex")
+    await say(sim, c.alex, c.alex, "Alex guesses Sam")
+    # Sam now writes the answer to tonight's question they picked by button.
+    await say(sim, c.sam, c.sam, "Sam answers tonight's question")
+    assert ("question", "Sam answers tonight's question") in await _answers_by_kind(sim)
+
+
+async def test_a_love_map_started_by_the_partner_does_not_steal_a_button_pick(
+    lite: Simulation,
+) -> None:
+    """Sam taps "Answer privately" under tonight's question and starts typing; Alex sends
+    /guess now in the group. Sam's answer to tonight's question is filed as Sam's love-map
+    answer, and tonight's question stays unanswered by Sam."""
+    sim = lite
+    c = await sim.onboard()
+    await sim.tick(datetime(2025, 6, 2, 20, tzinfo=UTC))
+    question = sim.tg.last(c.group)
+    (link,) = [u for u in sim.tg.url_buttons(question) if "start=a" in u]
+    await sim.feed(sim.tg.start(c.sam, link.split("start=", 1)[1]))
+    await say(sim, c.alex, c.group, "/guess now")
+    await say(sim, c.sam, c.sam, "Sam answers tonight's question")
+    assert ("question", "Sam answers tonight's question") in await _answers_by_kind(sim)

@@ -14,6 +14,7 @@ from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, P
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
+from tests import rituals_helpers as rituals
 from tests.conftest import START
 from tests.helpers import couple_in
 
@@ -600,3 +601,45 @@ async def test_an_older_appreciation_panel_showing_the_new_choice_is_left_alone(
     assert (await partner_row(sim, c.sam)).appreciation == ""
     assert not any(t.startswith("✅") for t in labelled(older).values())
     assert sim.api.refused == []
+
+
+# --- The depth ladder belongs to the pair ---------------------------------------------------
+
+
+async def test_a_new_partner_starts_on_the_light_questions(lite: Simulation) -> None:
+    """Alex and Sam climbed the depth ladder to "deep" together. Sam steps out (/forget) and
+    Chris joins the group as Alex's new partner: Chris never tapped "Ready for deeper", yet
+    the very first question of Alex and Chris is a deep one, and nothing asks them again."""
+    sim = lite
+    c = await sim.onboard()
+    for _level in (2, 3):
+        await rituals.say(sim, c.alex, c.group, "/depth up")
+        await rituals.say(sim, c.sam, c.group, "/depth up")
+    assert "level 3 of 3" in (await rituals.reply_to(sim, c.alex, c.group, "/depth")).text
+    await rituals.say(sim, c.sam, c.sam, "/forget")
+    await sim.feed(sim.tg.press(c.sam, sim.tg.last(c.sam), "f:me"))
+
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(c.group, chris)
+    c.group.members.remove(c.sam.id)
+    await sim.feed(sim.tg.command(chris, c.group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(c.group), "join"))
+    await sim.tick(MONDAY.replace(hour=20))
+    async with sim.hearth.sessions() as session:
+        first = await session.scalar(
+            select(Prompt).where(Prompt.kind == "question").order_by(Prompt.id.desc())
+        )
+    assert first is not None
+    assert first.depth == 1, "Chris's first question is from the deep end of the ladder"
+    assert "level 1 of 3" in (await rituals.reply_to(sim, chris, c.group, "/depth")).text
+
+
+async def test_depth_up_never_asks_the_asker_in_the_group(lite: Simulation) -> None:
+    """Neither partner opened the private chat yet. Alex sends /depth up: the group gets
+    "Alex: Alex would like to try questions that go a little deeper. Nothing changes unless
+    you tap Ready too." (Alex asked to agree with Alex), besides Sam's question."""
+    sim = lite
+    c = await sim.onboard(private=False)
+    sent = await rituals.say(sim, c.alex, c.group, "/depth up")
+    asks = [s.text for s in sent if "would like to try" in s.text]
+    assert asks and all(t.startswith("Sam: ") for t in asks), asks

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.core import depth, prompt_kinds
+from bot.core import depth, prompt_kinds, routing
 from bot.core.content import Content
 from bot.core.couples import language_of, of_this_pair, other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt, table, update_by_id
@@ -54,9 +54,6 @@ class AnswerResult:
 
 _INSERT_ANSWER = insert(table(Answer)).returning(table(Answer).c.id)
 _ANSWERS_TO = select(Answer).where(Answer.prompt_id == bindparam("prompt_id"))
-_HAS_ANSWERED = select(Answer.id).where(
-    Answer.prompt_id == bindparam("prompt_id"), Answer.partner_id == bindparam("partner_id")
-)
 
 
 # Core UPDATEs of one loaded row, built once; `_set` shows the change on the loaded object
@@ -134,7 +131,7 @@ async def record_answer(
     if other is None:
         return AnswerResult(Status.RECORDED, prompt)
     if other.id not in answers:
-        if other.private_open and await _nudge_may_point(session, other, partner):
+        if other.private_open and await routing.nudge_may_point(session, other, partner):
             # Their next private message answers the prompt they were last nudged about.
             await _set(session, other, "pending_prompt_id", prompt.id)
         return AnswerResult(
@@ -147,17 +144,6 @@ async def record_answer(
     if prompt.kind == prompt_kinds.QUESTION:
         messages += await depth.after_reveal(session, couple, now)
     return AnswerResult(Status.REVEALED, prompt, messages)
-
-
-async def _nudge_may_point(session: AsyncSession, other: Partner, partner: Partner) -> bool:
-    """Whether a "your turn" may point `other`'s next private message at the prompt `partner`
-    just answered: yes unless `other` is on a prompt `partner` hasn't answered, which they
-    picked themselves (a button, a round under way): that pick is never taken away. One an
-    earlier nudge left (a prompt `partner` answered before) gives way to the newer nudge."""
-    if other.pending_prompt_id is None:
-        return True
-    params = {"prompt_id": other.pending_prompt_id, "partner_id": partner.id}
-    return await session.scalar(_HAS_ANSWERED, params) is not None
 
 
 def _your_turn(

@@ -48,9 +48,12 @@ def _ask(couple: Couple, level: int, asker: Partner | None) -> tuple[str, list[l
 
 
 def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> list[Outgoing]:
-    """Ask each partner (privately when possible) whether they're ready for `level`."""
+    """Ask each partner (privately when possible) whether they're ready for `level`; not the
+    one who asked."""
     messages = []
     for partner in couple.partners:
+        if asker is not None and partner.id == asker.id:
+            continue
         with speaking(couple.language):
             text, buttons = _ask(couple, level, asker)
             group = Outgoing(
@@ -160,11 +163,7 @@ def ask_now(couple: Couple, user_id: int) -> ReadyResult:
     if result.outcome == Ready.WAITING:
         couple.depth_asked_level = level
         others = [p for p in couple.partners if p.id != partner.id]
-        result.messages = [
-            m for m in ask_messages(couple, level, partner) if m.partner_id != partner.id
-        ]
-        if not others:
-            result.messages = []
+        result.messages = ask_messages(couple, level, partner) if others else []
     return result
 
 

@@ -221,6 +221,10 @@ async def forget_partner(session: AsyncSession, couple: Couple, partner: Partner
     await session.delete(partner)
     couple.chat_title = ""
     cancel_forget_couple(couple)
+    # The depth was agreed by this pair: a new one starts light and climbs when both are ready.
+    couple.depth, couple.depth_asked_level = 1, 0
+    for remaining in couple.partners:
+        remaining.ready_depth = 0
     # With one partner left the couple waits for a second "We're in"; nothing is scheduled.
     rhythms.clear(couple)
 

@@ -19,6 +19,7 @@ from html import escape
 from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import routing
 from bot.core.content import Content, RitualItem
 from bot.core.couples import language_of, other_partner, pair_since
 from bot.core.models import Answer, Couple, Partner, Prompt, table
@@ -222,13 +223,15 @@ async def start_many(
     if later:
         await session.execute(insert(table(Prompt)), later)
     messages = []
+    busy = await routing.picks_to_keep(session, [p for c, _d in plans for p in c.partners], now)
     for couple, day in plans:
         # Wording needs only the first part's id and the content ids: nothing is read back.
         first = firsts[(couple.id,)]
         parts = [row(couple, day, part, None) for part in range(len(ritual.kinds))]
         rnd = Round([Prompt(id=first if n == 0 else None, **r) for n, r in enumerate(parts)], {})
         for partner in couple.partners:
-            partner.pending_prompt_id = first  # their next private message answers it
+            if partner.id not in busy:  # a question picked by button is answered first
+                partner.pending_prompt_id = first  # their next private message answers it
         asks = [ask_message(couple, p, ritual, rnd, 0, content, username) for p in couple.partners]
         messages.append((couple.id, asks))
     return messages
@@ -297,8 +300,10 @@ async def after_part(
         return False, []
     their_part = rnd.next_part(other)
     if their_part is not None:
-        # Their next private message carries on with the round.
-        other.pending_prompt_id = rnd.prompts[their_part].id
+        # Their next private message carries on with the round (unless they picked another
+        # prompt by button meanwhile: that one comes first).
+        if await routing.nudge_may_point(session, other, partner):
+            other.pending_prompt_id = rnd.prompts[their_part].id
         with speaking(language_of(couple, partner)):
             sealed = _("🔒 All done. Sealed until {name} has answered too.").format(
                 name=escape(other.first_name)

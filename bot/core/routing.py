@@ -3,6 +3,7 @@ message it replies to; a private message answers what was asked last and is stil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,48 @@ _BY_PRIVATE_MESSAGE = (
         Prompt.couple_id == bindparam("couple_id"),
     )
 )
+
+
+_HAS_ANSWERED = select(Answer.id).where(
+    Answer.prompt_id == bindparam("prompt_id"), Answer.partner_id == bindparam("partner_id")
+)
+
+
+async def nudge_may_point(session: AsyncSession, other: Partner, partner: Partner) -> bool:
+    """Whether a "your turn" may point `other`'s next private message at the prompt `partner`
+    just answered: yes unless `other` is on a prompt `partner` hasn't answered, which they
+    picked themselves (a button, a round under way): that pick is never taken away. One an
+    earlier nudge left (a prompt `partner` answered before) gives way to the newer nudge."""
+    if other.pending_prompt_id is None:
+        return True
+    params = {"prompt_id": other.pending_prompt_id, "partner_id": partner.id}
+    return await session.scalar(_HAS_ANSWERED, params) is not None
+
+
+async def picks_to_keep(
+    session: AsyncSession, partners: Sequence[Partner], now: datetime
+) -> set[int]:
+    """The partners (ids) on a prompt they chose and have not answered yet, picked within a
+    round's week (a button under a question, a round under way): a new round or a nudge
+    must not take that pick away, or their next message would be filed under another prompt."""
+    pending = {p.id: p.pending_prompt_id for p in partners if p.pending_prompt_id is not None}
+    if not pending:
+        return set()
+    fresh = set(
+        await session.scalars(
+            select(Prompt.id).where(
+                Prompt.id.in_(set(pending.values())), Prompt.created_at >= now - ROUND_OPEN
+            )
+        )
+    )
+    answered = set(
+        await session.execute(
+            select(Answer.partner_id, Answer.prompt_id).where(
+                Answer.partner_id.in_(pending), Answer.prompt_id.in_(fresh)
+            )
+        )
+    )
+    return {p for p, prompt in pending.items() if prompt in fresh and (p, prompt) not in answered}
 
 
 async def prompt_for_private_reply(
