@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import ENGINES, postgres_available
 
-BENCHES = ("tick", "sender", "burst", "answers", "growth")
+BENCHES = ("tick", "sender", "burst", "answers", "growth", "process")
 
 
 def choose(argv: list[str] | None = None) -> tuple[list[str], list[str], int]:
