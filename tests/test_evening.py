@@ -100,17 +100,24 @@ async def test_jarnight_with_wrong_arguments_explains_and_changes_nothing(
     assert "Friday 19:00, instead of the evening question" in sim.tg.last(couple.group).text
 
 
-async def test_on_jar_night_a_private_answer_goes_to_the_nights_question(sim: Simulation) -> None:
-    couple = await sim.onboard()
-    sim.clock.now = at(12)
-    await sim.feed(sim.tg.command(couple.alex, couple.group, "/jar"))  # an earlier draw
-    await sim.tick(at(19))
+async def both_answer_privately(
+    sim: Simulation, couple: Couple
+) -> tuple[int, dict[str, list[str]]]:
+    """Alex, then Sam, answer privately just after 19:00; where the bot's messages went."""
     since = len(sim.api.sent)
     sim.clock.now = at(19, 5)
     await sim.feed(sim.tg.send(couple.alex, couple.alex, "The lake."))
     sim.clock.now = at(19, 6)
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "Climbing."))
-    chats = read(sim, couple, since)
+    return since, read(sim, couple, since)
+
+
+async def test_on_jar_night_a_private_answer_goes_to_the_nights_question(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    sim.clock.now = at(12)
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/jar"))  # an earlier draw
+    await sim.tick(at(19))
+    since, chats = await both_answer_privately(sim, couple)
     assert chats == {
         "group": ["both answers", "invite"],
         "alex": ["mirror"],
@@ -130,12 +137,7 @@ async def test_a_private_answer_after_jar_night_goes_to_the_night_not_a_later_ja
     night = [s for s in sim.tg.inbox(couple.group) if "jar night: tonight" in s.text][-1].text
     sim.clock.now = at(19, 2)
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/jar"))  # one more, by hand
-    since = len(sim.api.sent)
-    sim.clock.now = at(19, 5)
-    await sim.feed(sim.tg.send(couple.alex, couple.alex, "The lake."))
-    sim.clock.now = at(19, 6)
-    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Climbing."))
-    chats = read(sim, couple, since)
+    since, chats = await both_answer_privately(sim, couple)
     assert chats["group"][:1] == ["both answers"], chats
     reveal = next(s.text for s in sim.new_messages(since) if "Both answers are in" in s.text)
     assert night.split("\n\n")[2] in reveal, "the night's question, not the draw by hand"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.core.jar import JAR_MAX
 from bot.core.models import Answer, JarQuestion, Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the day the `sim` fixture starts
@@ -280,6 +281,14 @@ async def test_jarnight_command_moves_jar_night(sim: Simulation) -> None:
 # --- Jar night never leaves an evening empty, and takes private answers like a question ------
 
 
+async def evening_in_group(sim: Simulation, couple: SimCouple, days: int) -> list[Sent]:
+    """What the group gets from 20:00 to midnight on day `days` (0: Monday)."""
+    before = len(sim.api.sent)
+    for hour, minute in ((20, 0), (21, 0), (23, 59)):
+        await sim.tick(at(days, hour, minute))
+    return [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+
+
 async def test_resuming_after_a_missed_jar_night_still_brings_the_question(
     lite: Simulation,
 ) -> None:
@@ -343,10 +352,7 @@ async def test_moving_jar_night_to_today_after_its_hour_keeps_tonights_question(
     await sim.tick(at(4, 19))  # Friday's jar night, as usual
     sim.clock.now = at(5, 19, 30)
     await sim.feed(sim.tg.command(couple.sam, couple.group, "/jarnight saturday 19:00"))
-    before = len(sim.api.sent)
-    for hour, minute in ((20, 0), (21, 0), (23, 59)):
-        await sim.tick(at(5, hour, minute))
-    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    evening = await evening_in_group(sim, couple, 5)
     assert any(DRAW in s.text or "Reply to" in s.text for s in evening), (
         "Saturday evening: no question and no jar night"
     )
@@ -364,10 +370,7 @@ async def test_a_bot_readded_after_jar_night_still_asks_the_question(
     await sim.tick(at(4, 19))
     sim.clock.now = at(4, 19, 30)
     await sim.feed(sim.tg.add_bot(couple.group, by=couple.alex))
-    before = len(sim.api.sent)
-    for hour, minute in ((20, 0), (21, 0), (23, 59)):
-        await sim.tick(at(4, hour, minute))
-    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    evening = await evening_in_group(sim, couple, 4)
     assert any(DRAW in s.text for s in evening), "Friday evening: nothing after the re-add"
 
 
@@ -396,10 +399,7 @@ async def test_a_couple_set_up_after_jar_time_gets_their_first_question(lite: Si
     sim = lite
     sim.clock.now = at(4, 19, 30)
     couple = await sim.onboard()
-    before = len(sim.api.sent)
-    for hour, minute in ((20, 0), (21, 0), (23, 59)):
-        await sim.tick(at(4, hour, minute))
-    evening = [s for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    evening = await evening_in_group(sim, couple, 4)
     assert any(DRAW in s.text or "Reply to" in s.text for s in evening), (
         "first evening after setup: nothing"
     )

@@ -588,6 +588,25 @@ def seen(sim: Simulation, chat: object, words: str) -> bool:
     return any(words in s.text for s in sim.tg.inbox(chat))  # type: ignore[arg-type]
 
 
+async def _new_partner(sim: Simulation, group: FakeChat, instead_of: FakeUser) -> FakeUser:
+    """Chris joins the group where `instead_of` was, taps "We're in" and opens a private chat."""
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(group, chris)
+    group.members.remove(instead_of.id)
+    await sim.feed(sim.tg.command(chris, group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    await sim.feed(sim.tg.start(chris))
+    return chris
+
+
+async def _export_of(sim: Simulation, user: FakeUser) -> bytes:
+    """What `/export` sends the user."""
+    docs = len(sim.api.documents)
+    await sim.feed(sim.tg.command(user, user, "/export"))
+    ((_chat, _name, data),) = sim.api.documents[docs:]
+    return bytes(data)
+
+
 async def test_editing_an_old_answer_never_reaches_the_new_partner(sim: Simulation) -> None:
     """Alex and Sam answer Monday's question (both privately, so it is revealed). Sam steps
     out with /forget; Chris joins the group as Alex's new partner. Alex then edits the old
@@ -603,12 +622,7 @@ async def test_editing_an_old_answer_never_reaches_the_new_partner(sim: Simulati
     await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
 
     sim.clock.now = EVENING + timedelta(days=1, hours=-8)
-    chris = sim.tg.user("Chris")
-    sim.tg.join_group(group, chris)
-    group.members.remove(sam.id)
-    await sim.feed(sim.tg.command(chris, group, "/start"))
-    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
-    await sim.feed(sim.tg.start(chris))
+    chris = await _new_partner(sim, group, instead_of=sam)
 
     sim.clock.now += timedelta(hours=1)
     before = len(sim.api.sent)  # the group saw the old reveal while Sam was in it
@@ -676,11 +690,7 @@ async def test_a_vote_from_before_a_partner_stepped_out_never_counts(sim: Simula
     assert "Waiting for your partner" in str(sim.api.alerts[-1].get("text"))
     await sim.feed(sim.tg.command(sam, sam, "/forget"))
     await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
-    chris = sim.tg.user("Chris")
-    sim.tg.join_group(group, chris)
-    group.members.remove(sam.id)
-    await sim.feed(sim.tg.command(chris, group, "/start"))
-    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    chris = await _new_partner(sim, group, instead_of=sam)
     await _vote(sim, chris, confirm)
     assert await _couples_left(sim) == 1, "Alex's vote from before Chris joined counted"
 
@@ -727,15 +737,8 @@ async def test_a_new_partners_export_holds_nothing_of_the_previous_pair(sim: Sim
     await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
 
     sim.clock.now = EVENING + timedelta(days=3)
-    chris = sim.tg.user("Chris")
-    sim.tg.join_group(group, chris)
-    group.members.remove(sam.id)
-    await sim.feed(sim.tg.command(chris, group, "/start"))
-    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
-    await sim.feed(sim.tg.start(chris))
-    docs = len(sim.api.documents)
-    await sim.feed(sim.tg.command(chris, chris, "/export"))
-    ((_chat, _name, data),) = sim.api.documents[docs:]
+    chris = await _new_partner(sim, group, instead_of=sam)
+    data = await _export_of(sim, chris)
     assert b"ALEX SECRET JAR QUESTION" not in data, "the previous pair's jar reached Chris"
 
 
@@ -756,15 +759,8 @@ async def test_a_new_partners_export_holds_no_shared_gesture_of_the_previous_pai
     await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
 
     sim.clock.now = MONDAY + timedelta(days=1, hours=20)  # Wednesday 05:00 in Tokyo
-    chris = sim.tg.user("Chris")
-    sim.tg.join_group(group, chris)
-    group.members.remove(sam.id)
-    await sim.feed(sim.tg.command(chris, group, "/start"))
-    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
-    await sim.feed(sim.tg.start(chris))
-    docs = len(sim.api.documents)
-    await sim.feed(sim.tg.command(chris, chris, "/export"))
-    ((_chat, _name, data),) = sim.api.documents[docs:]
+    chris = await _new_partner(sim, group, instead_of=sam)
+    data = await _export_of(sim, chris)
     gestures = json.loads(data)["gestures"]
     assert gestures == [], f"the previous pair's gestures reached Chris: {gestures}"
 
