@@ -246,3 +246,34 @@ async def test_forgetting_the_couple_takes_every_date(lite: Simulation) -> None:
     for user in (c.alex, c.sam):
         await sim.feed(sim.tg.press(user, confirm, sim.tg.button_data(confirm, "f:us:")))
     assert await stored(sim) == []
+
+
+async def test_a_couple_living_apart_gets_date_ideas_that_work_at_a_distance(
+    lite: Simulation,
+) -> None:
+    """A long-distance couple saves their dates; three days before each, each partner gets an
+    idea to prepare. Like the daily gesture (README: "gesture ideas work at a distance"), it
+    must not need both in one place: hiding notes in the home, making them coffee that
+    morning, decorating a corner, taking over a chore."""
+    sim = lite
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/living apart")
+    for day in range(10, 20):
+        await say(sim, c.alex, c.group, f"/dates add {day}.07 day {day}")
+    before = len(sim.api.sent)
+    for day in range(7, 17):
+        await sim.tick(datetime(2025, 7, day, 9, tzinfo=UTC))
+    ideas = [
+        t for chat in (c.alex, c.sam) for t in texts(sim, chat, before) if "An idea to prepare" in t
+    ]
+    assert len(ideas) == 20
+    in_person = (
+        "Hide three little notes where they'll find them",
+        "get up early that day to make them coffee or tea",
+        "Decorate one small corner for the day",
+        "Take over a chore they dread this week",
+        "hide it where they'll find it on the day",
+        "Plan a short surprise outing",
+    )
+    together = [t.split("\n\n")[-1] for t in ideas if any(p in t for p in in_person)]
+    assert together == [], together

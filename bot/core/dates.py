@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, prompt_kinds, rhythms
+from bot.core.apart import lives_apart
 from bot.core.content import Content, pick_date_gesture, pick_date_question
 from bot.core.couples import language_of, other_partner, partner_in
 from bot.core.models import Couple, ImportantDate, Partner, Prompt
@@ -236,7 +237,8 @@ def _reminder(
     couple: Couple, item: ImportantDate, partner: Partner, content: Content, year: int
 ) -> Outgoing:
     with speaking(language_of(couple, partner)):
-        idea = pick_date_gesture(content, f"{item.id}:{year}:{partner.id}")
+        seed = f"{item.id}:{year}:{partner.id}"
+        idea = pick_date_gesture(content, seed, living_apart=lives_apart(couple))
         whose = next((p for p in couple.partners if p.id == item.for_partner_id), None)
         head = _("📅 In {days} days: <b>{label}</b> ({day}).").format(
             days=LEAD_DAYS, label=escape(item.label), day=shown(item)

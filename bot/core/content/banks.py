@@ -107,6 +107,7 @@ class RitualItem:
     id: str
     text: str
     part: str = ""  # check-in prompts: one of CHECKIN_PARTS
+    lives_together: bool = False  # ideas to prepare a day that need both in one place
 
 
 @dataclass(frozen=True)

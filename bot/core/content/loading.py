@@ -85,9 +85,9 @@ def _load_rituals(root: Path) -> dict[str, list[RitualItem]]:
         for n, item in enumerate(_items(data.get(key), f"rituals.json {key}")):
             where = f"rituals.json {key}[{n}]"
             part = _field(item, "part", str, where, CHECKIN_PARTS) if key == "checkin" else ""
-            items.append(
-                RitualItem(_field(item, "id", str, where), _field(item, "text", str, where), part)
-            )
+            together = _optional(item, "lives_together", bool, where, False)
+            text = _field(item, "text", str, where)
+            items.append(RitualItem(_field(item, "id", str, where), text, part, together))
         if not items:
             raise ContentError(f"rituals.json: {key} is empty")
         banks[key] = items

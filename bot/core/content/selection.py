@@ -217,7 +217,11 @@ def pick_date_question(content: Content, history: Sequence[str], seed: int | str
     return _least_recent(content.date_questions, history, random.Random(seed))
 
 
-def pick_date_gesture(content: Content, seed: int | str) -> RitualItem:
-    """An idea for preparing an important day (a few a year: a random one will do)."""
-    chosen: RitualItem = random.Random(seed).choice(content.date_gestures)
+def pick_date_gesture(
+    content: Content, seed: int | str, *, living_apart: bool = False
+) -> RitualItem:
+    """An idea for preparing an important day (a few a year: a random one will do), none that
+    needs both in one place for a couple living apart."""
+    ideas = [g for g in content.date_gestures if not (living_apart and g.lives_together)]
+    chosen: RitualItem = random.Random(seed).choice(ideas or content.date_gestures)
     return chosen
