@@ -208,6 +208,9 @@ async def _jar_night(
     a private message answers it like one, for as long as an evening question stays open (a
     draw by /jar before the night's hour does not)."""
     zone = ZoneInfo(couple.tz)
+    today = schedule.local_date(now, zone)
+    if not any(jar.replaces_question(couple, today - timedelta(days=d)) for d in (0, 1)):
+        return None  # no jar night within the last day: nothing to look up
     draws = await session.scalars(
         select(Prompt)
         .where(
