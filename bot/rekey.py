@@ -59,14 +59,18 @@ async def rotate(engine: AsyncEngine) -> Rotation:
         last = 0
         while True:
             async with db.writing(sessions) as session:
-                rows = (
-                    await session.execute(
-                        select(target.c.id, raw)
-                        .where(target.c.id > last, target.c[column].is_not(None))
-                        .order_by(target.c.id)
-                        .limit(BATCH)
-                    )
-                ).all()
+                batch = (
+                    select(target.c.id, raw)
+                    .where(target.c.id > last, target.c[column].is_not(None))
+                    .order_by(target.c.id)
+                    .limit(BATCH)
+                )
+                if engine.dialect.name == "postgresql":
+                    # The bot may keep running: a row it changes while this batch is read
+                    # must not be written back with the value read before (SQLite's writers
+                    # take turns already).
+                    batch = batch.with_for_update()
+                rows = (await session.execute(batch)).all()
                 changes = []
                 for row_id, blob in rows:
                     if vault.is_current(bytes(blob)):

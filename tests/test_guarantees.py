@@ -8,6 +8,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from bot.__main__ import RedactingFormatter
 from bot.config import ROOT
 from bot.core import crypto, sending
 from bot.core.columns import Sealed, SealedJSON
-from bot.core.models import Answer, Base, Couple, OutboxMessage, Partner
+from bot.core.models import Answer, Base, Couple, JarQuestion, OutboxMessage, Partner
 from bot.core.purposes import OutboxStatus, Purpose
 from bot.simulation.world import FAKE_KEY, Simulation
 from bot.simulation.world import Couple as SimCouple
@@ -708,3 +709,78 @@ async def test_a_message_forgotten_while_it_was_being_sent_is_simply_gone(
     assert len(questions(sim, couple.group.id)) == 1  # it had gone before it was deleted
     assert not sim.hearth.sender._claimed and not sim.hearth.sender._results
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_rotation_finishes_when_a_jar_question_was_added_again_during_it(
+    sim: Simulation,
+) -> None:
+    """README: set the new key (old one in HEARTH_OLD_ENCRYPTION_KEYS), restart, run
+    rotate-key while the bot keeps running. A jar question added in between must still be
+    recognised as a duplicate, and rotation must be able to finish."""
+    couple = await sim.onboard()
+    await sim.feed(sim.tg.command(couple.sam, couple.sam, "/jar add Why do you hum?"))
+    new = crypto.new_key()
+    crypto.configure(crypto.Vault(new, [FAKE_KEY]))  # the bot restarted with the new key
+    try:
+        await sim.feed(sim.tg.command(couple.sam, couple.sam, "/jar add Why do you hum?"))
+        async with sim.hearth.sessions() as session:
+            count = len(list(await session.scalars(select(JarQuestion))))
+        done = await rekey.rotate(sim.hearth.engine)  # IntegrityError: UNIQUE(couple_id, norm)
+        assert done.rewritten > 0
+        assert count == 1, "the same question was put in the jar twice"
+    finally:
+        crypto.configure(crypto.Vault(FAKE_KEY))
+
+
+async def test_rotation_beside_a_running_bot_never_undoes_what_a_partner_just_changed(
+    sim: Simulation,
+) -> None:
+    """README: `rotate-key` may run while the bot keeps running. A partner who changes their
+    appreciation preferences while rotation is reading their row must keep the change; the
+    rotation must not write back the value it read a moment before."""
+    if sim.settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no window there")
+    couple = await sim.onboard()
+    async with db.writing(sim.hearth.sessions) as session:
+        alex = await session.scalar(select(Partner).where(Partner.user_id == couple.alex.id))
+        assert alex is not None
+        alex.appreciation = "words"
+        alex_id = alex.id
+    new = crypto.new_key()
+    vault = crypto.Vault(new, [FAKE_KEY])
+    crypto.configure(vault)
+    url = sim.settings.database_url
+
+    async def partner_taps_a_button() -> None:  # another worker, its own connection
+        engine = db.create_engine(url)
+        try:
+            async with db.writing(db.session_factory(engine)) as other:
+                row = await other.get(Partner, alex_id)
+                assert row is not None
+                row.appreciation = "words,time"
+        finally:
+            await engine.dispose()
+
+    original = vault.decrypt
+    worker = threading.Thread(target=asyncio.run, args=(partner_taps_a_button(),))
+
+    def decrypt(blob: bytes) -> bytes:
+        plain = original(blob)
+        if plain == b"words" and not worker.is_alive() and worker.ident is None:
+            # Rotation has read Alex's row, not written it: the other worker's change goes
+            # through now, or (the row locked) waits for the rotation to commit.
+            worker.start()
+            worker.join(timeout=3)
+        return plain
+
+    vault.decrypt = decrypt  # type: ignore[method-assign]
+    try:
+        await rekey.rotate(sim.hearth.engine)
+        await asyncio.to_thread(worker.join)
+        assert worker.ident is not None
+        async with sim.hearth.sessions() as session:
+            stored = await session.get(Partner, alex_id)
+            assert stored is not None
+            assert stored.appreciation == "words,time", "the partner's change was undone"
+    finally:
+        crypto.configure(crypto.Vault(FAKE_KEY))

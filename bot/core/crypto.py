@@ -60,11 +60,13 @@ class Vault:
         """Keys as url-safe base64 text; `older` are kept readable during a rotation."""
         raw = _decode_key(current)
         self.current_id = key_id(raw)
-        self._index_key = hmac.new(raw, b"hearth-index", hashlib.sha256).digest()
+        self._index_key = _index_key(raw)
         self._ciphers = {self.current_id: AESGCM(raw)}
+        self._older_index_keys: list[bytes] = []
         for text in older:
             old = _decode_key(text)
             self._ciphers.setdefault(key_id(old), AESGCM(old))
+            self._older_index_keys.append(_index_key(old))
 
     def encrypt(self, plain: bytes, deflate: bool = True) -> bytes:
         """Seal `plain` with the current key (deflated first where that makes it shorter)."""
@@ -98,7 +100,21 @@ class Vault:
 
     def index(self, text: str, chars: int = INDEX_CHARS) -> str:
         """A keyed digest of `text`, for equality lookups without storing the text itself."""
-        return hmac.new(self._index_key, text.encode(), hashlib.sha256).hexdigest()[:chars]
+        return _digest(self._index_key, text, chars)
+
+    def indexes(self, text: str, chars: int = INDEX_CHARS) -> list[str]:
+        """The digest of `text` under every configured key, the current one first: during a
+        rotation a stored digest may still be an older key's."""
+        keys = [self._index_key, *self._older_index_keys]
+        return [_digest(key, text, chars) for key in keys]
+
+
+def _index_key(raw: bytes) -> bytes:
+    return hmac.new(raw, b"hearth-index", hashlib.sha256).digest()
+
+
+def _digest(key: bytes, text: str, chars: int) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:chars]
 
 
 def _deflate(plain: bytes) -> bytes:

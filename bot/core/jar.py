@@ -52,9 +52,11 @@ async def add(
         return Added.EMPTY
     if len(text) > JAR_MAX:
         return Added.TOO_LONG
-    digest = crypto.vault().index(norm)
+    digest, *older = crypto.vault().indexes(norm)
     exists = await session.scalar(
-        select(JarQuestion.id).where(JarQuestion.couple_id == couple.id, JarQuestion.norm == digest)
+        select(JarQuestion.id).where(
+            JarQuestion.couple_id == couple.id, JarQuestion.norm.in_([digest, *older])
+        )
     )
     if exists is not None:
         return Added.DUPLICATE
