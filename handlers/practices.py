@@ -151,6 +151,8 @@ def appreciation_keyboard(chosen: set[str]) -> list[list[dict[str, str]]]:
 async def appreciation(update: Update, context: Context) -> None:
     """/appreciation: choose, privately, what makes you feel appreciated."""
     if not is_private(update):
+        async with unit_of_work(update, context):
+            pass  # from here on, the group's language
         await reply(update, _("Tell me privately: send /appreciation in our private chat 💛"))
         return
     async with unit_of_work(update, context) as work:

@@ -51,11 +51,12 @@ async def timezone(update: Update, context: Context) -> None:
         await timezone_me(update, context, " ".join(args[1:]))
         return
     raw = " ".join(args)
-    example = _(
-        "Send a city or a time zone name, for example <code>/timezone Europe/Berlin</code>, "
-        "<code>/timezone new york</code> or <code>/timezone Asia/Kolkata</code>."
-    )
     async with unit_of_work(update, context) as work:
+        # Worded here, in the chat's language (set by the unit of work), not the sender's app's.
+        example = _(
+            "Send a city or a time zone name, for example <code>/timezone Europe/Berlin</code>, "
+            "<code>/timezone new york</code> or <code>/timezone Asia/Kolkata</code>."
+        )
         couple, why = await _couple_for_change(work, update)
         if couple is None:
             text = why

@@ -183,3 +183,22 @@ def test_the_database_url_example_does_not_depend_on_the_current_folder() -> Non
     (line,) = re.findall(r"^# DATABASE_URL=(sqlite\S+)$", example, flags=re.MULTILINE)
     path = line.split("sqlite+aiosqlite://", 1)[1]
     assert path.startswith("/") and Path(path).is_absolute(), line
+
+
+def test_every_setting_in_the_env_beside_compose_reaches_the_bot() -> None:
+    """README: settings come from the environment or `.env`; with compose, the `.env` beside
+    compose.yaml. No `.env` goes into the image, so a setting reaches the bot only if
+    compose passes it on. HEARTH_ALLOWED_USERS written there must make the instance
+    private, not be dropped silently (the bot then answers everyone)."""
+    bot = compose()["services"]["bot"]
+    passed = set(bot.get("environment", {}))
+    if bot.get("env_file"):
+        return  # every line of the file reaches the container
+    read = set(
+        re.findall(
+            r'"((?:HEARTH|TELEGRAM|DATABASE|LOG)_[A-Z_]+)"',
+            (ROOT / "bot" / "config.py").read_text(),
+        )
+    )
+    missing = sorted(read - passed - {"HEARTH_TEST_POSTGRES_URL"})
+    assert not missing, f"set in .env, never seen by the bot in its container: {missing}"

@@ -20,7 +20,7 @@ from bot.simulation.world import Couple as People
 from bot.simulation.world import Simulation
 from bot.tools import catalogues
 from tests.helpers import couple_in
-from tests.rituals_helpers import datas, is_alert, press
+from tests.rituals_helpers import datas, is_alert, press, reply_to
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the sim fixture's first day; the couple's zone is UTC
 TELEGRAM_CODES = {"en": "en", "ru": "ru", "es": "es-419", "pt_BR": "pt-br"}
@@ -293,3 +293,28 @@ async def test_a_pause_names_its_day_in_the_couples_language(sim: Simulation) ->
     await sim.feed(sim.tg.command(people.alex, people.group, "/language en"))
     await sim.feed(sim.tg.command(people.alex, people.group, "/pause 3"))
     assert "Paused for 3 days. I'll be back on 5 June 2025." in sim.tg.last(people.group).text
+
+
+CYRILLIC = re.compile("[а-яА-ЯёЁ]")
+
+
+async def test_timezone_usage_example_speaks_the_chats_language(lite: Simulation) -> None:
+    # Alex's app is English, Sam's Spanish; the group and both private chats chose Russian.
+    sim = lite
+    c = await sim.onboard(languages=("en", "es"))
+    await reply_to(sim, c.alex, c.group, "/language ru")
+    for user in (c.alex, c.sam):
+        await reply_to(sim, user, user, "/language ru")
+    for user, chat in ((c.alex, c.group), (c.sam, c.group), (c.alex, c.alex), (c.sam, c.sam)):
+        for command in ("/timezone", "/timezone zz"):
+            answer = await reply_to(sim, user, chat, command)
+            lines = [line for line in answer.text.split("\n") if line.strip()]
+            assert all(CYRILLIC.search(line) for line in lines), (command, answer.text)
+
+
+async def test_appreciation_in_the_group_speaks_the_groups_language(lite: Simulation) -> None:
+    # Alex (Russian app) adds Hearth: the group speaks Russian. Sam's app is Spanish.
+    sim = lite
+    c = await sim.onboard(languages=("ru", "es"))
+    answer = await reply_to(sim, c.sam, c.group, "/appreciation")
+    assert CYRILLIC.search(answer.text), answer.text
