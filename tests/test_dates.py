@@ -277,3 +277,19 @@ async def test_a_couple_living_apart_gets_date_ideas_that_work_at_a_distance(
     )
     together = [t.split("\n\n")[-1] for t in ideas if any(p in t for p in in_person)]
     assert together == [], together
+
+
+async def test_a_full_list_of_dates_still_reaches_the_partner(lite: Simulation) -> None:
+    # Thirty secret dates (the most Hearth keeps) with 80-character labels (the longest
+    # allowed), in Russian, the partner called "Anna-Katharina Müller": /dates must answer.
+    sim = lite
+    c = await sim.onboard("Alex", "Anna-Katharina Müller", languages=("ru", "ru"))
+    for n in range(1, 31):
+        label = f"{n:02d} " + "birthday surprise planning " * 3
+        await reply_to(sim, c.alex, c.alex, f"/dates add {n:02d}.07 {label[:80]}")
+    async with sim.hearth.sessions() as session:
+        assert await session.scalar(select(func.count(ImportantDate.id))) == 30
+    before = len(sim.api.sent)
+    await sim.feed(sim.tg.command(c.alex, c.alex, "/dates"))
+    refused = [r.description for r in sim.api.refused]
+    assert len(sim.api.sent) == before + 1 and not refused, refused

@@ -199,15 +199,27 @@ def whose_buttons(couple: Couple, item: ImportantDate) -> list[list[Button]]:
     ]
 
 
+# The list leaves room, within Telegram's 4,096 characters, for the lines sent with it.
+LIST_CHARS = 3_400
+
+
+def _cut(label: str, chars: int) -> str:
+    return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
+
+
 def list_view(couple: Couple, items: Sequence[ImportantDate]) -> tuple[str, list[list[Button]]]:
-    """/dates: the dates numbered as `/dates remove N` counts them, a remove button each."""
+    """/dates: the dates numbered as `/dates remove N` counts them, a remove button each;
+    labels shortened when all of them at full length would not fit in one message."""
     if not items:
         return _("📅 No dates saved yet."), []
-    lines = [_("📅 <b>Your dates</b>")]
-    lines += [
-        f"{n}. {shown(d)} · {escape(d.label)} ({whose_line(couple, d)})"
-        for n, d in enumerate(items, 1)
-    ]
+    heading = _("📅 <b>Your dates</b>")
+    rest = [(f"{n}. {shown(d)} · ", d.label, f" ({whose_line(couple, d)})") for n, d in
+            enumerate(items, 1)]  # fmt: skip
+    fixed = len(heading) + sum(len(a) + len(c) + 1 for a, _label, c in rest)
+    labels = sum(len(label) for _a, label, _c in rest)
+    fits = fixed + labels <= LIST_CHARS
+    room = MAX_LABEL if fits else max(12, (LIST_CHARS - fixed) // len(rest))
+    lines = [heading] + [f"{a}{escape(_cut(label, room))}{c}" for a, label, c in rest]
     buttons = [
         button(_("🗑 {n}").format(n=n), callbacks.DateRemove(d.id)) for n, d in enumerate(items, 1)
     ]
