@@ -149,6 +149,13 @@ def stats() -> int:
     from bot.core import stats as numbers
 
     crypto.configure(crypto.Vault(settings.encryption_key, settings.old_encryption_keys))
+    from bot.backup import sqlite_path
+
+    database = sqlite_path(settings.database_url)
+    if database is not None and not database.exists():
+        # A typo in DATABASE_URL, or before the first start: say so, and create nothing.
+        print(f"there is no database at {database}", file=sys.stderr)
+        return 1
 
     async def _go() -> str:
         engine = db.create_engine(settings.database_url)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot import backup, db
 from bot.config import ROOT
 from bot.core.models import Answer, Couple, Partner, Prompt
+from bot.simulation.world import FAKE_KEY
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 WORDS = ["I felt close to you on the walk", "Your laugh at breakfast", "Когда ты рядом"]
@@ -361,3 +362,20 @@ def test_automatic_backups_keep_the_last_five_of_this_database(tmp_path: Path) -
     assert backup.automatic_backups(path) == made[-5:]
     assert all(not old.exists() for old in made[:3])
     assert all(other.read_text() == "kept" for other in unrelated)
+
+
+def test_stats_on_a_database_that_is_not_there_says_so_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    """A typo in DATABASE_URL (or `stats` before the first start): one clear line and a
+    non-zero status, like `backup` gives; not a traceback and a stray empty database."""
+    missing = tmp_path / "typo" / "hearth.sqlite3"
+    done = run_bot(
+        "stats",
+        cwd=tmp_path,
+        DATABASE_URL=f"sqlite+aiosqlite:///{missing}",
+        HEARTH_ENCRYPTION_KEY=FAKE_KEY,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr
+    assert not missing.exists(), "stats created an empty database"
