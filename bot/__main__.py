@@ -97,6 +97,9 @@ def run() -> int:
     except InvalidToken:
         print("Telegram rejected TELEGRAM_BOT_TOKEN.\n\n" + TOKEN_HELP, file=sys.stderr)
         return 2
+    except runner.CannotListen as error:
+        print(f"{error} (HEARTH_LISTEN)", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -213,6 +213,8 @@ def _hosting(env: Mapping[str, str]) -> _Hosting:
         host, _sep, port = listen.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ConfigError(f"HEARTH_LISTEN must be host:port, got {listen!r}.")
+        if host.startswith("[") and host.endswith("]"):  # [::1]:8080, the usual IPv6 form
+            listen = f"{host[1:-1]}:{port}"
     allowed: set[str] = set()
     for entry in env.get("HEARTH_ALLOWED_USERS", "").split(","):
         entry = entry.strip()

@@ -119,7 +119,12 @@ async def serve(application: HearthApp, settings: Settings) -> None:
         return
     settle()
     await application.start()
-    server = web.listener(application) if settings.listen else None
+    try:
+        server = web.listener(application) if settings.listen else None
+    except OSError as error:  # the address is taken or not this machine's: a setting to fix
+        await _shut_down(application)
+        why = error.strerror or str(error)
+        raise CannotListen(f"cannot listen on {settings.listen}: {why}") from None
     leading = asyncio.create_task(_lead(application, stop))
     updater = application.updater
     try:
@@ -153,14 +158,22 @@ async def serve(application: HearthApp, settings: Settings) -> None:
             await leading
         except Exception:  # a bug in leading must not keep the rest from stopping cleanly
             log.exception("leadership failed")
-        # Application.stop waits for the tasks it started, the sender among them.
-        application.bot_data["hearth"].sender.stop()
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await _shut_down(application)
+
+
+class CannotListen(Exception):
+    """HEARTH_LISTEN names an address this process cannot listen on."""
+
+
+async def _shut_down(application: HearthApp) -> None:
+    # Application.stop waits for the tasks it started, the sender among them.
+    application.bot_data["hearth"].sender.stop()
+    await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
 
 FULL_COLLECTION_EVERY = 100  # middle collections (Python's default: 10)

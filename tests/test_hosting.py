@@ -479,3 +479,41 @@ def test_a_dead_connection_the_pool_could_not_close_is_one_warning_line() -> Non
     assert HandledConditions().filter(closing) and HandledConditions().filter(bug)
     assert (closing.levelname, closing.exc_info) == ("WARNING", None)
     assert bug.levelname == "ERROR" and bug.exc_info is not None
+
+
+async def test_a_listen_port_in_use_stops_the_bot_cleanly(tmp_path: Path) -> None:
+    """HEARTH_LISTEN on a port another program holds: the bot must say so and exit, not hang
+    or leave a traceback."""
+    api, api_port, listen = FakeBotApi(), free_port(), free_port()
+    server = http_api.serve(api, api_port)
+    taken = socket.socket()
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    taken.bind(("127.0.0.1", listen))
+    taken.listen()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hearth.sqlite3'}"
+    try:
+        async with bot_process(url, api_port, listen, webhook=False) as worker:
+            await until(lambda: worker.process.poll() is not None, seconds=30)
+            output = worker.output()
+            assert worker.process.returncode != 0, output
+            assert "Traceback" not in output, output
+    finally:
+        taken.close()
+        server.stop()
+
+
+def test_a_listen_address_the_settings_accept_can_be_listened_on() -> None:
+    """HEARTH_LISTEN=[::1]:8080 (the usual way to write an IPv6 host:port) passes the
+    settings check, then fails at start with gaierror after the bot has started."""
+    import tornado.netutil
+
+    from bot.config import ConfigError, load_settings
+
+    value = f"[::1]:{free_port()}"
+    try:
+        listen = load_settings({"HEARTH_LISTEN": value}, env_file=None).listen
+    except ConfigError:
+        return  # refused up front, with a message: fine
+    host, _sep, port = listen.rpartition(":")
+    for sock in tornado.netutil.bind_sockets(int(port), address=host):  # as handlers/web.py
+        sock.close()
