@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 def webhook_path(url: str) -> str:
     """The local path Telegram posts to: the webhook URL's own path."""
     return urlsplit(url).path or "/"
+
+
+def webhook_route(url: str) -> str:
+    """The webhook path as Tornado's route pattern (a regular expression): `+`, `(` or `.` in
+    the host's path are meant literally."""
+    return re.escape(webhook_path(url))
 
 
 class Webhook(tornado.web.RequestHandler):
@@ -104,7 +111,7 @@ def listener(application: HearthApp) -> tornado.httpserver.HTTPServer:
     if settings.webhook_url:
         routes.append(
             (
-                webhook_path(settings.webhook_url),
+                webhook_route(settings.webhook_url),
                 Webhook,
                 {"hearth_app": application, "secret": settings.webhook_secret},
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -517,3 +518,11 @@ def test_a_listen_address_the_settings_accept_can_be_listened_on() -> None:
     host, _sep, port = listen.rpartition(":")
     for sock in tornado.netutil.bind_sockets(int(port), address=host):  # as handlers/web.py
         sock.close()
+
+
+def test_a_webhook_path_with_regex_characters_is_matched_literally() -> None:
+    """Tornado's routes are regular expressions: a `+` or `(` in the host's webhook path
+    must not keep Telegram's posts from matching it (nor let other paths match)."""
+    route = web.webhook_route("https://hearth.example.org/hook+1/(x).y")
+    assert re.fullmatch(route, "/hook+1/(x).y")
+    assert not re.fullmatch(route, "/hookk1/x-y")
