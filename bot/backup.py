@@ -60,7 +60,12 @@ def backup_sqlite(source: Path, target: Path) -> Path:
     if not source.is_file():
         raise BackupError(f"there is no database at {source}")
     if target.is_dir():
-        target = target / f"{source.stem}-{datetime.now(UTC).strftime(STAMP)}.sqlite3"
+        named = f"{source.stem}-{datetime.now(UTC).strftime(STAMP)}"
+        target = target / f"{named}.sqlite3"
+        for n in range(2, 100):  # two backups within one second: the second gets a number
+            if not target.exists():
+                break
+            target = target.with_name(f"{named}-{n}.sqlite3")
     if target.exists():
         raise BackupError(f"{target} already exists; choose another name")
     private_dir(target.parent)

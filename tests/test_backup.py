@@ -379,3 +379,15 @@ def test_stats_on_a_database_that_is_not_there_says_so_and_creates_nothing(
     assert done.returncode != 0
     assert "Traceback" not in done.stderr, done.stderr
     assert not missing.exists(), "stats created an empty database"
+
+
+def test_two_backups_into_a_folder_within_one_second_both_succeed(tmp_path: Path) -> None:
+    source = tmp_path / "db.sqlite3"
+    with sqlite3.connect(source) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    connection.close()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    first = backup.backup_sqlite(source, folder)
+    second = backup.backup_sqlite(source, folder)  # the same second, as a cron job and a host
+    assert first != second and first.exists() and second.exists()
