@@ -247,6 +247,13 @@ async def test_backup_while_writing_then_restore(tmp_path: Path) -> None:
     assert writer_rows(live)[0] > 39, "the live database has the later writes"
 
 
+def tiny_database(path: Path) -> None:
+    """A SQLite file with one empty table: enough to back up."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    connection.close()
+
+
 def test_backup_refuses_to_overwrite_or_invent(tmp_path: Path) -> None:
     missing = tmp_path / "nothing-here.sqlite3"
     with pytest.raises(backup.BackupError, match="no database"):
@@ -258,9 +265,7 @@ def test_backup_refuses_to_overwrite_or_invent(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr and not missing.exists()
 
     source = tmp_path / "db.sqlite3"
-    with sqlite3.connect(source) as connection:
-        connection.execute("CREATE TABLE t (x)")
-    connection.close()
+    tiny_database(source)
     existing = tmp_path / "existing.sqlite3"
     existing.write_text("precious")
     with pytest.raises(backup.BackupError, match="already exists"):
@@ -342,9 +347,7 @@ async def test_automatic_backup_before_migrations_only_when_there_is_one_to_appl
 
 def test_automatic_backups_keep_the_last_five_of_this_database(tmp_path: Path) -> None:
     path = tmp_path / "hearth.sqlite3"
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE t (x)")
-    connection.close()
+    tiny_database(path)
     folder = tmp_path / "backups"
     folder.mkdir()
     unrelated = [folder / "my-own-copy.sqlite3", folder / "other-20200101T000000Z-before-1.sqlite3"]
@@ -383,9 +386,7 @@ def test_stats_on_a_database_that_is_not_there_says_so_and_creates_nothing(
 
 def test_two_backups_into_a_folder_within_one_second_both_succeed(tmp_path: Path) -> None:
     source = tmp_path / "db.sqlite3"
-    with sqlite3.connect(source) as connection:
-        connection.execute("CREATE TABLE t (x)")
-    connection.close()
+    tiny_database(source)
     folder = tmp_path / "backups"
     folder.mkdir()
     first = backup.backup_sqlite(source, folder)
