@@ -68,8 +68,8 @@ async def picks_to_keep(
     session: AsyncSession, partners: Sequence[Partner], now: datetime
 ) -> set[int]:
     """The partners (ids) on a prompt they chose and have not answered yet, picked within a
-    round's week (a button under a question, a round under way): a new round or a nudge
-    must not take that pick away, or their next message would be filed under another prompt."""
+    round's week (a button under a question, a round under way): a new round must not take
+    that pick away, or their next message would be filed under another prompt."""
     pending = {p.id: p.pending_prompt_id for p in partners if p.pending_prompt_id is not None}
     if not pending:
         return set()
@@ -220,8 +220,8 @@ async def _jar_night(
         )
         .order_by(Prompt.id)  # the night's own draw, not one by /jar after it
     )
+    night = schedule.parse_hhmm(couple.jar_time)
     for draw in draws:
-        night = schedule.parse_hhmm(couple.jar_time)
         if jar.replaces_question(couple, draw.local_date) and draw.created_at >= (
             schedule.local_to_utc(draw.local_date, night, zone)
         ):

@@ -4,7 +4,7 @@ them in batches, resume what a dead process had claimed, and keep the table smal
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,26 +58,28 @@ class Result:
     closed: bool = False  # the chat refused it: a private chat closed, or a group shut to us
 
 
-def _blocked(now: datetime) -> Any:
-    """An earlier message of the same chat is in flight or waiting: keep the chat's order."""
+def _earlier_in_chat(which: Callable[[Any], Any]) -> Any:
+    """An earlier message of the same chat for which `which(earlier)` holds exists."""
     earlier = aliased(OutboxMessage)
     return exists().where(
-        earlier.chat_id == OutboxMessage.chat_id,
-        earlier.id < OutboxMessage.id,
-        or_(
+        earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id, which(earlier)
+    )
+
+
+def _blocked(now: datetime) -> Any:
+    """An earlier message of the same chat is in flight or waiting: keep the chat's order."""
+    return _earlier_in_chat(
+        lambda earlier: or_(
             earlier.status == OutboxStatus.SENDING,
             and_(earlier.status == OutboxStatus.PENDING, earlier.next_attempt_at > now),
-        ),
+        )
     )
 
 
 def _first_in_line() -> Any:
     """No earlier message of the same chat is still to go (waiting, or being sent)."""
-    earlier = aliased(OutboxMessage)
-    return ~exists().where(
-        earlier.chat_id == OutboxMessage.chat_id,
-        earlier.id < OutboxMessage.id,
-        earlier.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+    return ~_earlier_in_chat(
+        lambda earlier: earlier.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))
     )
 
 
