@@ -63,7 +63,9 @@ async def depth_button(update: Update, context: Context, pressed: callbacks.Dept
     if query is None or user is None:
         return
     async with unit_of_work(update, context) as work:
-        result = await depth.tap_ready(work.session, pressed.couple_id, pressed.level, user.id)
+        result = await depth.tap_ready(
+            work.session, pressed.couple_id, pressed.level, user.id, pressed.partner_id
+        )
         work.send(pressed.couple_id if result.messages else None, result.messages)
     toasts = {
         Ready.WAITING: _("Noted. I'll go deeper once you're both ready."),
@@ -71,8 +73,9 @@ async def depth_button(update: Update, context: Context, pressed: callbacks.Dept
         Ready.NOT_YET: _("No rush. The questions you have now are good too."),
         Ready.STALE: invalid_button(),
         Ready.NOT_YOURS: _("This is for the two partners of this couple."),
+        Ready.FOR_THE_OTHER: _("This one is for your partner to answer."),
     }
-    show = result.outcome in (Ready.NOT_YOURS, Ready.STALE)
+    show = result.outcome in (Ready.NOT_YOURS, Ready.FOR_THE_OTHER, Ready.STALE)
     await query.answer(toasts[result.outcome], show_alert=show)
     if not show:
         try:
@@ -244,6 +247,7 @@ async def together_command(update: Update, context: Context) -> None:
                 if len(args) > 1:
                     raise ValueError(args)
                 set_together_day(couple, args[0], work.now)
+                set_together(couple, True, work.now)  # choosing a day asks for them, as /guess
                 text = _("🗓 Weekly ideas on {day} at {time}.").format(
                     day=weekday(couple.together_day), time=clock(couple.together_time)
                 )

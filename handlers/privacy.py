@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.core import callbacks, couples, privacy
-from bot.core.couples import couple_by_chat, partner_in
+from bot.core.couples import couple_by_chat, couples_of_user, partner_in
 from bot.core.outbox import Outgoing, button
 from bot.core.purposes import Purpose
 from bot.i18n import _, speaking
@@ -123,7 +123,9 @@ async def forget(update: Update, context: Context) -> None:
                 "This deletes your answers, jar questions, gestures and preferences, and takes "
                 "you out of your couple. Your partner keeps their own answers. Sure?"
             ),
-            reply_markup=confirm_keyboard(callbacks.Forget("me")),
+            reply_markup=confirm_keyboard(
+                callbacks.Forget("me", couple.id, privacy.asked_minute(work.now))
+            ),
         )
         return
     await message.reply_html(
@@ -157,8 +159,16 @@ async def forget_button(update: Update, context: Context, pressed: callbacks.For
             mine, partner = await who(work, update)
             if partner is None or mine is None:
                 alert = _("There's nothing of yours to delete.")
+            elif pressed.couple_id != mine.id or privacy.confirmation_expired(
+                pressed.asked, work.now
+            ):
+                # Asked in another couple, or long ago: the partner decides afresh.
+                alert = _("This confirmation has expired. Send /forget again to start over.")
             else:
-                await privacy.forget_partner(work.session, mine, partner)
+                # Everywhere: an ended couple of theirs would otherwise keep their words, and
+                # come back with them if the other partner added Hearth again.
+                for couple, member in await couples_of_user(work.session, user.id):
+                    await privacy.forget_partner(work.session, couple, member)
                 with speaking(mine.language):
                     work.send(mine.id, [stepped_out(mine.chat_id)])
                 done_text = _("🗑 Done. Everything of yours is deleted. Take care 💛")

@@ -21,15 +21,12 @@ from telegram.ext import ExtBot
 
 from bot import db
 from bot.core import sending
-from bot.core.purposes import Outcome, policy
+from bot.core.purposes import Outcome, backoff, policy
 from bot.core.schedule import local_date
 from bot.core.sending import Claimed, Result
 from handlers import delivery
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(minutes=15)
-
-
 FINAL_FLUSHES = 3  # tries to record the last results when stopping
 
 
@@ -43,11 +40,6 @@ def _trouble(error: Exception, retry_in: float) -> None:
         )
     else:
         log.exception("sender: unexpected error; carrying on")
-
-
-def backoff(attempts: int, now: datetime) -> datetime:
-    """When to try again after `attempts` failures (10 s doubling, at most 15 minutes)."""
-    return now + min(timedelta(seconds=10 * 2 ** min(attempts, 10)), MAX_BACKOFF)
 
 
 @dataclass
@@ -255,8 +247,9 @@ class Sender:
         """One chat's messages, in order; after a deferral the rest wait their turn."""
         chat = _Chat(rows[0].row.chat_id)
         for n, claimed in enumerate(rows):
-            if chat.blocked:
-                self._results.append(Result(claimed.row, None))
+            if chat.blocked or chat.closed:  # closed: the rest go as the first, unasked
+                held = self._closed(claimed.row, chat, quietly=True) if chat.closed else None
+                self._results.append(held or Result(claimed.row, None))
                 continue
             try:
                 result = await self._deliver(claimed, chat, now or self.clock())
@@ -271,6 +264,7 @@ class Sender:
                 result = Result(claimed.row, Outcome.FAILED)
             self._count(result)
             chat.blocked = result.outcome == Outcome.DEFERRED
+            chat.closed = result.closed
             self._results.append(result)
 
     def _count(self, result: Result) -> None:
@@ -348,13 +342,16 @@ class Sender:
     ) -> Result:
         return Result(row, outcome, message_id, chat.id, retry_at, chat.moved_from, closed)
 
-    def _closed(self, row: Any, chat: _Chat) -> Result:
-        """403: a private chat is closed (held, fallback to the group); a group removed us."""
-        if row.partner_id is not None:
-            log.warning("outbox %s (%s): private chat closed; held", row.id, row.purpose)
-            return self._result(row, chat, Outcome.HELD, closed=True)
-        log.warning("outbox %s (%s): removed from the group; couple paused", row.id, row.purpose)
-        return self._result(row, chat, Outcome.DROPPED, closed=True)
+    def _closed(self, row: Any, chat: _Chat, quietly: bool = False) -> Result:
+        """403: a private chat is closed (held, fallback to the group); a group removed us.
+        `quietly`: a later message of a chat already found closed (one line is enough)."""
+        private = row.partner_id is not None
+        if not quietly:
+            what = (
+                "private chat closed; held" if private else "removed from the group; couple paused"
+            )
+            log.warning("outbox %s (%s): %s", row.id, row.purpose, what)
+        return self._result(row, chat, Outcome.HELD if private else Outcome.DROPPED, closed=True)
 
     def _rejected(self, row: Any, chat: _Chat, error: BadRequest) -> Result:
         """400: a chat that is gone is as closed as a 403; a message the group's restrictions
@@ -386,6 +383,7 @@ class _Chat:
     moved_from: int | None = None
     private: bool | None = None  # only the two partners in it (asked once per batch)
     blocked: bool = False
+    closed: bool = False  # refused us (403): the rest of the batch goes unasked
 
 
 def _by_chat(claimed: list[Claimed]) -> list[list[Claimed]]:

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Update
 
-from bot.core.models import Couple
-from bot.simulation.fake_api import FakeChat
+from bot.core.models import Couple, Partner
+from bot.simulation.fake_api import FakeChat, FakeUser
 from bot.simulation.world import Simulation
 
 
@@ -20,6 +20,14 @@ async def couple_in(sim: Simulation, chat: FakeChat | int) -> Couple:
         couple = await session.scalar(select(Couple).where(Couple.chat_id == chat_id))
     assert couple is not None, f"no couple for chat {chat_id}"
     return couple
+
+
+async def partner_row(sim: Simulation, user: FakeUser) -> Partner:
+    """A partner as stored (the user's only partner record), freshly read."""
+    async with sim.hearth.sessions() as session:
+        partner = await session.scalar(select(Partner).where(Partner.user_id == user.id))
+    assert partner is not None, f"no partner for user {user.id}"
+    return partner
 
 
 def settings_state(couple: Couple) -> tuple[object, ...]:

@@ -229,7 +229,9 @@ async def test_forgetting_a_partner_takes_the_pairs_dates(lite: Simulation) -> N
     await say(sim, c.alex, c.group, "/dates add 14.02 our anniversary")
     await say(sim, c.sam, c.sam, "/dates add 03.09 Alex's birthday")
     await say(sim, c.sam, c.sam, "/forget")
-    await sim.feed(sim.tg.press(c.sam, sim.tg.last(c.sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(c.sam, sim.tg.last(c.sam), sim.tg.button_data(sim.tg.last(c.sam), "f:me"))
+    )
     async with sim.hearth.sessions() as session:
         left = await session.scalar(select(func.count()).select_from(ImportantDate))
     assert left == 0

@@ -702,7 +702,11 @@ async def test_a_message_forgotten_while_it_was_being_sent_is_simply_gone(
     sending_it = asyncio.create_task(sim.hearth.sender.drain())
     await until(reached.is_set)
     await sim.feed(sim.tg.command(couple.sam, couple.sam, "/forget"))
-    await sim.feed(sim.tg.press(couple.sam, sim.tg.last(couple.sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(
+            couple.sam, sim.tg.last(couple.sam), sim.tg.button_data(sim.tg.last(couple.sam), "f:me")
+        )
+    )
     assert await question_status(sim) is None, "forgetting scrubbed the unsent question"
     gate.set()
     await sending_it

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.content import Content, load_content
-from bot.core.models import Couple, Partner, Prompt
+from bot.core.models import Couple, Prompt
 from bot.i18n import LANGUAGES, _, speaking
-from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.fake_api import FakeChat, Sent
 from bot.simulation.world import Couple as People
 from bot.simulation.world import Simulation
 from bot.tools import catalogues
-from tests.helpers import couple_in
+from tests.helpers import couple_in, partner_row
 from tests.rituals_helpers import datas, is_alert, press, reply_to
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the sim fixture's first day; the couple's zone is UTC
@@ -60,14 +60,6 @@ async def evening_prompt(sim: Simulation) -> Prompt:
         )
     assert prompt is not None
     return prompt
-
-
-async def partner_row(sim: Simulation, user: FakeUser) -> Partner:
-    """A partner as stored."""
-    async with sim.hearth.sessions() as session:
-        partner = await session.scalar(select(Partner).where(Partner.user_id == user.id))
-    assert partner is not None
-    return partner
 
 
 async def a_day(sim: Simulation, people: People) -> dict[str, list[Sent]]:

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.content import DEPTH_ROTATION, GESTURE_KINDS, Content
-from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
+from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
 from tests import rituals_helpers as rituals
 from tests.conftest import START
-from tests.helpers import couple_in
+from tests.helpers import couple_in, partner_row
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
 EVENING = MONDAY.replace(hour=20)
@@ -26,13 +26,6 @@ USAGE = "/together list"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def partner_row(sim: Simulation, user: FakeUser) -> Partner:
-    async with sim.hearth.sessions() as session:
-        partner = await session.scalar(select(Partner).where(Partner.user_id == user.id))
-    assert partner is not None
-    return partner
 
 
 async def say(sim: Simulation, user: FakeUser, chat: FakeChat | FakeUser, text: str) -> Sent:
@@ -210,7 +203,7 @@ async def test_wish_list_and_we_did_it_records_the_date(sim: Simulation) -> None
     after = await say(sim, c.alex, c.group, "/together list")
     wish_part, done_part = after.text.split("Done together")
     assert texts[1] in wish_part and texts[0] not in wish_part
-    assert f"{texts[0]} (04 Jun 2025)" in done_part
+    assert f"{texts[0]} (4 June 2025)" in done_part
     assert datas(after) == [f"t:{cid}:{wished[1]}:d"]
     # Neither a wish nor a done activity is suggested again.
     for _round in range(5):
@@ -458,13 +451,16 @@ async def test_depth_ladder_rises_only_when_both_are_ready(sim: Simulation) -> N
     assert list(asked_on) == [9]
     asks = asked_on[9]
     assert sorted(m.chat_id for m in asks) == sorted([c.alex.id, c.sam.id])
-    for ask in asks:
-        assert sorted(datas(ask)) == sorted([f"d:{cid}:2", f"d:{cid}:0"])
-    alex_ask = next(m for m in sim.tg.inbox(c.alex) if f"d:{cid}:2" in datas(m))
-    sam_ask = next(m for m in sim.tg.inbox(c.sam) if f"d:{cid}:2" in datas(m))
+    ids = {user.id: (await partner_row(sim, user)).id for user in (c.alex, c.sam)}
+    for ask in asks:  # each names the partner it asks
+        whom = ids[ask.chat_id]
+        assert sorted(datas(ask)) == sorted([f"d:{cid}:2:{whom}", f"d:{cid}:0:{whom}"])
+    alex_ready, sam_ready = (f"d:{cid}:2:{ids[user.id]}" for user in (c.alex, c.sam))
+    alex_ask = next(m for m in sim.tg.inbox(c.alex) if alex_ready in datas(m))
+    sam_ask = next(m for m in sim.tg.inbox(c.sam) if sam_ready in datas(m))
 
     sim.clock.now = EVENING + timedelta(days=14, hours=-2)
-    toast = await press(sim, c.alex, alex_ask, f"d:{cid}:2")
+    toast = await press(sim, c.alex, alex_ask, alex_ready)
     assert not is_alert(toast)
     assert (await couple_in(sim, c.group)).depth == 1
     assert (await partner_row(sim, c.alex)).ready_depth == 2
@@ -473,7 +469,7 @@ async def test_depth_ladder_rises_only_when_both_are_ready(sim: Simulation) -> N
 
     sim.clock.now = EVENING + timedelta(days=15, hours=-2)
     group_seen = len(sim.tg.inbox(c.group))
-    toast = await press(sim, c.sam, sam_ask, f"d:{cid}:2")
+    toast = await press(sim, c.sam, sam_ask, sam_ready)
     assert not is_alert(toast)
     assert (await couple_in(sim, c.group)).depth == 2
     assert any("both ready" in s.text for s in sim.tg.inbox(c.group)[group_seen:])
@@ -579,7 +575,7 @@ async def test_not_yet_tapped_twice_removes_the_buttons_once(sim: Simulation) ->
     c = await sim.onboard()
     await say(sim, c.alex, c.group, "/depth up")
     (ask,) = depth_asks(sim.tg.inbox(c.sam))
-    not_yet = next(d for d in datas(ask) if d.endswith(":0"))
+    not_yet = next(d for d in datas(ask) if d.split(":")[2] == "0")
     message = sim.api.messages[(c.sam.id, ask.message_id)]
     await press(sim, c.sam, ask, not_yet)
     answered = len(sim.api.alerts)
@@ -617,7 +613,9 @@ async def test_a_new_partner_starts_on_the_light_questions(lite: Simulation) -> 
         await rituals.say(sim, c.sam, c.group, "/depth up")
     assert "level 3 of 3" in (await rituals.reply_to(sim, c.alex, c.group, "/depth")).text
     await rituals.say(sim, c.sam, c.sam, "/forget")
-    await sim.feed(sim.tg.press(c.sam, sim.tg.last(c.sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(c.sam, sim.tg.last(c.sam), sim.tg.button_data(sim.tg.last(c.sam), "f:me"))
+    )
 
     chris = sim.tg.user("Chris")
     sim.tg.join_group(c.group, chris)
@@ -643,3 +641,94 @@ async def test_depth_up_never_asks_the_asker_in_the_group(lite: Simulation) -> N
     sent = await rituals.say(sim, c.alex, c.group, "/depth up")
     asks = [s.text for s in sent if "would like to try" in s.text]
     assert asks and all(t.startswith("Sam: ") for t in asks), asks
+
+
+# --- second taps, late taps and days chosen (found by a review) ----------------------------
+
+
+async def test_choosing_the_weekly_idea_day_while_ideas_are_off_does_what_it_says(
+    sim: Simulation,
+) -> None:
+    """/together <day> after /together off switches the ideas back on, as /guess and
+    /checkin do when given a day: what the reply promises comes."""
+    c = await sim.onboard()
+    await say(sim, c.alex, c.group, "/together off")
+    reply = await say(sim, c.sam, c.group, "/together sunday")
+    promised = "Weekly ideas on" in reply.text and "off" not in reply.text
+    couple = await couple_in(sim, c.group)
+    for week in range(3):
+        await sim.tick(SATURDAY + timedelta(days=1 + 7 * week))  # each Sunday 10:00
+    came = len(weekly_ideas(sim, c.group))
+    assert not promised or came > 0, (
+        f"told {reply.text!r}, but together_enabled={couple.together_enabled}, "
+        f"next_together_at={couple.next_together_at}, ideas in three weeks: {came}"
+    )
+
+
+async def test_done_together_dates_are_written_in_the_couples_language(sim: Simulation) -> None:
+    """/together list dates what a Russian couple did in Russian, by their own calendar."""
+    c = await sim.onboard(languages=("ru", "ru"))
+    suggestion = await say(sim, c.alex, c.group, "/together")
+    wish = sim.tg.button_data(suggestion, "t:")
+    cid, activity, _action = wish.split(":")[1:]
+    await press(sim, c.alex, suggestion, f"t:{cid}:{activity}:w")
+    listing = await say(sim, c.sam, c.group, "/together list")
+    await press(sim, c.sam, listing, f"t:{cid}:{activity}:d")
+    done = await say(sim, c.alex, c.group, "/together list")
+    assert "Jun" not in done.text, done.text
+
+
+async def test_deeper_tapped_twice_asks_the_partner_once(sim: Simulation) -> None:
+    """A double tap on 🪜 Deeper asks the partner once."""
+    c = await sim.onboard()
+    before = len(sim.tg.inbox(c.group))
+    await sim.feed(sim.tg.command(c.alex, c.group, "/settings"))
+    (panel,) = sim.tg.inbox(c.group)[before:]
+    cid = (await couple_in(sim, c.group)).id
+    seen = len(sim.tg.inbox(c.sam))
+    await press(sim, c.alex, panel, f"s:{cid}:lv+1")
+    await press(sim, c.alex, panel, f"s:{cid}:lv+1")
+    asks = [s for s in sim.tg.inbox(c.sam)[seen:] if "deeper" in s.text]
+    assert len(asks) == 1, [s.text for s in asks]
+
+
+async def test_depth_up_sent_twice_asks_the_partner_once(sim: Simulation) -> None:
+    c = await sim.onboard()
+    seen = len(sim.tg.inbox(c.sam))
+    await say(sim, c.alex, c.group, "/depth up")
+    await say(sim, c.alex, c.group, "/depth up")
+    asks = [s for s in sim.tg.inbox(c.sam)[seen:] if "deeper" in s.text]
+    assert len(asks) == 1, [s.text for s in asks]
+
+
+async def test_the_asker_tapping_the_partners_depth_question_leaves_it_for_the_partner(
+    sim: Simulation,
+) -> None:
+    """Without private chats the partner is asked in the group ("Sam: Alex would like…"): a
+    tap there by the asker changes nothing and leaves Sam's buttons for Sam."""
+    c = await sim.onboard(private=False)
+    await sim.feed(sim.tg.command(c.alex, c.group, "/depth up"))
+    (ask,) = [s for s in sim.tg.inbox(c.group) if s.text.startswith("Sam: ")]
+    cid = (await couple_in(sim, c.group)).id
+    answer = await press(sim, c.alex, ask, sim.tg.button_data(ask, f"d:{cid}:0:"))
+    buttons = sim.api.messages[(ask.chat_id, ask.message_id)].get("reply_markup", {})
+    assert buttons.get("inline_keyboard"), (
+        f"Alex's tap ({answer.get('text')!r}) took Sam's Ready button away"
+    )
+    await press(sim, c.sam, ask, sim.tg.button_data(ask, f"d:{cid}:2:"))
+    assert (await couple_in(sim, c.group)).depth == 2
+
+
+async def test_a_question_drawn_long_ago_can_be_written_into_the_jar_again(
+    sim: Simulation,
+) -> None:
+    """A question drawn weeks ago can be put back in the jar (the empty jar never calls it
+    "already in your jar")."""
+    c = await sim.onboard()
+    await say(sim, c.alex, c.alex, "/jar add What made you laugh this week?")
+    await sim.feed(sim.tg.command(c.sam, c.group, "/jar"))
+    sim.clock.now = MONDAY + timedelta(days=30)
+    counts = await say(sim, c.alex, c.alex, "/jar")
+    assert "Alex: 0 questions" in counts.text
+    again = await say(sim, c.alex, c.alex, "/jar add What made you laugh this week?")
+    assert "already in your jar" not in again.text, again.text

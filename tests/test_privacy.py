@@ -20,6 +20,8 @@ from bot.core.models import Answer, Base, Couple, Partner
 from bot.simulation.fake_api import FAKE_TOKEN, FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
 from tests.conftest import BOTH
+from tests.helpers import couple_in
+from tests.rituals_helpers import press as tap
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
 
@@ -271,7 +273,7 @@ async def test_forget_in_private_deletes_the_partners_own_data_after_confirming(
 
     await command(sim, alex, alex, "/forget")
     confirm = sim.tg.last(alex)
-    await sim.feed(sim.tg.press(alex, confirm, "f:me"))
+    await sim.feed(sim.tg.press(alex, confirm, sim.tg.button_data(confirm, "f:me")))
     assert "Everything of yours is deleted" in confirm.text
     assert await traces(sim, *alex_traces) == []
     assert await orphans(sim) == {"answers": 0, "gesture_assignments": 0}
@@ -301,7 +303,9 @@ async def test_forget_in_private_keeps_the_partners_answers_to_a_jar_question_it
     await sim.feed(sim.tg.send(sam, group, "Sam's dream", reply_to=draw.message_id))
     await sim.feed(sim.tg.send(alex, group, "Alex's dream", reply_to=draw.message_id))
     await command(sim, alex, alex, "/forget")
-    await sim.feed(sim.tg.press(alex, sim.tg.last(alex), "f:me"))
+    await sim.feed(
+        sim.tg.press(alex, sim.tg.last(alex), sim.tg.button_data(sim.tg.last(alex), "f:me"))
+    )
     assert await traces(sim, [alex.id], ["dream of lately", "Alex's dream"], ["Alex"]) == []
     docs = len(sim.api.documents)
     await command(sim, sam, sam, "/export")
@@ -619,7 +623,9 @@ async def test_editing_an_old_answer_never_reaches_the_new_partner(sim: Simulati
     alex_answer_id = max(mid for (chat, mid) in sim.api.messages if chat == alex.id)
     await sim.feed(sim.tg.send(sam, sam, "SAM WORDS"))
     await sim.feed(sim.tg.command(sam, sam, "/forget"))
-    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(sam, sim.tg.last(sam), sim.tg.button_data(sim.tg.last(sam), "f:me"))
+    )
 
     sim.clock.now = EVENING + timedelta(days=1, hours=-8)
     chris = await _new_partner(sim, group, instead_of=sam)
@@ -689,7 +695,9 @@ async def test_a_vote_from_before_a_partner_stepped_out_never_counts(sim: Simula
     await _vote(sim, alex, confirm)
     assert "Waiting for your partner" in str(sim.api.alerts[-1].get("text"))
     await sim.feed(sim.tg.command(sam, sam, "/forget"))
-    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(sam, sim.tg.last(sam), sim.tg.button_data(sim.tg.last(sam), "f:me"))
+    )
     chris = await _new_partner(sim, group, instead_of=sam)
     await _vote(sim, chris, confirm)
     assert await _couples_left(sim) == 1, "Alex's vote from before Chris joined counted"
@@ -714,7 +722,9 @@ async def test_the_partner_left_alone_can_delete_the_couple(sim: Simulation) -> 
     couple = await sim.onboard()
     alex, sam, group = couple.alex, couple.sam, couple.group
     await sim.feed(sim.tg.command(sam, sam, "/forget"))
-    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(sam, sim.tg.last(sam), sim.tg.button_data(sim.tg.last(sam), "f:me"))
+    )
     await sim.feed(sim.tg.command(alex, group, "/forget"))
     await _vote(sim, alex, sim.tg.last(group))
     assert await _couples_left(sim) == 0
@@ -734,7 +744,9 @@ async def test_a_new_partners_export_holds_nothing_of_the_previous_pair(sim: Sim
     await sim.feed(sim.tg.send(sam, group, "sam says", reply_to=draw.message_id))
     await sim.feed(sim.tg.send(alex, group, "alex says", reply_to=draw.message_id))
     await sim.feed(sim.tg.command(sam, sam, "/forget"))
-    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(sam, sim.tg.last(sam), sim.tg.button_data(sim.tg.last(sam), "f:me"))
+    )
 
     sim.clock.now = EVENING + timedelta(days=3)
     chris = await _new_partner(sim, group, instead_of=sam)
@@ -756,7 +768,9 @@ async def test_a_new_partners_export_holds_no_shared_gesture_of_the_previous_pai
     sim.clock.now = MONDAY + timedelta(days=1, hours=13)  # Tuesday 22:00 in Tokyo
     await sim.feed(sim.tg.start(sam))
     await sim.feed(sim.tg.command(sam, sam, "/forget"))
-    await sim.feed(sim.tg.press(sam, sim.tg.last(sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(sam, sim.tg.last(sam), sim.tg.button_data(sim.tg.last(sam), "f:me"))
+    )
 
     sim.clock.now = MONDAY + timedelta(days=1, hours=20)  # Wednesday 05:00 in Tokyo
     chris = await _new_partner(sim, group, instead_of=sam)
@@ -780,3 +794,42 @@ async def test_a_months_old_yes_does_not_count_towards_deleting_the_couple(
     sim.clock.now += timedelta(days=60)
     await sim.feed(sim.tg.press(sam, confirm, data))
     assert await _couples_left(sim) == 1, "Alex's vote from two months ago counted"
+
+
+# --- a private "Yes, delete" counts once, soon, in its own couple ---------------------------
+
+
+async def test_an_old_private_forget_confirmation_never_deletes_a_newer_couple(
+    sim: Simulation,
+) -> None:
+    """A private "Yes, delete" asked while with Sam never counts in Alex's next couple."""
+    c = await sim.onboard()
+    await command(sim, c.alex, c.alex, "/forget")
+    confirm = sim.tg.last(c.alex)
+    sim.clock.now = MONDAY + timedelta(days=20)
+    await sim.feed(sim.tg.remove_bot(c.group, by=c.sam))
+    robin = sim.tg.user("Robin")
+    group = sim.tg.group("Alex & Robin", [c.alex, robin])
+    await sim.feed(sim.tg.add_bot(group, by=robin))
+    greeting = sim.tg.last(group)
+    await sim.feed(sim.tg.press(c.alex, greeting, "join"))
+    await sim.feed(sim.tg.press(robin, greeting, "join"))
+    assert (await couple_in(sim, group)).complete
+
+    sim.clock.now = MONDAY + timedelta(days=40)
+    answer = await tap(sim, c.alex, confirm, sim.tg.button_data(confirm, "f:me"))
+    couple = await couple_in(sim, group)
+    assert couple.complete, (
+        f"the old confirmation deleted Alex from the new couple; it said {answer.get('text')!r}"
+    )
+
+
+async def test_a_weeks_old_private_forget_confirmation_has_expired(sim: Simulation) -> None:
+    """A private "Yes, delete" expires after a day, as the group's does."""
+    c = await sim.onboard()
+    await command(sim, c.alex, c.alex, "/forget")
+    confirm = sim.tg.last(c.alex)
+    sim.clock.now = MONDAY + timedelta(days=30)
+    answer = await tap(sim, c.alex, confirm, sim.tg.button_data(confirm, "f:me"))
+    couple = await couple_in(sim, c.group)
+    assert couple.complete, f"a month-old confirmation deleted Alex: {answer.get('text')!r}"

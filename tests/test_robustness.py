@@ -27,7 +27,7 @@ async def test_a_new_partner_never_sees_the_forgotten_partners_history(sim: Simu
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "SAM WORDS"))
     await sim.feed(sim.tg.command(couple.sam, couple.sam, "/forget"))
     confirm = sim.tg.last(couple.sam)
-    await sim.feed(sim.tg.press(couple.sam, confirm, "f:me"))
+    await sim.feed(sim.tg.press(couple.sam, confirm, sim.tg.button_data(confirm, "f:me")))
     sim.clock.now = EVENING + timedelta(hours=1)
     chris = sim.tg.user("Chris")
     sim.tg.join_group(couple.group, chris)
@@ -56,7 +56,13 @@ async def test_forget_drops_queued_messages_that_quote_the_partner(sim: Simulati
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "sam"))
     assert not seen(sim, couple.group, "ALEX SECRET")  # the group reveal is still queued
     await sim.feed(sim.tg.command(couple.alex, couple.alex, "/forget"))
-    await sim.feed(sim.tg.press(couple.alex, sim.tg.last(couple.alex), "f:me"))
+    await sim.feed(
+        sim.tg.press(
+            couple.alex,
+            sim.tg.last(couple.alex),
+            sim.tg.button_data(sim.tg.last(couple.alex), "f:me"),
+        )
+    )
     for minutes in (1, 5, 20, 60):
         await sim.tick(EVENING + timedelta(minutes=minutes))
     assert not seen(sim, couple.group, "ALEX SECRET")
@@ -213,7 +219,11 @@ async def test_replying_to_the_reveal_is_not_a_second_answer(sim: Simulation) ->
 async def test_the_group_hears_when_a_partner_steps_out(sim: Simulation) -> None:
     couple = await sim.onboard()
     await sim.feed(sim.tg.command(couple.sam, couple.sam, "/forget"))
-    await sim.feed(sim.tg.press(couple.sam, sim.tg.last(couple.sam), "f:me"))
+    await sim.feed(
+        sim.tg.press(
+            couple.sam, sim.tg.last(couple.sam), sim.tg.button_data(sim.tg.last(couple.sam), "f:me")
+        )
+    )
     note = sim.tg.last(couple.group)
     assert "stepped out" in note.text and "Sam" not in note.text
     assert sim.tg.button_data(note, "join") == "join:again"

@@ -12,7 +12,7 @@ from bot.core.models import Couple, Partner
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
-from tests.helpers import couple_in, settings_state
+from tests.helpers import couple_in, partner_row, settings_state
 
 MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # the simulation starts Monday 06:00 UTC
 NOW = MONDAY.replace(hour=6)
@@ -263,9 +263,10 @@ async def test_deeper_marks_the_presser_ready_and_asks_the_other(sim: Simulation
     assert await ready_depths(sim, c.group) == [2, 0]
     assert sim.tg.inbox(c.alex)[alex_seen:] == [], "the presser isn't asked"
     (ask,) = sim.tg.inbox(c.sam)[sam_seen:]
-    assert f"d:{cid}:2" in datas(ask) and f"d:{cid}:0" in datas(ask)
+    sam_id = (await partner_row(sim, c.sam)).id
+    assert f"d:{cid}:2:{sam_id}" in datas(ask) and f"d:{cid}:0:{sam_id}" in datas(ask)
 
-    answer = await tap(sim, c.sam, ask, f"d:{cid}:2")
+    answer = await tap(sim, c.sam, ask, f"d:{cid}:2:{sam_id}")
     assert not is_alert(answer)
     assert (await couple_in(sim, c.group)).depth == 2
     assert any("both ready" in s.text for s in sim.tg.inbox(c.group))

@@ -68,7 +68,7 @@ async def test_export_after_forgetting_yourself_says_nothing_is_stored(sim: Simu
     c = await sim.onboard()
     await say(sim, c.alex, c.alex, "/forget")
     confirm = sim.tg.last(c.alex)
-    await sim.feed(sim.tg.press(c.alex, confirm, "f:me"))
+    await sim.feed(sim.tg.press(c.alex, confirm, sim.tg.button_data(confirm, "f:me")))
     documents = len(sim.api.documents)
     (answer,) = await say(sim, c.alex, c.alex, "/export")
     assert answer.text.startswith("Nothing of yours is stored"), "not the newcomer greeting"
@@ -79,7 +79,9 @@ async def test_the_stepped_out_note_stays_when_the_partner_rejoins(sim: Simulati
     c = await sim.onboard()
     since = len(sim.api.sent)
     await say(sim, c.alex, c.alex, "/forget")
-    await sim.feed(sim.tg.press(c.alex, sim.tg.last(c.alex), "f:me"))
+    await sim.feed(
+        sim.tg.press(c.alex, sim.tg.last(c.alex), sim.tg.button_data(sim.tg.last(c.alex), "f:me"))
+    )
     (note,) = chat_since(sim, c.group, since)
     assert "stepped out" in note.text
     before = len(sim.api.sent)

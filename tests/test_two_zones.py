@@ -315,7 +315,9 @@ async def test_export_and_forget_know_the_partners_own_clock(
 
         await sim.feed(sim.tg.command(c.alex, c.alex, "/timezone me Asia/Tokyo"))
         await sim.feed(sim.tg.command(c.sam, c.sam, "/forget"))
-        await sim.feed(sim.tg.press(c.sam, sim.tg.last(c.sam), "f:me"))
+        await sim.feed(
+            sim.tg.press(c.sam, sim.tg.last(c.sam), sim.tg.button_data(sim.tg.last(c.sam), "f:me"))
+        )
         async with sim.hearth.sessions() as session:
             left = list(await session.scalars(select(Partner)))
             own = await session.scalars(select(Delivery).where(Delivery.partner_id != 0))

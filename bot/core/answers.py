@@ -16,7 +16,7 @@ from bot.core import depth, prompt_kinds, routing
 from bot.core.content import Content
 from bot.core.couples import language_of, of_this_pair, other_partner
 from bot.core.models import Answer, Couple, Partner, Prompt, table, update_by_id
-from bot.core.outbox import Outgoing
+from bot.core.outbox import Outgoing, spread
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
 from bot.core.reveal import invited_lately, quoted, reveal_messages
@@ -244,4 +244,4 @@ async def edit_answer(
                 quotes=quotes,
             ),
         ]
-    return messages
+    return [part for message in messages for part in spread(message, {answer.id: answer})]

@@ -144,22 +144,28 @@ class Warm(Callback):
 
 @dataclass(frozen=True)
 class Depth(Callback):
-    """Ready for a deeper level (`level`), or Not yet (level 0)."""
+    """Ready for a deeper level (`level`), or Not yet (level 0), asked of one partner
+    (`partner_id`; None on buttons from before they named whom they ask)."""
 
     prefix: ClassVar[str] = "d"
     couple_id: int
     level: int
+    partner_id: int | None = None
 
     def _encode(self) -> str:
-        return f"d:{self.couple_id}:{self.level}"
+        whom = f":{self.partner_id}" if self.partner_id is not None else ""
+        return f"d:{self.couple_id}:{self.level}{whom}"
 
     @classmethod
     def parse(cls, parts: list[str]) -> Depth | None:
-        """d:<couple>:<level>."""
-        if len(parts) != 2:
+        """d:<couple>:<level>[:<partner>]."""
+        if len(parts) not in (2, 3):
             return None
         couple_id, level = number(parts[0]), number(parts[1], 9)
-        return None if couple_id is None or level is None else cls(couple_id, level)
+        partner_id = number(parts[2]) if len(parts) == 3 else None
+        if couple_id is None or level is None or (len(parts) == 3 and partner_id is None):
+            return None
+        return cls(couple_id, level, partner_id)
 
 
 @dataclass(frozen=True)
@@ -205,8 +211,9 @@ class Together(Callback):
 
 @dataclass(frozen=True)
 class Forget(Callback):
-    """Confirm deleting my data (`me`), our couple (`us`, with its id and the minute the
-    confirmation was asked, so an old one can expire), or cancel (`no`)."""
+    """Confirm deleting my data (`me`) or our couple (`us`), each with the couple's id and the
+    minute the confirmation was asked (an old one expires, and one asked in an earlier couple
+    never counts in the next), or cancel (`no`)."""
 
     prefix: ClassVar[str] = "f"
     scope: str
@@ -219,17 +226,17 @@ class Forget(Callback):
 
     @classmethod
     def parse(cls, parts: list[str]) -> Forget | None:
-        """f:me, f:no, f:us:<couple>[:<asked>] (without the minute: a button from before
-        confirmations expired, which counts as expired)."""
+        """f:no, f:me|us:<couple>:<asked> (a bare f:me, or f:us without the minute: a button
+        from before confirmations expired, which counts as expired)."""
         if parts in (["me"], ["no"]):
             return cls(parts[0])
-        if len(parts) not in (2, 3) or parts[0] != "us":
+        if len(parts) not in (2, 3) or parts[0] not in ("me", "us"):
             return None
         couple_id = number(parts[1])
         asked = number(parts[2]) if len(parts) == 3 else None
         if couple_id is None or (len(parts) == 3 and asked is None):
             return None
-        return cls("us", couple_id, asked)
+        return cls(parts[0], couple_id, asked)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -67,6 +67,15 @@ async def couple_of_user(
         couple = (await session.scalars(refreshed, params)).unique().first()
     partner = None if couple is None else partner_in(couple, user_id)
     return (couple, partner) if couple is not None and partner is not None else (None, None)
+
+
+async def couples_of_user(session: AsyncSession, user_id: int) -> list[tuple[Couple, Partner]]:
+    """Every couple the user belongs to, active or ended (an ended one is kept for the
+    retention period), each with their partner record; locked as in `couple_by_chat`."""
+    params = {"user_id": user_id}
+    await lock_couples(session, _THEIRS, params)
+    found = (await session.scalars(_OF_USER, params)).unique()
+    return [(couple, partner) for couple in found if (partner := partner_in(couple, user_id))]
 
 
 def other_partner(couple: Couple, partner: Partner) -> Partner | None:
@@ -186,6 +195,14 @@ async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int
         await session.delete(placeholder)
         await session.flush()
     couple.chat_id = new_chat_id
+    # Message ids count per chat, and the supergroup's start again from 1: the old group's
+    # would be taken for replies to new messages there. Negated, they match no reply and
+    # still say the prompt was asked (a missing id turns on the match by question text).
+    await session.execute(
+        update(Prompt)
+        .where(Prompt.couple_id == couple.id, Prompt.message_id > 0)
+        .values(message_id=-Prompt.message_id)
+    )
     pending = await session.scalars(
         select(OutboxMessage).where(
             OutboxMessage.chat_id == old_chat_id,

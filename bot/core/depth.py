@@ -27,11 +27,13 @@ def level_name(level: int) -> str:
     return {2: _("personal"), 3: _("deep")}.get(level) or _("light")
 
 
-def _ask(couple: Couple, level: int, asker: Partner | None) -> tuple[str, list[list[Button]]]:
+def _ask(
+    couple: Couple, level: int, asker: Partner | None, asked: Partner
+) -> tuple[str, list[list[Button]]]:
     buttons = [
         [
-            button(_("🌊 Ready for deeper"), callbacks.Depth(couple.id, level)),
-            button(_("Not yet"), callbacks.Depth(couple.id, 0)),
+            button(_("🌊 Ready for deeper"), callbacks.Depth(couple.id, level, asked.id)),
+            button(_("Not yet"), callbacks.Depth(couple.id, 0, asked.id)),
         ]
     ]
     if asker is None:
@@ -55,7 +57,7 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
         if asker is not None and partner.id == asker.id:
             continue
         with speaking(couple.language):
-            text, buttons = _ask(couple, level, asker)
+            text, buttons = _ask(couple, level, asker, partner)
             group = Outgoing(
                 couple.chat_id,
                 _("{name}: ").format(name=escape(partner.first_name)) + text,
@@ -66,7 +68,7 @@ def ask_messages(couple: Couple, level: int, asker: Partner | None = None) -> li
             messages.append(group)
             continue
         with speaking(language_of(couple, partner)):
-            text, buttons = _ask(couple, level, asker)
+            text, buttons = _ask(couple, level, asker, partner)
         messages.append(
             Outgoing(
                 partner.user_id,
@@ -112,6 +114,7 @@ class Ready(enum.Enum):
     RAISED = "raised"  # both ready: the level went up
     NOT_YET = "not_yet"
     NOT_YOURS = "not_yours"
+    FOR_THE_OTHER = "for_the_other"  # the other partner was asked: their buttons stay
     STALE = "stale"
 
 
@@ -123,12 +126,17 @@ class ReadyResult:
     messages: list[Outgoing] = field(default_factory=list)
 
 
-async def tap_ready(session: AsyncSession, couple_id: int, level: int, user_id: int) -> ReadyResult:
-    """A partner taps Ready (level > 0) or Not yet (level 0)."""
+async def tap_ready(
+    session: AsyncSession, couple_id: int, level: int, user_id: int, asked: int | None = None
+) -> ReadyResult:
+    """A partner taps Ready (level > 0) or Not yet (level 0) under the question put to the
+    partner `asked`."""
     couple = await session.get(Couple, couple_id)
     partner = None if couple is None else partner_in(couple, user_id)
     if couple is None or partner is None:
         return ReadyResult(Ready.NOT_YOURS)
+    if asked is not None and asked != partner.id:
+        return ReadyResult(Ready.FOR_THE_OTHER)
     if level == 0:
         return ReadyResult(Ready.NOT_YET)
     if level != couple.depth + 1 or level > MAX_LEVEL:
@@ -159,8 +167,9 @@ def ask_now(couple: Couple, user_id: int) -> ReadyResult:
     level = couple.depth + 1
     if partner is None or level > MAX_LEVEL:
         return ReadyResult(Ready.STALE)
+    asked_already = partner.ready_depth >= level and couple.depth_asked_level == level
     result = _mark_ready(couple, partner.id, level)
-    if result.outcome == Ready.WAITING:
+    if result.outcome == Ready.WAITING and not asked_already:  # a second tap asks nobody
         couple.depth_asked_level = level
         others = [p for p in couple.partners if p.id != partner.id]
         result.messages = ask_messages(couple, level, partner) if others else []

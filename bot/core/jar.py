@@ -53,24 +53,20 @@ async def add(
     if len(text) > JAR_MAX:
         return Added.TOO_LONG
     digest, *older = crypto.vault().indexes(norm)
-    exists = await session.scalar(
-        select(JarQuestion.id).where(
+    same = await session.scalar(
+        select(JarQuestion).where(
             JarQuestion.couple_id == couple.id, JarQuestion.norm.in_([digest, *older])
         )
     )
-    if exists is not None:
+    if same is not None and same.drawn_at is None:
         return Added.DUPLICATE
-    session.add(
-        JarQuestion(
-            couple_id=couple.id,
-            author_id=partner.id,
-            author_name=partner.first_name,
-            text=text,
-            norm=digest,
-            secret=secret,
-            created_at=now,
-        )
-    )
+    if same is None:
+        same = JarQuestion(couple_id=couple.id)
+        session.add(same)
+    # A question drawn before goes back in, as this partner's (its draws keep their words).
+    same.author_id, same.author_name = partner.id, partner.first_name
+    same.text, same.norm, same.secret = text, digest, secret
+    same.created_at, same.drawn_at = now, None
     await session.flush()
     return Added.ADDED
 

@@ -3,8 +3,8 @@ causes them, claimed in batches by the sender and recorded in batches after send
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -127,16 +127,65 @@ async def insert_keyed(
 
 
 def fit(header: str, body: str, room: int = MAX_TEXT, separator: str = "\n\n") -> str:
-    """Header plus user text (escaped), cut so the whole stays within `room` characters."""
+    """Header plus user text (escaped), the text cut so the whole stays within `room`
+    characters as Telegram counts them: the visible ones, not the escaping (`'` is six)."""
     space = room - len(header) - len(separator)
-    text = escape(body)
-    cut = len(body)
-    while len(text) > space and cut > 0:
-        cut = max(min(cut, space) - 40, 0)  # escaping lengthens text: cut the raw words
-        text = escape(body[:cut]) + "…"
-    if not text:
+    if len(body) > space:
+        body = body[: max(space - 1, 0)].rstrip() + "…" if space > 1 else ""
+    if not body:
         return header
+    text = escape(body)
     return f"{header}{separator}{text}" if header else text
+
+
+def _need(label: str, answer: Answer) -> int:
+    """Characters a quote takes in a message: its label, and the words or what they are."""
+    words = answer.text or "" if answer.kind == "text" else describe(answer.kind) + " ⬇️"
+    return len(label) + 1 + len(words)
+
+
+def _shares(needs: Sequence[int], room: int) -> list[int]:
+    """Room for each of several quotes: all each needs when they fit, else equal shares,
+    what a short one leaves over going to the longer ones."""
+    shares = [0] * len(needs)
+    left = room
+    by_need = sorted(range(len(needs)), key=lambda n: needs[n])
+    for done, n in enumerate(by_need):
+        shares[n] = min(needs[n], left // (len(needs) - done))
+        left -= shares[n]
+    return shares
+
+
+def spread(message: Outgoing, answers: Mapping[int, Answer]) -> list[Outgoing]:
+    """A message quoting answers as Telegram can take it: whole when it fits; else its text
+    with the quotes that fit, each further one in a message of its own, and an answer too
+    long even for that copied from the partner's own message after its label. A partner's
+    words are never cut. Buttons go under the last message, a fallback with the first."""
+    if not message.quotes:
+        return [message]
+    messages = [replace(message, quotes=[], buttons=[])]
+    used = len(message.text)
+    for answer_id, label in message.quotes:
+        answer = answers.get(answer_id)
+        need = 2 + (len(label) if answer is None else _need(label, answer))
+        if used + need <= MAX_TEXT:
+            messages[-1].quotes.append((answer_id, label))
+            used += need
+            continue
+        alone = replace(message, text="", quotes=[(answer_id, label)], buttons=[], fallback=None)
+        if answer is not None and answer.kind == "text" and need > MAX_TEXT:
+            alone = replace(alone, text=label, quotes=[])
+            copy = replace(alone, text="", copy_from=(answer.chat_id, answer.message_id))
+            messages += [alone, copy] if label else [copy]
+            used = MAX_TEXT  # nothing more goes under a copy
+        else:
+            messages.append(alone)
+            used = need
+    if not messages[0].text and not messages[0].quotes:
+        messages.pop(0)  # no text of its own: the first quote's message leads
+        messages[0].fallback = message.fallback
+    messages[-1].buttons = message.buttons
+    return messages
 
 
 def describe(kind: str) -> str:
@@ -150,19 +199,22 @@ def describe(kind: str) -> str:
 
 
 def render(payload: dict[str, Any], answers: dict[int, Answer]) -> str:
-    """The text of a stored message with its quoted answers, read now."""
+    """The text of a stored message with its quoted answers, read now (each cut only if the
+    whole would pass Telegram's limit: `spread` keeps that for what it queues)."""
     text = str(payload.get("text", ""))
-    quotes = payload.get("quotes") or []
-    if not quotes:
+    found = [
+        (answer, str(label))
+        for answer_id, label in payload.get("quotes") or []
+        if (answer := answers.get(int(answer_id))) is not None
+    ]
+    if not found:
         return text
-    room = (MAX_TEXT - len(text)) // len(quotes) - 2
     parts = [text] if text else []
-    for answer_id, label in quotes:
-        answer = answers.get(int(answer_id))
-        if answer is None:
-            continue
+    room = MAX_TEXT - len(text) - 2 * len(found)
+    shares = _shares([_need(label, answer) for answer, label in found], room)
+    for (answer, label), share in zip(found, shares, strict=True):
         if answer.kind == "text":
-            parts.append(fit(label, answer.text or "", room, separator=" "))
+            parts.append(fit(label, answer.text or "", share, separator=" "))
         else:
             parts.append(f"{label} {describe(answer.kind)} ⬇️".strip())
     return "\n\n".join(parts)

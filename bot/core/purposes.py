@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 
 class Purpose(enum.StrEnum):
@@ -144,3 +144,12 @@ def policy(purpose: Purpose) -> Policy:
 
 
 AWAITED = tuple(purpose for purpose in Purpose if policy(purpose).awaited)
+
+
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+def backoff(attempts: int, now: datetime) -> datetime:
+    """When to try a message again after `attempts` failures (10 s doubling, at most 15
+    minutes)."""
+    return now + min(timedelta(seconds=10 * 2 ** min(attempts, 10)), MAX_BACKOFF)

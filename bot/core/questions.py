@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import callbacks, prompt_kinds, themes
+from bot.core import callbacks, prompt_kinds, schedule, themes
 from bot.core.apart import lives_apart, served_privately
 from bot.core.content import Content, pick_question
 from bot.core.couples import language_of
@@ -247,9 +248,13 @@ def open_to(
     window = timedelta(hours=hours)
     pointer, asked_at = partner.asked_prompt_id, partner.asked_at
     if not served_privately(couple, partner) or pointer is None:
-        return Prompt.asked_in_group_at >= max(since, now - window)
-    recent = Prompt.created_at >= max(since, now - window)
-    if asked_at is not None and asked_at >= now - window:
+        # On the wall clock: a question stays open until the next one, on the night the
+        # clocks go back too (a day of 25 hours).
+        back = schedule.wall_clock_before(now, window, ZoneInfo(couple.tz))
+        return Prompt.asked_in_group_at >= max(since, back)
+    back = schedule.wall_clock_before(now, window, ZoneInfo(partner.tz or couple.tz))
+    recent = Prompt.created_at >= max(since, back)
+    if asked_at is not None and asked_at >= back:
         recent = or_(recent, and_(Prompt.id == pointer, Prompt.created_at >= since))
     return and_(Prompt.id <= pointer, recent)
 

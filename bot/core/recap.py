@@ -17,7 +17,7 @@ from bot.core import jar, prompt_kinds, schedule
 from bot.core.content import Content
 from bot.core.couples import language_of, other_partner, pair_since
 from bot.core.models import Answer, Couple, CoupleActivity, GestureAssignment, Partner, Prompt
-from bot.core.outbox import Outgoing, describe
+from bot.core.outbox import Outgoing, describe, spread
 from bot.core.purposes import Purpose
 from bot.core.questions import question_text
 from bot.i18n import _, speaking
@@ -244,4 +244,5 @@ async def memory_messages(
             else:
                 messages.append(private(f"{label} {describe(answer.kind)}"))
                 messages.append(private(copy_from=(answer.chat_id, answer.message_id)))
-        return messages
+        by_id = {answer.id: answer for answer in answers}
+        return [part for message in messages for part in spread(message, by_id)]

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import prompt_kinds, safe_space
+from bot.core import prompt_kinds, safe_space, schedule
 from bot.core.content import Content
 from bot.core.couples import language_of
 from bot.core.models import Answer, Couple, Partner, Prompt
-from bot.core.outbox import MAX_TEXT, Outgoing
+from bot.core.outbox import Outgoing, spread
 from bot.core.purposes import Purpose
 from bot.core.questions import private_chat_buttons, question_text
 from bot.i18n import _, speaking
@@ -67,7 +68,8 @@ def _mirror_to(
             )
 
         if answer.kind == "text":
-            messages = [to_receiver(header, buttons=True, quotes=[(answer.id, "")])]
+            mirror = to_receiver(header, buttons=True, quotes=[(answer.id, "")])
+            messages = spread(mirror, {answer.id: answer})
         else:
             messages = [
                 to_receiver(header),
@@ -144,14 +146,7 @@ def _group_reveal(
             )
 
         labels = [(a.id, _("<b>{name}</b>:").format(name=names[a.partner_id])) for a in sealed]
-        length = len(heading) + sum(
-            len(label) + len(a.text or "") + 40
-            for (_i, label), a in zip(labels, sealed, strict=True)
-        )
-        if length <= MAX_TEXT:
-            messages = [message(heading, quotes=labels)]
-        else:  # two long answers: each in a message of its own
-            messages = [message(heading)] + [message(quotes=[label]) for label in labels]
+        messages = spread(message(heading, quotes=labels), {a.id: a for a in sealed})
         return messages + [
             message(copy_from=(a.chat_id, a.message_id)) for a in sealed if a.kind != "text"
         ]
@@ -190,6 +185,7 @@ def reveal_messages(
 
 
 INVITE_GAP = timedelta(hours=8)  # one invitation to talk an evening, however many reveals
+HOUR = timedelta(hours=1)
 # Built once: every reveal asks it, and building a statement costs about what running it does.
 _INVITED = (
     select(Prompt.id)
@@ -207,8 +203,13 @@ async def invited_lately(
     session: AsyncSession, couple: Couple, prompt: Prompt, now: datetime
 ) -> bool:
     """Whether another question or jar draw was revealed this evening (its reveal already
-    invited them to talk)."""
-    since = now - INVITE_GAP
+    invited them to talk). The evening begins an hour before the earlier of the couple's
+    question and jar times: a late answer to yesterday's question at lunch leaves tonight's
+    invitation in place."""
+    zone = ZoneInfo(couple.tz)
+    first = min(schedule.parse_hhmm(couple.question_time), schedule.parse_hhmm(couple.jar_time))
+    evening = schedule.latest_at_or_before(schedule.daily(first, zone), now + HOUR, zone) - HOUR
+    since = max(now - INVITE_GAP, evening)
     found = await session.scalar(
         _INVITED, {"couple_id": couple.id, "prompt_id": prompt.id, "since": since}
     )

@@ -23,7 +23,7 @@ from bot.core import routing
 from bot.core.content import Content, RitualItem
 from bot.core.couples import language_of, other_partner, pair_since
 from bot.core.models import Answer, Couple, Partner, Prompt, table
-from bot.core.outbox import Outgoing, insert_keyed
+from bot.core.outbox import Outgoing, insert_keyed, spread
 from bot.core.purposes import Purpose
 from bot.core.questions import private_chat_buttons, question_text
 from bot.core.reveal import waiting_note
@@ -391,4 +391,5 @@ def reveal(
         messages.append(
             Outgoing(couple.chat_id, closing, purpose=Purpose.INVITE, prompt_id=rnd.first.id)
         )
-    return messages
+    answers = {answer.id: answer for answer in rnd.answers.values()}
+    return [part for message in messages for part in spread(message, answers)]

@@ -34,9 +34,10 @@ _PICKED = select(Prompt).where(
     .exists(),
 )
 
-# What the bot asks in a private chat: a reply to one of these answers its prompt.
+# What the bot asks in a private chat (or in the group, when it can't reach the partner
+# privately): a reply to one of these answers its prompt.
 _ASKING_PRIVATELY = (Purpose.YOUR_TURN, Purpose.OWN_QUESTION, Purpose.LOVE_MAP, Purpose.CHECKIN)
-_BY_PRIVATE_MESSAGE = (
+_BY_ASKING_MESSAGE = (
     select(Prompt)
     .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
     .where(
@@ -98,7 +99,7 @@ async def prompt_for_private_reply(
     message is still on record (finished messages are compacted after a few days). None:
     the reply is to something else, and the usual routing applies."""
     prompt = await session.scalar(
-        _BY_PRIVATE_MESSAGE,
+        _BY_ASKING_MESSAGE,
         {"chat_id": partner.user_id, "message_id": reply_to_id, "couple_id": couple.id},
     )
     return prompt if prompt is not None and of_this_pair(couple, prompt) else None
@@ -118,6 +119,10 @@ async def prompt_for_reply(
     """
     since = pair_since(couple) or couple.created_at
     prompt = await session.scalar(_BY_MESSAGE, {"couple_id": couple.id, "message_id": reply_to_id})
+    if prompt is None:
+        # A "your turn" posted in the group (no private chat yet) asks as the question does.
+        params = {"chat_id": couple.chat_id, "message_id": reply_to_id, "couple_id": couple.id}
+        prompt = await session.scalar(_BY_ASKING_MESSAGE, params)
     if prompt is not None:
         # Prompts from before the current pair formed belong to another pair's history.
         return prompt if prompt.created_at >= since else None

@@ -52,6 +52,13 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+def wall_clock_before(now: datetime, back: timedelta, tz: ZoneInfo) -> datetime:
+    """The UTC instant `back` earlier on the wall clock of `tz`: a day before 19:30 is 19:30
+    yesterday, 23 or 25 hours ago on a night the clocks change."""
+    local = now.astimezone(tz).replace(tzinfo=None) - back
+    return local_to_utc(local.date(), local.time(), tz)
+
+
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
     """The calendar date in `tz` at `instant`."""
     return instant.astimezone(tz).date()

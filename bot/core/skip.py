@@ -66,17 +66,21 @@ async def swap(
         # A partner answering at this very moment waits, and then finds the question swapped.
         await lock_couples(session, Couple.id == couple.id)
         await session.refresh(prompt)
-    today = schedule.local_date(now, ZoneInfo(couple.tz))
-    tonight = list(
+    # Tonight's question is the latest one, of today or, past midnight, of yesterday: a
+    # question at 23:30 can still be swapped at 00:10, until the next one comes.
+    today, evening = schedule.local_date(now, ZoneInfo(couple.tz)), prompt.local_date
+    since_day = list(
         await session.scalars(
             select(Prompt).where(
                 Prompt.couple_id == couple.id,
                 Prompt.kind == prompt_kinds.QUESTION,
-                Prompt.local_date == today,
+                Prompt.local_date >= evening,
             )
         )
     )
-    if prompt.local_date != today or prompt.id not in {p.id for p in tonight}:
+    tonight = [p for p in since_day if p.local_date == evening]
+    latest = all(p.local_date == evening for p in since_day)
+    if not 0 <= (today - evening).days <= 1 or not latest or prompt not in tonight:
         return SwapResult(Swap.GONE)
     if any(p.skipped_at is not None for p in tonight):
         return SwapResult(Swap.ALREADY)
@@ -87,7 +91,7 @@ async def swap(
         content,
         history,
         couple.depth,
-        f"{couple.id}:{today.isoformat()}:swap",
+        f"{couple.id}:{evening.isoformat()}:swap",
         themes_allowed=themes.themes_for(couple),
         living_apart=lives_apart(couple),
     )
@@ -95,7 +99,7 @@ async def swap(
     new = Prompt(
         couple_id=couple.id,
         kind=prompt_kinds.QUESTION,
-        local_date=today,
+        local_date=evening,
         content_id=question.id,
         theme=question.theme,
         depth=question.depth,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,8 @@ from bot.core.content import Activity, Content
 from bot.core.models import Couple, CoupleActivity
 from bot.core.outbox import Button, Outgoing, button
 from bot.core.purposes import Purpose
-from bot.i18n import _
+from bot.core.schedule import local_date
+from bot.i18n import _, day
 
 EXCLUDED = ("done_before", "wish", "done")
 
@@ -200,8 +202,8 @@ def wish_list_view(
     if done:
         lines.append("\n" + _("🎉 <b>Done together</b>"))
         for item in done[:10]:
-            when = item.row.done_at or item.row.updated_at
-            lines.append(f"• {escape(item.activity.text)} ({when:%d %b %Y})")
+            when = local_date(item.row.done_at or item.row.updated_at, ZoneInfo(couple.tz))
+            lines.append(f"• {escape(item.activity.text)} ({day(when)})")
     buttons = [
         [
             button(
