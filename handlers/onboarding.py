@@ -241,9 +241,18 @@ async def migrated(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
+    new_chat, status = message.migrate_to_chat_id, ""
     async with unit_of_work(update, context) as work:
-        moved = await couples.migrate_chat(
-            work.session, message.chat.id, message.migrate_to_chat_id
-        )
-    if moved:
-        log.info("couple followed chat %s to %s", message.chat.id, message.migrate_to_chat_id)
+        moved = await couples.migrate_chat(work.session, message.chat.id, new_chat)
+        couple = await couples.couple_by_chat(work.session, new_chat)
+        if moved == couples.Moved.OVER_A_GREETING and couple is not None:
+            # Greeted there as strangers first ("We're in"): they are all set, and told so.
+            with speaking(couple.language):
+                status = texts.status(couple, work.now)
+    if moved != couples.Moved.NOT:
+        log.info("couple followed chat %s to %s", message.chat.id, new_chat)
+    if status:
+        try:
+            await context.bot.send_message(new_chat, status, parse_mode=ParseMode.HTML)
+        except TelegramError as error:
+            log.warning("could not tell the supergroup it is set up: %s", type(error).__name__)

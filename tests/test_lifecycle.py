@@ -103,3 +103,25 @@ async def test_a_blocked_partners_media_reveal_is_one_warning_line(
     assert not any("ALEX VOICE" in line or "SAM IN THE GROUP" in line for _l, line in logged)
     warnings = [line for level, line in logged if level == "WARNING"]
     assert len(warnings) == 1, warnings
+
+
+async def test_a_supergroup_greeted_before_its_migration_is_told_the_couple_is_set_up(
+    sim: Simulation,
+) -> None:
+    """Telegram may report the bot in the new supergroup before the migration message: the
+    "We're in" greeting it drew is followed by the couple's status, so they don't set up
+    again."""
+    couple = await sim.onboard()
+    new, migrate_update = sim.tg.migrate(couple.group)
+    await sim.feed(sim.tg.add_bot(new, by=couple.alex))
+    assert "We're in" in str(sim.tg.last(new).buttons)
+    await sim.feed(migrate_update)
+    status = sim.tg.last(new)
+    assert "Hearth for Alex & Sam" in status.text and not status.buttons, status.text
+
+
+async def test_a_plain_migration_says_nothing_new(sim: Simulation) -> None:
+    couple = await sim.onboard()
+    new, migrate_update = sim.tg.migrate(couple.group)
+    await sim.feed(migrate_update)
+    assert sim.tg.inbox(new) == []

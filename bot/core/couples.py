@@ -181,15 +181,23 @@ async def bot_removed(session: AsyncSession, chat_id: int, now: datetime) -> Cou
     return couple
 
 
-async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+class Moved(enum.Enum):
+    """What following a group to its supergroup did."""
+
+    NOT = "not"  # no couple there, or the new chat already holds another one
+    MOVED = "moved"
+    OVER_A_GREETING = "over_a_greeting"  # the new chat had been greeted as a stranger first
+
+
+async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Moved:
     """Follow a group that became a supergroup (its chat id changes)."""
     couple = await couple_by_chat(session, old_chat_id)
     if couple is None:
-        return False
+        return Moved.NOT
     placeholder = await couple_by_chat(session, new_chat_id)
     if placeholder is not None:
         if placeholder.partners:
-            return False
+            return Moved.NOT
         # Telegram may announce the bot in the new supergroup before the migration message:
         # that empty couple gives way to the real one.
         await session.delete(placeholder)
@@ -211,7 +219,7 @@ async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int
     )
     for row in pending:
         row.chat_id = new_chat_id
-    return True
+    return Moved.MOVED if placeholder is None else Moved.OVER_A_GREETING
 
 
 class Join(enum.Enum):
