@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from telegram import Update
 
 from bot.core.models import Couple, Partner
-from bot.simulation.fake_api import FakeChat, FakeUser
+from bot.simulation.fake_api import FakeChat, FakeUser, Sent
+from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
+
+EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)  # Monday 20:00, the `sim` fixture's first evening
 
 
 async def couple_in(sim: Simulation, chat: FakeChat | int) -> Couple:
@@ -96,3 +100,23 @@ class FreezingProxy:
             sink.write(data)
             await sink.drain()
         sink.close()
+
+
+async def ask(sim: Simulation, at: datetime = EVENING) -> tuple[SimCouple, Sent]:
+    """A couple set up and asked tonight's question: the couple and the question's message."""
+    couple = await sim.onboard()
+    await sim.tick(at)
+    question = sim.tg.last(couple.group)
+    assert "Tonight's question" in question.text
+    return couple, question
+
+
+async def pair_anew(sim: Simulation, partner: FakeUser, name: str) -> tuple[FakeChat, FakeUser]:
+    """`partner` starts Hearth again with someone new, `name`, in a new group (both join)."""
+    other = sim.tg.user(name)
+    group = sim.tg.group(f"{partner.first_name} & {name}", [partner, other])
+    await sim.feed(sim.tg.add_bot(group, by=other))
+    greeting = sim.tg.last(group)
+    await sim.feed(sim.tg.press(partner, greeting, "join"))
+    await sim.feed(sim.tg.press(other, greeting, "join"))
+    return group, other

@@ -9,20 +9,11 @@ from sqlalchemy import select
 
 from bot.core.content import Content
 from bot.core.models import Answer
-from bot.simulation.fake_api import Sent
-from bot.simulation.world import Couple, Simulation
+from bot.simulation.world import Simulation
+from tests.helpers import EVENING, ask
 from tests.rituals_helpers import is_alert, press
 
-EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)  # Monday 20:00, the couple's zone is UTC
 INVITE = "twenty minutes"
-
-
-async def ask(sim: Simulation, at: datetime = EVENING) -> tuple[Couple, Sent]:
-    couple = await sim.onboard()
-    await sim.tick(at)
-    question = sim.tg.last(couple.group)
-    assert "Tonight's question" in question.text
-    return couple, question
 
 
 def words(length: int, end: str) -> str:

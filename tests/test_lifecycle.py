@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.core.models import Answer, Partner, Prompt
 from bot.simulation.fake_api import Sent
 from bot.simulation.world import Simulation
+from tests.helpers import pair_anew
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 
@@ -63,12 +64,7 @@ async def test_forget_in_private_forgets_a_partner_of_two_couples_everywhere(
     await sim.tick(EVENING)
     await sim.feed(sim.tg.send(alex, alex, "ALEX OLD WORDS"))  # sealed, in the old couple
     await sim.feed(sim.tg.remove_bot(old.group, by=sam))
-    kim = sim.tg.user("Kim")
-    new_group = sim.tg.group("Alex & Kim", [alex, kim])
-    await sim.feed(sim.tg.add_bot(new_group, by=kim))
-    greeting = sim.tg.last(new_group)
-    await sim.feed(sim.tg.press(alex, greeting, "join"))
-    await sim.feed(sim.tg.press(kim, greeting, "join"))
+    await pair_anew(sim, alex, "Kim")
     await sim.feed(sim.tg.command(alex, alex, "/forget"))
     confirm = sim.tg.last(alex)
     await sim.feed(sim.tg.press(alex, confirm, sim.tg.button_data(confirm, "f:me")))

@@ -20,7 +20,7 @@ from bot.core.models import Answer, Base, Couple, Partner
 from bot.simulation.fake_api import FAKE_TOKEN, FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
 from tests.conftest import BOTH
-from tests.helpers import couple_in
+from tests.helpers import couple_in, pair_anew
 from tests.rituals_helpers import press as tap
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
@@ -808,12 +808,7 @@ async def test_an_old_private_forget_confirmation_never_deletes_a_newer_couple(
     confirm = sim.tg.last(c.alex)
     sim.clock.now = MONDAY + timedelta(days=20)
     await sim.feed(sim.tg.remove_bot(c.group, by=c.sam))
-    robin = sim.tg.user("Robin")
-    group = sim.tg.group("Alex & Robin", [c.alex, robin])
-    await sim.feed(sim.tg.add_bot(group, by=robin))
-    greeting = sim.tg.last(group)
-    await sim.feed(sim.tg.press(c.alex, greeting, "join"))
-    await sim.feed(sim.tg.press(robin, greeting, "join"))
+    group, _robin = await pair_anew(sim, c.alex, "Robin")
     assert (await couple_in(sim, group)).complete
 
     sim.clock.now = MONDAY + timedelta(days=40)

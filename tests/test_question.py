@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot.core.models import Answer, Prompt
-from bot.simulation.fake_api import Sent
-from bot.simulation.world import Couple, Simulation
-
-EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
-
-
-async def ask(sim: Simulation, at: datetime = EVENING) -> tuple[Couple, Sent]:
-    couple = await sim.onboard()
-    await sim.tick(at)
-    question = sim.tg.last(couple.group)
-    assert "Tonight's question" in question.text
-    return couple, question
+from bot.simulation.world import Simulation
+from tests.helpers import EVENING, ask
 
 
 def texts(sim: Simulation, chat: object) -> list[str]:

@@ -16,22 +16,14 @@ from bot.core.answers import IncomingAnswer, Status
 from bot.core.content import OPT_IN_THEMES, Content
 from bot.core.models import Answer, Prompt
 from bot.simulation.fake_api import Sent
-from bot.simulation.world import Couple, Simulation
+from bot.simulation.world import Simulation
 from tests.conftest import START, _reset
-from tests.helpers import at_once
+from tests.helpers import ask, at_once
 from tests.rituals_helpers import datas, is_alert, press, say
 
 EVENING = datetime(2025, 6, 2, 20, tzinfo=UTC)
 TENDER = "may touch something tender"
 RACES = 4  # Monday to Thursday: Friday is jar night, its question is the jar's
-
-
-async def tonight(sim: Simulation, at: datetime = EVENING) -> tuple[Couple, Sent]:
-    couple = await sim.onboard()
-    await sim.tick(at)
-    question = sim.tg.last(couple.group)
-    assert "Tonight's question" in question.text
-    return couple, question
 
 
 async def questions(sim: Simulation) -> list[Prompt]:
@@ -49,7 +41,7 @@ def skip_data(question: Sent) -> str:
 
 
 async def test_another_question_swaps_tonights_for_both(sim: Simulation) -> None:
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     old_text = question.text.split("\n\n")[1]
     before = len(sim.api.sent)
     answer = await press(sim, c.sam, question, skip_data(question))
@@ -76,7 +68,7 @@ async def test_another_question_swaps_tonights_for_both(sim: Simulation) -> None
 
 async def test_once_a_day(lite: Simulation) -> None:
     sim = lite
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     await press(sim, c.alex, question, skip_data(question))
     new = sim.tg.last(c.group)
     old, swapped_in = await questions(sim)
@@ -92,7 +84,7 @@ async def test_once_a_day(lite: Simulation) -> None:
 
 async def test_not_once_someone_has_answered(lite: Simulation) -> None:
     sim = lite
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     await say(sim, c.alex, c.alex, "My sealed answer")
     before = len(sim.api.sent)
     refused = await press(sim, c.sam, question, skip_data(question))
@@ -104,7 +96,7 @@ async def test_not_once_someone_has_answered(lite: Simulation) -> None:
 
 async def test_someone_else_and_yesterdays_question_are_refused(lite: Simulation) -> None:
     sim = lite
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     kim = sim.tg.user("Kim")
     sim.tg.join_group(c.group, kim)
     refused = await press(sim, kim, question, skip_data(question))
@@ -129,7 +121,7 @@ async def tender(sqlite_url: str, content: Content) -> AsyncIterator[Simulation]
 
 async def test_a_sensitive_question_says_skipping_is_fine(tender: Simulation) -> None:
     sim = tender
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     assert "Skipping it is fine: tap 🔀 Another question." in question.text
     await press(sim, c.alex, question, skip_data(question))
     new = sim.tg.last(c.group)
@@ -139,7 +131,7 @@ async def test_a_sensitive_question_says_skipping_is_fine(tender: Simulation) ->
 
 
 async def test_an_ordinary_question_has_no_such_line(lite: Simulation) -> None:
-    _c, question = await tonight(lite)
+    _c, question = await ask(lite)
     (prompt,) = await questions(lite)
     assert not lite.hearth.content.by_id[prompt.content_id or ""].sensitive
     assert TENDER not in question.text
@@ -177,7 +169,7 @@ async def test_an_answer_and_a_swap_at_once_take_turns(pg: Simulation) -> None:
     taps swap: the swap waits for the answer, then finds the question answered and keeps it.
     An answer never lands on a swapped question."""
     sim = pg
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     async with sim.hearth.sessions() as session, session.begin():
         couple, partner = await couples.couple_of_user(session, c.alex.id, lock=True)
         assert couple is not None and partner is not None
@@ -204,7 +196,7 @@ async def test_an_answer_and_a_swap_sent_at_once_never_meet(pg: Simulation) -> N
     """Through the real handlers, side by side: the answer is kept on a question that was not
     swapped, or refused because it was; never stored on a swapped question."""
     sim = pg
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     for evening in range(RACES):  # how the two interleave varies: several evenings, each raced
         if evening:
             await sim.tick(EVENING + timedelta(days=evening))
@@ -259,7 +251,7 @@ async def test_an_answer_to_a_question_picked_before_it_was_swapped_is_not_filed
     """Alex taps "Answer privately" (told to write the answer to the old question); Sam swaps
     it: Alex's message is not filed under a question Alex hasn't seen, Alex is told, and the
     next message answers the new question."""
-    c, question = await tonight(sim)
+    c, question = await ask(sim)
     link = sim.tg.url_buttons(question)[0]
     await sim.feed(sim.tg.start(c.alex, link.split("start=", 1)[1]))
     assert "Write your answer" in sim.tg.last(c.alex).text
