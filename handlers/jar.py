@@ -49,6 +49,10 @@ async def jar_command(update: Update, context: Context) -> None:
                     "Could you say it more briefly?"
                 ).format(length=len(question), limit=jar.JAR_MAX),
                 Added.DUPLICATE: _("That question is already in your jar."),
+                Added.DRAWN: _(
+                    "That question has come out of your jar before. Put it in new words to "
+                    "add it again."
+                ),
             }[outcome]
         elif args:
             text = _("I didn't understand “{args}”.").format(args=escape(" ".join(args)[:100]))

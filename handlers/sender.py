@@ -287,9 +287,11 @@ class Sender:
         if rule.expires_after is not None and now - row.created_at > rule.expires_after:
             return Result(row, Outcome.EXPIRED)
         if rule.day_bound and claimed.prompt_day is not None:
-            # Tonight's question is not sent tomorrow, unless a crash interrupted it before.
-            first_try = row.claimed_at or now
-            if local_date(first_try, ZoneInfo(claimed.tz)) > claimed.prompt_day:
+            # Tonight's question is not sent tomorrow, unless a crash interrupted it before
+            # (one swapped in past midnight is made on the morrow: it goes that day).
+            zone, first_try = ZoneInfo(claimed.tz), row.claimed_at or now
+            made = max(claimed.prompt_day, local_date(row.created_at, zone))
+            if local_date(first_try, zone) > made:
                 return Result(row, Outcome.EXPIRED)
         if claimed.quotes_missing:
             return Result(row, Outcome.DROPPED)  # the answer it shows was deleted

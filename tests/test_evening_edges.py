@@ -1,5 +1,6 @@
-"""End-to-end: the evening's edges (long answers, a late reveal, the night the clocks go back,
-which question an answer goes to, a late swap)."""
+"""End-to-end: the evening's edges (long answers, a late reveal, the nights the clocks go back,
+which question an answer goes to, a swap past midnight, a second /depth up, a jar question
+written again)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.core.content import Content
-from bot.core.models import Answer
+from bot.core.models import Answer, Prompt
 from bot.simulation.world import Simulation
 from tests.helpers import EVENING, ask
 from tests.rituals_helpers import is_alert, press
@@ -164,3 +165,150 @@ async def test_a_late_evening_question_can_be_swapped_after_midnight(sim: Simula
     sim.clock.now = EVENING.replace(hour=23, minute=30) + timedelta(minutes=40)  # 00:10
     answer = await press(sim, couple.sam, question, skip)
     assert not is_alert(answer), f"Sam is told: {answer.get('text')!r}"
+
+
+# --- found by a second review ----------------------------------------------------------
+
+
+async def test_a_question_swapped_after_midnight_is_posted(sim: Simulation) -> None:
+    """The question comes at 23:30; at 00:10 Sam taps 🔀: the new question, of yesterday's
+    date but made today, reaches the group (a day-bound question is not sent after the day it
+    was made, and this one was made past midnight)."""
+    couple = await sim.onboard()
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/time question 23:30"))
+    await sim.tick(EVENING.replace(hour=23, minute=30))
+    question = sim.tg.last(couple.group)
+    assert "Tonight's question" in question.text
+    (skip,) = [b["callback_data"] for row in question.buttons for b in row if "callback_data" in b]
+    sim.clock.now = EVENING.replace(hour=23, minute=30) + timedelta(minutes=40)  # 00:10
+    before = len(sim.api.sent)
+    answer = await press(sim, couple.sam, question, skip)
+    assert not is_alert(answer), answer
+    await sim.send()
+    async with sim.hearth.sessions() as session:
+        prompts = list(await session.scalars(select(Prompt).order_by(Prompt.id)))
+    new = prompts[-1]
+    assert new.skipped_at is None and prompts[-2].skipped_at is not None
+    group = [s.text for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert new.message_id is not None and any("question" in t.lower() for t in group), (
+        f"the swapped question was never posted to the group (sent there: {group!r}); "
+        f"the old one is marked skipped, so the couple have no question tonight"
+    )
+
+
+def _depth_asks(sim: Simulation, user: object, since: int) -> list[object]:
+    return [
+        m
+        for m in sim.tg.inbox(user)[since:]  # type: ignore[arg-type]
+        if any(str(b.get("callback_data", "")).startswith("d:") for row in m.buttons for b in row)
+    ]
+
+
+async def test_depth_up_a_week_after_not_yet_asks_the_partner_again(sim: Simulation) -> None:
+    """Alex sends /depth up; Sam taps "Not yet". A week later Alex asks again and Sam is
+    asked again: "Not yet" starts readiness over, so this is no second tap."""
+    c = await sim.onboard()
+    seen = len(sim.tg.inbox(c.sam))
+    await sim.feed(sim.tg.command(c.alex, c.group, "/depth up"))
+    (ask,) = _depth_asks(sim, c.sam, seen)
+    not_yet = next(
+        str(b["callback_data"])
+        for row in ask.buttons  # type: ignore[attr-defined]
+        for b in row
+        if str(b.get("callback_data", "")).split(":")[2] == "0"
+    )
+    await press(sim, c.sam, ask, not_yet)  # type: ignore[arg-type]
+    sim.clock.now = sim.clock.now + timedelta(days=7)
+    seen = len(sim.tg.inbox(c.sam))
+    await sim.feed(sim.tg.command(c.alex, c.group, "/depth up"))
+    told = sim.tg.last(c.group).text
+    again = _depth_asks(sim, c.sam, seen)
+    assert "asked your partner" not in told or again, (
+        f"Alex is told {told!r} a week later, but nothing reached Sam"
+    )
+
+
+async def test_the_readder_forgetting_themselves_erases_the_authors_drawn_question(
+    sim: Simulation,
+) -> None:
+    """Alex's jar question was drawn; a month later Sam writes the same question and then
+    uses "forget me": the drawn question stays Alex's, its words in Alex's history (a drawn
+    question is never made over to the partner who writes it again)."""
+    c = await sim.onboard()
+    await sim.feed(sim.tg.command(c.alex, c.alex, "/jar add What made you laugh this week?"))
+    await sim.feed(sim.tg.command(c.sam, c.group, "/jar"))
+    assert any("What made you laugh" in s.text for s in sim.tg.inbox(c.group))
+    sim.clock.now = sim.clock.now + timedelta(days=30)
+    await sim.feed(sim.tg.command(c.sam, c.sam, "/jar add what made you laugh this week"))
+    await sim.feed(sim.tg.command(c.sam, c.sam, "/forget"))
+    confirm = sim.tg.last(c.sam)
+    await sim.feed(sim.tg.press(c.sam, confirm, sim.tg.button_data(confirm, "f:me")))
+    assert "Everything of yours is deleted" in sim.tg.last(c.sam).text
+    async with sim.hearth.sessions() as session:
+        drawn = await session.scalar(select(Prompt).where(Prompt.kind == "jar"))
+    assert drawn is not None
+    assert drawn.text == "What made you laugh this week?", (
+        f"the question Alex wrote and drew is gone from Alex's history after Sam's forget: "
+        f"text={drawn.text!r}"
+    )
+
+
+async def test_a_lunchtime_reveal_leaves_the_evening_invitation_with_a_morning_jar_time(
+    sim: Simulation,
+) -> None:
+    """As the lunchtime case above, with the weekly jar drawn at 11:00: the jar's time counts
+    only on jar day, so Tuesday's evening still begins an hour before its question."""
+    couple = await sim.onboard()
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/time jar 11:00"))
+    await sim.tick(EVENING)
+    assert "Tonight's question" in sim.tg.last(couple.group).text
+    sim.clock.now = EVENING + timedelta(minutes=10)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Monday"))
+    sim.clock.now = EVENING + timedelta(hours=17)  # Tuesday 13:00
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday, at lunch"))
+    assert INVITE in sim.tg.last(couple.group).text  # Monday's reveal, at lunchtime
+
+    await sim.tick(EVENING + timedelta(days=1))  # Tuesday 20:00
+    before = len(sim.api.sent)
+    sim.clock.now = EVENING + timedelta(days=1, minutes=15)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Tuesday"))
+    sim.clock.now = EVENING + timedelta(days=1, minutes=30)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
+    tuesday = [s.text for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert any("Both answers are in" in t for t in tuesday)
+    assert any(INVITE in t for t in tuesday), (
+        "Tuesday evening's reveal has no invitation to talk: with the jar at 11:00 the "
+        "lunchtime reveal of Monday's question still counts as 'this evening'"
+    )
+
+
+async def test_jar_nights_question_stays_open_until_sundays_on_the_autumn_night(
+    sqlite_url: str, content: Content
+) -> None:
+    """Berlin, jar night on Saturday at 19:00 in place of the evening question. The clocks go
+    back in the night to Sunday 26 October 2025 (a day of 25 hours). At 18:30 on Sunday the
+    jar's question is still the last evening question asked, 23½ hours ago on the wall
+    clock: Alex's private answer is kept, as for an ordinary question."""
+    async with Simulation(sqlite_url, utc(10, 24, 6), content=content) as sim:
+        couple = await sim.onboard()
+        await sim.feed(sim.tg.command(couple.alex, couple.group, "/timezone Europe/Berlin"))
+        await sim.feed(sim.tg.command(couple.alex, couple.group, "/jarnight saturday 19:00"))
+        await sim.tick(utc(10, 25, 16, 59))
+        before = len(sim.api.sent)
+        await sim.tick(utc(10, 25, 17))  # Saturday 19:00 CEST: jar night
+        assert any("jar night" in s.text for s in sim.new_messages(before))
+        await sim.tick(utc(10, 25, 18, 1))  # 20:00 CEST: no evening question on jar night
+        sim.clock.now = utc(10, 26, 17, 30)  # Sunday 18:30 CET
+        await sim.feed(sim.tg.send(couple.alex, couple.alex, "Jar night's, on Sunday"))
+        told = sim.tg.last(couple.alex).text
+        async with sim.hearth.sessions() as session:
+            filed = [
+                (a.text, p.kind)
+                for a, p in await session.execute(
+                    select(Answer, Prompt).join(Prompt, Prompt.id == Answer.prompt_id)
+                )
+            ]
+        assert filed == [("Jar night's, on Sunday", "jar")], (
+            f"Sunday 18:30, the jar night's question is closed an hour early; Alex is told "
+            f"{told!r}; filed: {filed}"
+        )

@@ -14,6 +14,7 @@ from bot.core.content import (
     ContentError,
     Question,
     allowed_themes,
+    another_gesture,
     depth_for_day,
     eligible_questions,
     load_content,
@@ -233,3 +234,14 @@ def test_jar_for_couples_living_apart(content: Content) -> None:
     assert first_repeat(history) is None
     assert set(history) == set(apart)
     assert pick_jar_item(content, history, seed=0, living_apart=True).id == history[0]
+
+
+def test_another_idea_walks_the_whole_bank_before_one_comes_back(content: Content) -> None:
+    history = [g.id for g in content.gestures[:20]]
+    shown = [content.gestures[40].id]
+    for _tap in range(len(content.gestures) - 1):
+        shown.append(another_gesture(content, history, shown[-1], seed=7).id)
+    assert len(set(shown)) == len(content.gestures)
+    assert another_gesture(content, history, shown[-1], seed=7).id == shown[0]
+    # Never-used ideas come before the recently used ones.
+    assert set(shown[1:6]).isdisjoint(history)

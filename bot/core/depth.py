@@ -138,6 +138,9 @@ async def tap_ready(
     if asked is not None and asked != partner.id:
         return ReadyResult(Ready.FOR_THE_OTHER)
     if level == 0:
+        # Readiness starts over: a later /depth up asks afresh (not taken for a second tap).
+        for each in couple.partners:
+            each.ready_depth = min(each.ready_depth, couple.depth)
         return ReadyResult(Ready.NOT_YET)
     if level != couple.depth + 1 or level > MAX_LEVEL:
         return ReadyResult(Ready.STALE)

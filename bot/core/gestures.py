@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks
 from bot.core.apart import lives_apart, served_privately
-from bot.core.content import Content, Gesture, gesture_text, pick_gesture
+from bot.core.content import Content, Gesture, another_gesture, gesture_text, pick_gesture
 from bot.core.couples import language_of, other_partner, partner_in
 from bot.core.models import Couple, GestureAssignment, Partner
 from bot.core.outbox import Button, Outgoing, button, insert_keyed
@@ -272,13 +272,15 @@ async def another_idea(
         return TapResult(Tap.ALREADY, assignment=assignment)
     other = other_partner(couple, partner)
     history = await _history(session, couple, partner, assignment.local_date, content)
+    if history and history[-1] == assignment.gesture_id:
+        history.pop()  # today's idea, whichever it is now: the day's order stays the same
     apart = lives_apart(couple)
-    gesture = pick_gesture(
+    gesture = another_gesture(
         content,
         history,
-        seed=f"{assignment.id}:{len(history)}",
+        assignment.gesture_id,
+        seed=assignment.id,
         preferred=preferences_of(other),
-        exclude=[assignment.gesture_id],
         living_apart=apart,
     )
     assignment.gesture_id = gesture.id

@@ -7,7 +7,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ class Added(enum.Enum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     DUPLICATE = "duplicate"
+    DRAWN = "drawn"  # the same question came out of the jar before
 
 
 async def add(
@@ -53,20 +54,27 @@ async def add(
     if len(text) > JAR_MAX:
         return Added.TOO_LONG
     digest, *older = crypto.vault().indexes(norm)
-    same = await session.scalar(
-        select(JarQuestion).where(
-            JarQuestion.couple_id == couple.id, JarQuestion.norm.in_([digest, *older])
+    same = (
+        await session.execute(
+            select(JarQuestion.id, JarQuestion.drawn_at).where(
+                JarQuestion.couple_id == couple.id, JarQuestion.norm.in_([digest, *older])
+            )
+        )
+    ).first()
+    if same is not None:
+        # A drawn one stays its author's, with its draws (a partner's "forget me" finds them).
+        return Added.DUPLICATE if same.drawn_at is None else Added.DRAWN
+    session.add(
+        JarQuestion(
+            couple_id=couple.id,
+            author_id=partner.id,
+            author_name=partner.first_name,
+            text=text,
+            norm=digest,
+            secret=secret,
+            created_at=now,
         )
     )
-    if same is not None and same.drawn_at is None:
-        return Added.DUPLICATE
-    if same is None:
-        same = JarQuestion(couple_id=couple.id)
-        session.add(same)
-    # A question drawn before goes back in, as this partner's (its draws keep their words).
-    same.author_id, same.author_name = partner.id, partner.first_name
-    same.text, same.norm, same.secret = text, digest, secret
-    same.created_at, same.drawn_at = now, None
     await session.flush()
     return Added.ADDED
 
@@ -78,33 +86,51 @@ def replaces_question(couple: Couple, day: date) -> bool:
 
 
 async def replaced_tonight(
-    session: AsyncSession, plans: Sequence[tuple[Couple, date]]
+    session: AsyncSession,
+    plans: Sequence[tuple[Couple, date]],
+    zones: Sequence[str] | None = None,
 ) -> set[tuple[int, date]]:
     """The (couple id, day) whose evening question gives way to jar night: it is jar night
     (see `replaces_question`) and the night has come or is still to come that day. A night
     missed (paused over it, the bot away, set up or moved after its hour) leaves the question
-    in place, so the evening is never empty."""
-    nights = [(couple, day) for couple, day in plans if replaces_question(couple, day)]
+    in place, so the evening is never empty. `zones`: each plan's day is a partner's own, in
+    that zone (the night at 19:00 in Berlin falls on the next day in Tokyo: Tokyo's evening
+    keeps its question)."""
+    zoned = zip(plans, zones or [couple.tz for couple, _day in plans], strict=True)
+    nights = [
+        (couple, day, zone) for (couple, day), zone in zoned if replaces_question(couple, day)
+    ]
     if not nights:
         return set()
     came = set(
         await session.execute(
             select(Delivery.couple_id, Delivery.local_date).where(
-                Delivery.couple_id.in_({couple.id for couple, _day in nights}),
+                Delivery.couple_id.in_({couple.id for couple, _day, _zone in nights}),
                 Delivery.partner_id == 0,
                 Delivery.kind == str(Kind.JAR),
-                Delivery.local_date.in_({day for _couple, day in nights}),
+                Delivery.local_date.in_(
+                    {day + timedelta(days=d) for _c, day, _z in nights for d in (-1, 0, 1)}
+                ),
             )
         )
     )
 
-    def to_come(couple: Couple, day: date) -> bool:
-        # Due that day, later or already (a tick finding both due sends the night too); a
-        # night missed was moved on to next week.
-        at = couple.next_jar_at
-        return at is not None and schedule.local_date(at, ZoneInfo(couple.tz)) == day
+    def on(at: datetime | None, zone: str, day: date) -> bool:
+        return at is not None and schedule.local_date(at, ZoneInfo(zone)) == day
 
-    return {(c.id, day) for c, day in nights if (c.id, day) in came or to_come(c, day)}
+    def night_of(couple: Couple, night: date) -> datetime:
+        at = schedule.parse_hhmm(couple.jar_time)
+        return schedule.local_to_utc(night, at, ZoneInfo(couple.tz))
+
+    def has_night(couple: Couple, day: date, zone: str) -> bool:
+        # Came that day, or due that day, later or already (a tick finding both due sends the
+        # night too); a night missed was moved on to next week.
+        nights_came = (d for c, d in came if c == couple.id)
+        return any(on(night_of(couple, d), zone, day) for d in nights_came) or on(
+            couple.next_jar_at, zone, day
+        )
+
+    return {(c.id, day) for c, day, zone in nights if has_night(c, day, zone)}
 
 
 async def undrawn_counts(session: AsyncSession, couple: Couple) -> dict[int, int]:

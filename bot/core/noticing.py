@@ -44,7 +44,10 @@ async def mark_done(
         return TapResult(Tap.ALREADY, assignment=assignment)
     assignment.done_at = now
     receiver = other_partner(couple, partner)
-    if not assignment.shared and receiver is not None:
+    today = schedule.local_date(now, ZoneInfo(zone_of(couple, partner)))
+    # An earlier day's idea, marked done late, was that day's: "today?" would ask the wrong
+    # day, and beside today's idea the receiver would be asked twice.
+    if not assignment.shared and receiver is not None and assignment.local_date >= today:
         # In the receiver's evening: the receiver may live by another zone than the giver.
         assignment.notice_at = notice_time(
             now, ZoneInfo(zone_of(couple, receiver)), schedule.parse_hhmm(couple.question_time)

@@ -203,13 +203,14 @@ async def invited_lately(
     session: AsyncSession, couple: Couple, prompt: Prompt, now: datetime
 ) -> bool:
     """Whether another question or jar draw was revealed this evening (its reveal already
-    invited them to talk). The evening begins an hour before the earlier of the couple's
-    question and jar times: a late answer to yesterday's question at lunch leaves tonight's
+    invited them to talk). The evening begins an hour before its question or jar night,
+    whichever came last: a late answer to yesterday's question at lunch leaves tonight's
     invitation in place."""
     zone = ZoneInfo(couple.tz)
-    first = min(schedule.parse_hhmm(couple.question_time), schedule.parse_hhmm(couple.jar_time))
-    evening = schedule.latest_at_or_before(schedule.daily(first, zone), now + HOUR, zone) - HOUR
-    since = max(now - INVITE_GAP, evening)
+    question = schedule.daily(schedule.parse_hhmm(couple.question_time), zone)
+    night = schedule.weekly(couple.jar_day, schedule.parse_hhmm(couple.jar_time), zone)
+    began = max(schedule.latest_at_or_before(o, now + HOUR, zone) for o in (question, night))
+    since = max(now - INVITE_GAP, began - HOUR)
     found = await session.scalar(
         _INVITED, {"couple_id": couple.id, "prompt_id": prompt.id, "since": since}
     )

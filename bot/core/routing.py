@@ -221,7 +221,8 @@ async def _jar_night(
         .where(
             Prompt.couple_id == couple.id,
             Prompt.kind == prompt_kinds.JAR,
-            Prompt.created_at >= max(pair, now - timedelta(hours=OPEN_HOURS)),
+            Prompt.created_at
+            >= max(pair, schedule.wall_clock_before(now, timedelta(hours=OPEN_HOURS), zone)),
         )
         .order_by(Prompt.id)  # the night's own draw, not one by /jar after it
     )

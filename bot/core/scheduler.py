@@ -34,6 +34,7 @@ from bot.core import (
     service,
     together,
 )
+from bot.core.apart import zone_of
 from bot.core.checkin import CHECKIN
 from bot.core.content import Content
 from bot.core.lovemaps import LOVE_MAPS
@@ -144,7 +145,8 @@ BUILDERS: dict[Kind, Builder] = {
 async def _own_questions(
     session: AsyncSession, plans: Sequence[OwnPlan], content: Content, now: datetime, username: str
 ) -> list[tuple[int, list[Outgoing]]]:
-    jar_nights = await jar.replaced_tonight(session, [(c, day) for c, _p, day in plans])
+    days, zones = [(c, day) for c, p, day in plans], [zone_of(c, p) for c, p, _day in plans]
+    jar_nights = await jar.replaced_tonight(session, days, zones)
     tonight = [(c, p, day) for c, p, day in plans if (c.id, day) not in jar_nights]
     return await questions.deliver_own(session, tonight, content, now, username)
 

@@ -46,6 +46,7 @@ from bot.core.content.loading import (
 )
 from bot.core.content.selection import (
     allowed_themes,
+    another_gesture,
     depth_for_day,
     eligible_questions,
     fits_apart,
@@ -88,6 +89,7 @@ __all__ = [
     "TextEntry",
     "Untranslated",
     "allowed_themes",
+    "another_gesture",
     "depth_for_day",
     "eligible_questions",
     "fits_apart",

@@ -188,6 +188,33 @@ def pick_gesture(
     return chosen
 
 
+def another_gesture(
+    content: Content,
+    history: Sequence[str],
+    current: str,
+    seed: int | str,
+    preferred: Sequence[str] = (),
+    *,
+    living_apart: bool = False,
+) -> Gesture:
+    """The idea after `current` in one fixed order of the bank for a day's nudge (least
+    recently used first, the receiver's preferred kinds first among equals, shuffled by
+    `seed`): tapping Another idea walks it, and no idea comes back before all were shown."""
+    rng = random.Random(seed)
+    bank = [g for g in content.gestures if fits_apart(g)] if living_apart else content.gestures
+    last_use = {content_id: index for index, content_id in enumerate(history)}
+    shuffled = {g.id: rng.random() for g in bank}
+    order = sorted(
+        (g.id for g in bank),
+        key=lambda i: (last_use.get(i, -1), content.by_id[i].kind not in preferred, shuffled[i]),
+    )
+    if not order:
+        raise ContentError("no gesture can be done at a distance")
+    after = order.index(current) + 1 if current in order else 0
+    chosen: Gesture = content.by_id[order[after % len(order)]]
+    return chosen
+
+
 def _least_recent(
     items: Sequence[RitualItem], history: Sequence[str], rng: random.Random
 ) -> RitualItem:
