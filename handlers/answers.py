@@ -32,7 +32,8 @@ def incoming(message: Message, in_group: bool) -> IncomingAnswer | None:
     for kind, present in kinds:
         if present:
             text = message.text if kind == "text" else message.caption
-            return IncomingAnswer(kind, text, message.chat.id, message.message_id, in_group)
+            album = message.media_group_id if kind != "text" else None
+            return IncomingAnswer(kind, text, message.chat.id, message.message_id, in_group, album)
     return None
 
 
@@ -73,6 +74,8 @@ async def respond(
     """After the commit: the notice, "already answered", or the quiet acknowledgement."""
     if result is None:
         await reply(update, notice)
+    elif result.status == Status.ALBUM:
+        return  # the album's first item was acknowledged for all of it
     elif result.status == Status.ALREADY:
         await reply(
             update,

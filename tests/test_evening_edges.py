@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.core.content import Content
 from bot.core.models import Answer, Prompt
+from bot.simulation.fake_api import FakeChat, FakeUser
 from bot.simulation.world import Simulation
 from tests.helpers import EVENING, ask
 from tests.rituals_helpers import is_alert, press
@@ -312,3 +313,47 @@ async def test_jar_nights_question_stays_open_until_sundays_on_the_autumn_night(
             f"Sunday 18:30, the jar night's question is closed an hour early; Alex is told "
             f"{told!r}; filed: {filed}"
         )
+
+
+# --- an album is one answer -----------------------------------------------------------------
+
+
+async def send_album(sim: Simulation, user: FakeUser, captions: list[str]) -> None:
+    """`user` sends photos at once in their private chat: one message each, one media group."""
+    for caption in captions:
+        await sim.feed(sim.tg.send(user, user, media="photo", caption=caption, album="trip"))
+
+
+def photos(sim: Simulation, chat: FakeUser | FakeChat) -> list[str]:
+    return [s.text for s in sim.tg.inbox(chat) if s.kind == "photo"]
+
+
+async def test_an_album_is_one_answer_shown_whole_at_the_reveal(sim: Simulation) -> None:
+    """Alex answers with three photos sent together (three messages of one media group): one
+    answer, acknowledged once, never "already answered"; at the reveal Sam and the group see
+    all three, in order."""
+    couple, _question = await ask(sim)
+    reactions, seen = len(sim.api.reactions), len(sim.tg.inbox(couple.alex))
+    await send_album(sim, couple.alex, ["lake", "", ""])
+    assert len(sim.api.reactions) == reactions + 1
+    assert not [s.text for s in sim.tg.inbox(couple.alex)[seen:] if "already" in s.text]
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "The picnic"))
+    assert photos(sim, couple.sam) == ["[photo] lake", "[photo]", "[photo]"]
+    assert photos(sim, couple.group) == ["[photo] lake", "[photo]", "[photo]"]
+    (stored,) = [a for a in await stored_rows(sim) if a.kind == "photo"]
+    assert len(stored.sources()) == 3
+
+
+async def test_an_albums_later_items_follow_a_reveal_its_first_item_made(sim: Simulation) -> None:
+    """Sam answered first; Alex's album's first item reveals the evening: its other items
+    follow it to Sam and to the group, after it."""
+    couple, _question = await ask(sim)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "The picnic"))
+    await send_album(sim, couple.alex, ["lake", "", ""])
+    assert photos(sim, couple.sam) == ["[photo] lake", "[photo]", "[photo]"]
+    assert photos(sim, couple.group) == ["[photo] lake", "[photo]", "[photo]"]
+
+
+async def stored_rows(sim: Simulation) -> list[Answer]:
+    async with sim.hearth.sessions() as session:
+        return list(await session.scalars(select(Answer).order_by(Answer.id)))

@@ -32,6 +32,7 @@ class IncomingAnswer:
     chat_id: int
     message_id: int
     in_group: bool
+    album: str | None = None  # the media group of an album's item
 
 
 class Status(enum.Enum):
@@ -40,6 +41,7 @@ class Status(enum.Enum):
     RECORDED = "recorded"  # sealed until the other partner answers
     REVEALED = "revealed"  # both have answered: mirrored
     ALREADY = "already"  # this partner had answered this prompt before
+    ALBUM = "album"  # a later item of the album that is this partner's answer: part of it
     SWAPPED = "swapped"  # the question was swapped for another one: it takes no answers
 
 
@@ -53,6 +55,7 @@ class AnswerResult:
 
 
 _INSERT_ANSWER = insert(table(Answer)).returning(table(Answer).c.id)
+_SET_ALBUM = update_by_id(Answer, "album")
 _ANSWERS_TO = select(Answer).where(Answer.prompt_id == bindparam("prompt_id"))
 
 
@@ -103,7 +106,12 @@ async def record_answer(
         return AnswerResult(Status.SWAPPED, prompt)
     answers = await answers_to(session, prompt)
     if partner.id in answers:
-        return AnswerResult(Status.ALREADY, prompt)
+        given = answers[partner.id]
+        if incoming.album is None or (given.album or "").split()[:1] != [incoming.album]:
+            return AnswerResult(Status.ALREADY, prompt)
+        return AnswerResult(
+            Status.ALBUM, prompt, await _album_item(session, couple, prompt, given, incoming)
+        )
     values = {
         "prompt_id": prompt.id,
         "partner_id": partner.id,
@@ -113,6 +121,7 @@ async def record_answer(
         "message_id": incoming.message_id,
         "in_group": incoming.in_group,
         "created_at": now,
+        "album": incoming.album,
     }
     # Core, not session.add: the ORM's unit of work costs more than the insert itself, and
     # the answer's id is needed at once (the reveal quotes it).
@@ -144,6 +153,43 @@ async def record_answer(
     if prompt.kind == prompt_kinds.QUESTION:
         messages += await depth.after_reveal(session, couple, now)
     return AnswerResult(Status.REVEALED, prompt, messages)
+
+
+ALBUM_MAX = 10  # items Telegram allows in one album
+
+
+async def _album_item(
+    session: AsyncSession, couple: Couple, prompt: Prompt, given: Answer, item: IncomingAnswer
+) -> list[Outgoing]:
+    """A later item of an album: added to the answer; if the answer was already shown (the
+    reveal came with the first item), it follows to where the first went."""
+    sources = given.sources()
+    if (item.chat_id, item.message_id) in sources or len(sources) >= ALBUM_MAX:
+        return []
+    album = f"{given.album} {item.message_id}"
+    await session.execute(_SET_ALBUM, {"row": given.id, "value": album})
+    set_committed_value(given, "album", album)  # as `_set`: no second UPDATE at the flush
+    if prompt.revealed_at is None or given.in_group:
+        return []  # still sealed (the reveal copies every item), or seen in the group
+    copy = (item.chat_id, item.message_id)
+    receiver = other_partner(couple, next(p for p in couple.partners if p.id == given.partner_id))
+    to_group = Outgoing(
+        couple.chat_id,
+        copy_from=copy,
+        purpose=Purpose.REVEAL_GROUP,
+        only_if_private_group=True,
+        prompt_id=prompt.id,
+    )
+    if receiver is None:
+        return [to_group]
+    private = Outgoing(
+        receiver.user_id,
+        copy_from=copy,
+        purpose=Purpose.REVEAL,
+        partner_id=receiver.id,
+        prompt_id=prompt.id,
+    )
+    return [private, to_group]
 
 
 def _your_turn(

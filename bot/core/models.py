@@ -233,6 +233,14 @@ class Answer(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The warm response the other partner sent back (once per answer).
     warm_response: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Added in 0011: an answer sent as an album, "<media group id> <later items' message
+    # ids>": Telegram sends each item as a message of its own, all part of the one answer.
+    album: Mapped[str | None] = mapped_column(String(255), default=None)
+
+    def sources(self) -> list[tuple[int, int]]:
+        """The Telegram messages the answer is: its own, then an album's later items."""
+        later = (self.album or "").split()[1:]
+        return [(self.chat_id, self.message_id)] + [(self.chat_id, int(i)) for i in later]
 
 
 class Delivery(Base):

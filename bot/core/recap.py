@@ -243,6 +243,6 @@ async def memory_messages(
                 messages.append(private(quotes=[(answer.id, label)]))
             else:
                 messages.append(private(f"{label} {describe(answer.kind)}"))
-                messages.append(private(copy_from=(answer.chat_id, answer.message_id)))
+                messages += [private(copy_from=source) for source in answer.sources()]
         by_id = {answer.id: answer for answer in answers}
         return [part for message in messages for part in spread(message, by_id)]

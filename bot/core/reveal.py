@@ -71,10 +71,9 @@ def _mirror_to(
             mirror = to_receiver(header, buttons=True, quotes=[(answer.id, "")])
             messages = spread(mirror, {answer.id: answer})
         else:
-            messages = [
-                to_receiver(header),
-                to_receiver(copy_from=(answer.chat_id, answer.message_id), buttons=True),
-            ]
+            copies = [to_receiver(copy_from=source) for source in answer.sources()]
+            copies[-1].buttons = warm
+            messages = [to_receiver(header), *copies]
         messages[0].fallback = waiting
         return messages
 
@@ -148,7 +147,7 @@ def _group_reveal(
         labels = [(a.id, _("<b>{name}</b>:").format(name=names[a.partner_id])) for a in sealed]
         messages = spread(message(heading, quotes=labels), {a.id: a for a in sealed})
         return messages + [
-            message(copy_from=(a.chat_id, a.message_id)) for a in sealed if a.kind != "text"
+            message(copy_from=source) for a in sealed if a.kind != "text" for source in a.sources()
         ]
 
 

@@ -330,10 +330,11 @@ async def after_part(
 def _media(rnd: Round, partners: Sequence[Partner]) -> list[tuple[int, int]]:
     """Where the partners' voice, photo and video answers are, in part order, to be copied."""
     return [
-        (a.chat_id, a.message_id)
+        source
         for p in partners
         for part in range(len(rnd.prompts))
         if (a := rnd.answer(part, p)) is not None and a.kind != "text"
+        for source in a.sources()
     ]
 
 

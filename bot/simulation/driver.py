@@ -220,10 +220,12 @@ class TelegramDriver:
         reply_to: int | None = None,
         media: str | None = None,
         caption: str | None = None,
+        album: str | None = None,
     ) -> JSONDict | None:
-        """`user` sends a message; None when privacy mode would hide it from the bot."""
+        """`user` sends a message (`album`: an item of that media group); None when privacy
+        mode would hide it from the bot."""
         chat_id = chat.id
-        extra: JSONDict = {}
+        extra: JSONDict = {"media_group_id": album} if album else {}
         if text:
             extra["text"] = text
             if text.startswith("/"):
