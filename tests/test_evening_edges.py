@@ -357,3 +357,48 @@ async def test_an_albums_later_items_follow_a_reveal_its_first_item_made(sim: Si
 async def stored_rows(sim: Simulation) -> list[Answer]:
     async with sim.hearth.sessions() as session:
         return list(await session.scalars(select(Answer).order_by(Answer.id)))
+
+
+# --- a pick by button just before the next question -----------------------------------------
+
+
+async def filed(sim: Simulation) -> dict[str, str]:
+    async with sim.hearth.sessions() as session:
+        rows = await session.execute(
+            select(Answer.text, Prompt.local_date).join(Prompt, Prompt.id == Answer.prompt_id)
+        )
+        return {str(text): day.isoformat() for text, day in rows}
+
+
+async def test_a_question_picked_just_before_the_next_one_keeps_the_answer_being_written(
+    sim: Simulation,
+) -> None:
+    """Tuesday 19:55 Sam taps "Answer privately" under Monday's question and is told to write
+    that answer; Tuesday's question comes at 20:00 while Sam writes: the answer sent at 20:02
+    is Monday's, not filed under a question Sam hasn't read."""
+    couple, monday = await ask(sim)
+    sim.clock.now = EVENING + timedelta(minutes=5)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Monday"))
+    sim.clock.now = EVENING + timedelta(days=1, minutes=-5)
+    link = sim.tg.url_buttons(monday)[0]
+    await sim.feed(sim.tg.start(couple.sam, link.split("start=", 1)[1]))
+    assert "Write your answer" in sim.tg.last(couple.sam).text
+    await sim.tick(EVENING + timedelta(days=1))
+    sim.clock.now = EVENING + timedelta(days=1, minutes=2)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday"))
+    assert await filed(sim) == {"Alex on Monday": "2025-06-02", "Sam on Monday": "2025-06-02"}
+
+
+async def test_a_pick_left_unanswered_for_a_day_gives_way_to_the_next_question(
+    sim: Simulation,
+) -> None:
+    """Sam picked Monday's question on Monday and never wrote: on Tuesday evening, after
+    Tuesday's question, Sam's private message answers Tuesday's."""
+    couple, monday = await ask(sim)
+    sim.clock.now = EVENING + timedelta(minutes=5)
+    link = sim.tg.url_buttons(monday)[0]
+    await sim.feed(sim.tg.start(couple.sam, link.split("start=", 1)[1]))
+    await sim.tick(EVENING + timedelta(days=1))
+    sim.clock.now = EVENING + timedelta(days=1, minutes=30)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
+    assert await filed(sim) == {"Sam on Tuesday": "2025-06-03"}

@@ -164,6 +164,9 @@ class Partner(Base):
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Added in 0007: the language of this partner's private chat (None: the couple's).
     language: Mapped[str | None] = mapped_column(String(10), default=None)
+    # Added in 0011: when they last picked a question by button ("Answer privately"): a pick
+    # made just before the next evening's question outlasts it (they are writing that answer).
+    picked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 

@@ -58,7 +58,7 @@ async def link_private(
         return LinkResult(Link.STALE)
     result_ids = await open_private(session, partner, now)
     if prompt is not None:
-        partner.pending_prompt_id = prompt.id
+        partner.pending_prompt_id, partner.picked_at = prompt.id, now
     return LinkResult(Link.LINKED, partner, prompt, couple, result_ids)
 
 

@@ -10,7 +10,7 @@ from html import escape
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, prompt_kinds, schedule, themes
@@ -220,17 +220,37 @@ _GIVE = (
             table(Partner).c.asked_prompt_id < bindparam("prompt"),
         ),
     )
-    .values(asked_prompt_id=bindparam("prompt"), asked_at=bindparam("now"), pending_prompt_id=None)
+    .values(
+        asked_prompt_id=bindparam("prompt"),
+        asked_at=bindparam("now"),
+        pending_prompt_id=case(
+            (table(Partner).c.picked_at >= bindparam("picked"), table(Partner).c.pending_prompt_id),
+            else_=None,
+        ),
+    )
 )
+# A question picked by button this recently is being answered: the next evening's question
+# doesn't take it away (the partner's next message is still that answer).
+PICK_KEPT = timedelta(hours=1)
+
+
+def picked_lately(partner: Partner, now: datetime) -> bool:
+    """The partner picked their pending question by button within `PICK_KEPT`."""
+    return partner.picked_at is not None and partner.picked_at >= now - PICK_KEPT
 
 
 async def give(session: AsyncSession, given: Sequence[tuple[Partner, int]], now: datetime) -> None:
     """Put each question to its partner on their own clock (one statement): from now on their
     private messages answer it, and a question they had picked by button before is let go (a
-    new evening). A partner who already has this question, or a newer one, keeps theirs."""
+    new evening) unless picked just now. A partner who already has this question, or a newer
+    one, keeps theirs."""
     if given:
         await session.execute(
-            _GIVE, [{"partner": p.id, "prompt": prompt_id, "now": now} for p, prompt_id in given]
+            _GIVE,
+            [
+                {"partner": p.id, "prompt": prompt_id, "now": now, "picked": now - PICK_KEPT}
+                for p, prompt_id in given
+            ],
         )
 
 
@@ -279,7 +299,9 @@ async def deliver(
     # in the batch's flush. One on their own clock has their evening later, see `give`.)
     for couple, _day in plans:
         for partner in couple.partners:
-            if partner.pending_prompt_id is not None and not served_privately(couple, partner):
+            if partner.pending_prompt_id is None or served_privately(couple, partner):
+                continue
+            if not picked_lately(partner, now):  # one just picked by button is being written
                 partner.pending_prompt_id = None
     return [
         (couple.id, [question_message(couple, bot_username, prompts[(couple.id, day)], content)])
