@@ -102,6 +102,7 @@ def register(application: HearthApp) -> None:
         [
             ChatMemberHandler(once(onboarding.my_chat_member), ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, once(onboarding.migrated)),
+            MessageHandler(filters.StatusUpdate.NEW_CHAT_TITLE, once(onboarding.renamed)),
             *(CommandHandler(name, once(cb), filters=new) for name, cb in commands.items()),
             CallbackQueryHandler(once(buttons.on_button)),
             MessageHandler(

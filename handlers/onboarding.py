@@ -13,7 +13,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core import answers, callbacks, couples, private_chat
 from bot.core.couples import Join
@@ -179,9 +179,17 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
             couple = await couples.bot_added(
                 work.session, chat.id, chat.title or "", work.now, current()
             )
+        language = shipped(user.language_code)
         result = await couples.join(
-            work.session, couple, user.id, user.first_name, work.now, shipped(user.language_code)
+            work.session, couple, user.id, user.first_name, work.now, language
         )
+        old = result.elsewhere
+        if result.outcome == Join.PAIRED_ELSEWHERE and old and await _gone(context, old.chat_id):
+            # Deleting a group sends us nothing: Telegram says it is gone only when asked.
+            await couples.bot_removed(work.session, old.chat_id, work.now)
+            result = await couples.join(
+                work.session, couple, user.id, user.first_name, work.now, language
+            )
         complete = couple.complete
         # The group reads these in the couple's language; the alerts go to whoever pressed.
         with speaking(couple.language):
@@ -231,9 +239,34 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
         )
 
 
+async def _gone(context: Context, chat_id: int) -> bool:
+    """Whether Telegram says a group is gone, or Hearth is out of it (unsure: not gone)."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, context.bot.id)
+    except Forbidden:
+        return True
+    except BadRequest as error:
+        return "chat not found" in error.message.lower()
+    except TelegramError as error:
+        log.warning("could not check an earlier group: %s", type(error).__name__)
+        return False
+    return member.status in (ChatMember.LEFT, ChatMember.BANNED)
+
+
 def hearth_username(context: Context) -> str:
     """The bot's @username, as Telegram told us at start-up."""
     return context.bot.username
+
+
+async def renamed(update: Update, context: Context) -> None:
+    """The group was renamed: its couple is called by the new title (in "paired elsewhere")."""
+    message = update.effective_message
+    if message is None or not message.new_chat_title:
+        return
+    async with unit_of_work(update, context) as work:
+        couple = await couples.couple_by_chat(work.session, message.chat.id)
+        if couple is not None:
+            couple.chat_title = message.new_chat_title[:255]
 
 
 async def migrated(update: Update, context: Context) -> None:

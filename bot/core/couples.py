@@ -279,8 +279,12 @@ async def join(
 
 
 def set_timezone(couple: Couple, name: str, now: datetime) -> None:
-    """Set the IANA zone (already resolved) and recompute the schedule."""
+    """Set the IANA zone (already resolved) and recompute the schedule; a pause "until
+    <date>" still ends as that date begins, now in the new zone."""
     before = _clocks(couple)
+    if couple.paused_until is not None:
+        back_on = schedule.local_date(couple.paused_until, ZoneInfo(couple.tz))
+        couple.paused_until = schedule.local_to_utc(back_on, time(), ZoneInfo(name))
     couple.tz = name
     _new_clocks(couple, before, now)
 

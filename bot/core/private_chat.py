@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.couples import of_this_pair, partner_in
 from bot.core.models import Couple, OutboxMessage, Partner, Prompt
-from bot.core.purposes import OutboxStatus, Purpose, policy
+from bot.core.purposes import COPIED_TO_GROUP, OutboxStatus, Purpose, policy
 
 
 class Link(enum.Enum):
@@ -79,9 +79,22 @@ async def open_private(session: AsyncSession, partner: Partner, now: datetime) -
             OutboxMessage.partner_id == partner.id, OutboxMessage.status == OutboxStatus.HELD
         )
     )
-    released = []
-    for row in held:
+    released, rows = [], list(held)
+    # An answer's words are read when sent: a held reveal shows its latest edit already, and
+    # of several edit notes the last says all.
+    revealed = {r.prompt_id for r in rows if r.purpose == Purpose.REVEAL}
+    last_edit: dict[int | None, datetime] = {}
+    for r in rows:
+        if r.purpose == Purpose.EDIT:  # one edit may be several messages, made at one instant
+            last_edit[r.prompt_id] = max(r.created_at, last_edit.get(r.prompt_id, r.created_at))
+    for row in rows:
         keep = row.created_at >= now - HELD_FRESH or policy(row.purpose).keep_when_held
+        if row.fallback is not None and row.purpose in COPIED_TO_GROUP:
+            keep = False  # the group had it, whole
+        if row.purpose == Purpose.EDIT and (
+            row.prompt_id in revealed or row.created_at < last_edit[row.prompt_id]
+        ):
+            keep = False
         if keep and row.purpose == Purpose.YOUR_TURN and row.prompt_id is not None:
             prompt = await session.get(Prompt, row.prompt_id)
             keep = prompt is not None and prompt.revealed_at is None  # no nudge after the fact

@@ -144,6 +144,19 @@ def policy(purpose: Purpose) -> Policy:
 
 
 AWAITED = tuple(purpose for purpose in Purpose if policy(purpose).awaited)
+# Held for a closed private chat, these went to the group instead, whole (their fallback is
+# the message itself): when the chat opens, the group has had them, and may have answered.
+# (A held reveal's fallback only points at it: it still goes.)
+COPIED_TO_GROUP = frozenset(
+    {
+        Purpose.YOUR_TURN,
+        Purpose.DEPTH_ASK,
+        Purpose.GESTURE,
+        Purpose.NOTICE_ASK,
+        Purpose.NOTICED,
+        Purpose.WARM,
+    }
+)
 
 
 MAX_BACKOFF = timedelta(minutes=15)

@@ -224,9 +224,13 @@ class FakeBotApi(BaseRequest):
 
     def _api_getChatMember(self, params: JSONDict) -> tuple[int, Any]:
         chat = self.chats.get(int(params["chat_id"]))
+        if chat is None:
+            return self._json_error(400, "Bad Request: chat not found")
+        if int(params["user_id"]) == BOT_ID:
+            return 200, {"user": self.bot, "status": "member" if chat.bot_member else "left"}
         user = self.users.get(int(params["user_id"]))
-        if chat is None or user is None:
-            return self._json_error(400, "Bad Request: chat or user not found")
+        if user is None:
+            return self._json_error(400, "Bad Request: user not found")
         status = "member" if user.id in chat.members else "left"
         return 200, {"user": user.json(), "status": status}
 
