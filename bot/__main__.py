@@ -100,6 +100,9 @@ def run() -> int:
     except runner.CannotListen as error:
         print(f"{error} (HEARTH_LISTEN)", file=sys.stderr)
         return 2
+    except runner.WebhookRefused as error:
+        print(f"HEARTH_WEBHOOK_URL: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -168,8 +171,7 @@ def stats() -> int:
                 found = await numbers.gather(session, now)
         finally:
             await db.close(engine)
-        since = found.leader_since
-        return numbers.render(found, __version__, None if since is None else now - since)
+        return numbers.render(found, __version__, None, now)  # not this process's uptime
 
     print(asyncio.run(_go()))
     return 0
@@ -177,9 +179,9 @@ def stats() -> int:
 
 def _safe_url(url: str) -> str:
     """The database URL without its password."""
-    from sqlalchemy.engine import make_url
+    from bot.config import shown_database_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return shown_database_url(url)
 
 
 def migrate() -> int:

@@ -114,6 +114,8 @@ async def run_tick(context: HearthContext) -> None:
 async def start_sender(context: HearthContext) -> None:
     """Run the sender for as long as the application runs (started once the bot is up)."""
     hearth = context.hearth
+    if not context.application.running:
+        return  # stopping already (a refused webhook, a signal): nothing to send for
     context.application.create_task(hearth.sender.run(), name=SENDER_TASK)
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
+from bot.config import shown_database_url
 from bot.paths import private_dir
 
 KEEP = 5  # automatic backups kept before migrations (per database)
@@ -146,8 +147,9 @@ def pg_dump_advice(url: str, target: str) -> str:
         options.append(f"--username={shlex.quote(parsed.username)}")
     connection = " ".join(options)
     database = shlex.quote(parsed.database or "hearth")
-    password = "PGPASSWORD='<the password in DATABASE_URL>' " if parsed.password else ""
-    safe = parsed.render_as_string(hide_password=True)
+    secret = parsed.password or parsed.query.get("password")
+    password = "PGPASSWORD='<the password in DATABASE_URL>' " if secret else ""
+    safe = shown_database_url(url)
     return (
         f"Hearth's database is PostgreSQL ({safe}); back it up with pg_dump while the bot runs:\n"
         f"    {password}pg_dump {connection} --format=custom --file={shlex.quote(target)} "

@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # ROOT holds data/ and migrations/ (the checkout, or the installed package): see bot/paths.py.
 from bot.paths import ROOT as ROOT
@@ -118,15 +121,48 @@ def default_database_url(environ: Mapping[str, str] | None = None) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Map plain `postgresql://` and `sqlite://` URLs to the async drivers Hearth uses."""
+    """Map plain `postgresql://` and `sqlite://` URLs to the async drivers Hearth uses (and
+    libpq's `sslmode=`, as managed PostgreSQL hands it out, to asyncpg's `ssl=`)."""
     for plain, driver in (
         ("postgres://", "postgresql+asyncpg://"),
         ("postgresql://", "postgresql+asyncpg://"),
         ("sqlite://", "sqlite+aiosqlite://"),
     ):
         if url.startswith(plain):
-            return driver + url[len(plain) :]
+            url = driver + url[len(plain) :]
+            break
+    if url.startswith("postgresql+asyncpg://") and "sslmode=" in url:
+        parsed = make_url(url)
+        mode = parsed.query["sslmode"]
+        parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
+        url = parsed.render_as_string(hide_password=False)
     return url
+
+
+def checked_database_url(raw: str) -> str:
+    """DATABASE_URL, normalised, or ConfigError naming what is wrong with it."""
+    url = normalise_database_url(raw)
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 (a port that is no number fails only when read)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL is not a database URL (expected postgresql://user:password@host/db "
+            "or sqlite:///path/to/hearth.sqlite3)."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL: Hearth runs on PostgreSQL or SQLite, not {parsed.get_backend_name()}."
+        )
+    return url
+
+
+def shown_database_url(url: str) -> str:
+    """The URL fit to print: its password hidden, in the user part or in the query."""
+    parsed = make_url(url)
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "***"})
+    return parsed.render_as_string(hide_password=True)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -144,6 +180,16 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
     return value
 
 
+MAX_RETENTION_DAYS = 36_500  # a hundred years: "for ever" to a host, and a date to Python
+
+
+def _retention(env: Mapping[str, str]) -> int:
+    days = int(_number(env, "HEARTH_RETENTION_DAYS", 30, 1))
+    if days > MAX_RETENTION_DAYS:
+        raise ConfigError(f"HEARTH_RETENTION_DAYS must be at most {MAX_RETENTION_DAYS}.")
+    return days
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = DEFAULT_ENV_FILE
 ) -> Settings:
@@ -153,6 +199,11 @@ def load_settings(
         env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     env.update(os.environ if environ is None else environ)
     base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+    where = urlsplit(base_url)
+    if where.scheme not in ("http", "https") or not where.netloc:
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL must start with http:// or https://, got {base_url!r}."
+        )
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
@@ -167,13 +218,13 @@ def load_settings(
         )
     return Settings(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
-        database_url=normalise_database_url(
+        database_url=checked_database_url(
             env.get("DATABASE_URL", "").strip() or default_database_url(env)
         ),
         api_base_url=base_url,
         tick_seconds=_number(env, "HEARTH_TICK_SECONDS", 30.0, 1.0),
         log_level=level,
-        retention_days=int(_number(env, "HEARTH_RETENTION_DAYS", 30, 1)),
+        retention_days=_retention(env),
         encryption_key=env.get("HEARTH_ENCRYPTION_KEY", "").strip(),
         old_encryption_keys=tuple(
             k.strip() for k in env.get("HEARTH_OLD_ENCRYPTION_KEYS", "").split(",") if k.strip()

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 
 from bot import db, leader
 from bot.app import ALLOWED_UPDATES
@@ -40,8 +40,8 @@ async def _patiently(what: str, attempt: Callable[[], Awaitable[Any]], stop: asy
         try:
             await attempt()
             return True
-        except InvalidToken:
-            raise
+        except (InvalidToken, BadRequest, Forbidden):
+            raise  # Telegram answered, and said no: waiting changes nothing
         except (NetworkError, DBAPIError, OSError) as error:
             log.warning("%s: %s; retrying in %.0f s", what, _short(error), delay)
         with contextlib.suppress(TimeoutError):
@@ -128,23 +128,29 @@ async def serve(application: HearthApp, settings: Settings) -> None:
     leading = asyncio.create_task(_lead(application, stop))
     updater = application.updater
     try:
+        hearth = application.bot_data["hearth"]
         if settings.webhook_url:
-            await _patiently(
-                "cannot register the webhook yet",
-                lambda: application.bot.set_webhook(
-                    settings.webhook_url,
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                ),
-                stop,
-            )
-            log.info("Hearth is serving the webhook on %s", settings.listen)
+            try:
+                hearth.receiving = await _patiently(
+                    "cannot register the webhook yet",
+                    lambda: application.bot.set_webhook(
+                        settings.webhook_url,
+                        secret_token=settings.webhook_secret,
+                        allowed_updates=ALLOWED_UPDATES,
+                    ),
+                    stop,
+                )
+            except (BadRequest, Forbidden) as error:
+                raise WebhookRefused(f"Telegram refused the webhook: {error.message}") from None
+            if hearth.receiving:
+                log.info("Hearth is serving the webhook on %s", settings.listen)
         else:
             assert updater is not None
             await _patiently("cannot stop an old webhook yet", application.bot.delete_webhook, stop)
             await updater.start_polling(
                 allowed_updates=ALLOWED_UPDATES, error_callback=_polling_trouble
             )
+            hearth.receiving = True
             log.info("Hearth is polling for updates")
         await stop.wait()
     finally:
@@ -153,6 +159,8 @@ async def serve(application: HearthApp, settings: Settings) -> None:
             await updater.stop()
         if server is not None:
             server.stop()
+            # Kept-alive connections too: an update posted on one now would be answered 503.
+            await server.close_all_connections()
         stop.set()
         try:
             await leading
@@ -163,6 +171,10 @@ async def serve(application: HearthApp, settings: Settings) -> None:
 
 class CannotListen(Exception):
     """HEARTH_LISTEN names an address this process cannot listen on."""
+
+
+class WebhookRefused(Exception):
+    """Telegram refused HEARTH_WEBHOOK_URL (a port it doesn't serve, a bad certificate)."""
 
 
 async def _shut_down(application: HearthApp) -> None:

@@ -34,6 +34,8 @@ class Hearth:
     clock: Clock = field(default=utc_now)
     bot_username: str = "hearth_bot"
     started_at: datetime = field(default_factory=utc_now)
+    # Updates can reach us: the webhook was registered, or polling started (see /healthz).
+    receiving: bool = False
 
 
 class HearthContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[str, Any]]):

@@ -55,6 +55,10 @@ class Webhook(tornado.web.RequestHandler):
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             return
+        if not self.hearth_app.running:
+            # Stopping: nothing reads the queue any more. Telegram sends it again later.
+            self.set_status(503)
+            return
         await self.hearth_app.update_queue.put(update)
         self.set_status(200)
 
@@ -100,8 +104,15 @@ async def health(application: HearthApp) -> tuple[dict[str, Any], bool]:
     late = timedelta(seconds=max(3 * hearth.settings.tick_seconds, 90))
     starting = now - hearth.started_at < late
     ticking = last is not None and now - last < late
-    body["status"] = "ok" if ticking or starting else "no recent tick"
-    return body, ticking or starting
+    receiving = hearth.receiving or starting  # e.g. the webhook could not be registered yet
+    body["status"] = (
+        "no recent tick"
+        if not (ticking or starting)
+        else "ok"
+        if receiving
+        else "not receiving updates"
+    )
+    return body, (ticking or starting) and receiving
 
 
 def listener(application: HearthApp) -> tornado.httpserver.HTTPServer:

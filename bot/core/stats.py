@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import sending, service
-from bot.core.models import Couple, OutboxMessage, Prompt, ServiceState
+from bot.core.models import Couple, OutboxMessage, Partner, Prompt, ServiceState
 from bot.core.purposes import OutboxStatus
 from bot.i18n import _
 
@@ -24,6 +24,7 @@ class Stats:
     active: int
     paused: int
     removed: int
+    waiting: int  # groups Hearth is in where the couple has not formed (fewer than two)
     answered_today: int
     answered_week: int
     backlog: int
@@ -35,12 +36,15 @@ class Stats:
 
 async def gather(session: AsyncSession, now: datetime) -> Stats:
     """Count couples, shared answers, the outbox, and the sender's trouble in the last hour."""
+    members = select(func.count()).where(Partner.couple_id == Couple.id).scalar_subquery()
+    two, active = members >= 2, Couple.active.is_(True)
     couples = (
         await session.execute(
             select(
-                func.count().filter(Couple.active.is_(True), Couple.paused.is_(False)),
-                func.count().filter(Couple.active.is_(True), Couple.paused.is_(True)),
+                func.count().filter(active, two, Couple.paused.is_(False)),
+                func.count().filter(active, two, Couple.paused.is_(True)),
                 func.count().filter(Couple.active.is_(False)),
+                func.count().filter(active, ~two),
             )
         )
     ).one()
@@ -66,6 +70,7 @@ async def gather(session: AsyncSession, now: datetime) -> Stats:
         active=int(couples[0]),
         paused=int(couples[1]),
         removed=int(couples[2]),
+        waiting=int(couples[3]),
         answered_today=int(answered[0]),
         answered_week=int(answered[1]),
         backlog=await sending.backlog(session),
@@ -76,8 +81,11 @@ async def gather(session: AsyncSession, now: datetime) -> Stats:
     )
 
 
-def render(stats: Stats, version: str, uptime: timedelta | None) -> str:
-    """The report, in plain lines (no HTML: it may be printed on a terminal too)."""
+def render(
+    stats: Stats, version: str, uptime: timedelta | None, now: datetime | None = None
+) -> str:
+    """The report, in plain lines (no HTML: it may be printed on a terminal too): this
+    process's `uptime` (the bot's /stats), or, read from outside (`now`), the last tick."""
     lines = [
         _("Hearth {version}").format(version=version),
         _("Couples: {active} active, {paused} paused, {removed} removed").format(
@@ -86,6 +94,7 @@ def render(stats: Stats, version: str, uptime: timedelta | None) -> str:
         _("Answered together: {today} today (UTC), {week} in the last 7 days").format(
             today=stats.answered_today, week=stats.answered_week
         ),
+        _("Groups waiting for a partner: {waiting}").format(waiting=stats.waiting),
         _("Waiting to be sent: {backlog}").format(backlog=stats.backlog),
         _("Last hour: {floods} flood waits, {failures} send failures").format(
             floods=stats.flood_waits_hour, failures=stats.failures_hour
@@ -94,4 +103,13 @@ def render(stats: Stats, version: str, uptime: timedelta | None) -> str:
     if uptime is not None:
         hours, rest = divmod(int(uptime.total_seconds()), 3600)
         lines.append(_("Up for {hours} h {minutes} min").format(hours=hours, minutes=rest // 60))
+    elif now is not None:
+        minutes = (
+            None if stats.last_tick is None else (now - stats.last_tick) // timedelta(minutes=1)
+        )
+        lines.append(
+            _("No tick yet")
+            if minutes is None
+            else _("Last tick {minutes} min ago").format(minutes=minutes)
+        )
     return "\n".join(lines)

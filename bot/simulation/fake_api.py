@@ -37,15 +37,9 @@ class FakeBotApi(BaseRequest):
 
     def __init__(self, bot_username: str = BOT_USERNAME) -> None:
         """Start with no users or chats."""
-        self.bot = {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": "Hearth",
-            "username": bot_username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+        self.bot = {"id": BOT_ID, "is_bot": True, "first_name": "Hearth", "username": bot_username}
+        self.bot |= {"can_join_groups": True, "can_read_all_group_messages": False}
+        self.bot |= {"supports_inline_queries": False}
         self.reset()
 
     def reset(self) -> None:
@@ -176,16 +170,15 @@ class FakeBotApi(BaseRequest):
     def _api_deleteWebhook(self, params: JSONDict) -> tuple[int, Any]:
         return 200, True
 
-    def _api_setMyCommands(self, params: JSONDict) -> tuple[int, Any]:
-        return 200, True
+    _api_setMyCommands = _api_deleteWebhook
 
     def _api_setMyDescription(self, params: JSONDict) -> tuple[int, Any]:
-        self.profile["description"] = str(params.get("description", ""))
+        for key in ("description", "short_description"):  # either call: its own key
+            if key in params:
+                self.profile[key] = str(params[key])
         return 200, True
 
-    def _api_setMyShortDescription(self, params: JSONDict) -> tuple[int, Any]:
-        self.profile["short_description"] = str(params.get("short_description", ""))
-        return 200, True
+    _api_setMyShortDescription = _api_setMyDescription
 
     def _api_setWebhook(self, params: JSONDict) -> tuple[int, Any]:
         self.profile["webhook"] = str(params.get("url", ""))

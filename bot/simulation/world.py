@@ -94,6 +94,7 @@ class Simulation:
         # The one process here is the leader: what a dead one had claimed goes out again (once
         # its claim has lapsed).
         await self.hearth.sender.recover()
+        self.hearth.receiving = True  # updates come through `feed`
         return self
 
     async def __aexit__(
