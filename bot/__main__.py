@@ -7,10 +7,14 @@ import asyncio
 import logging
 import re
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot import __version__
-from bot.config import TOKEN_HELP, ConfigError, load_settings
+from bot.config import TOKEN_HELP, ConfigError, Settings, load_settings
+
+T = TypeVar("T")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -173,7 +177,10 @@ def stats() -> int:
             await db.close(engine)
         return numbers.render(found, __version__, None, now)  # not this process's uptime
 
-    print(asyncio.run(_go()))
+    report = _reaching(settings, _go())
+    if report is None:
+        return 1
+    print(report)
     return 0
 
 
@@ -197,14 +204,30 @@ def migrate() -> int:
 
     crypto.configure(crypto.Vault(settings.encryption_key, settings.old_encryption_keys))
 
-    async def _go() -> None:
+    async def _go() -> bool:
         engine = db.create_engine(settings.database_url)
-        await db.migrate(engine)
-        await db.close(engine)
+        try:
+            await db.migrate(engine)
+        finally:
+            await db.close(engine)
+        return True
 
-    asyncio.run(_go())
+    if _reaching(settings, _go()) is None:
+        return 1
     print(f"database at {_safe_url(settings.database_url)} is up to date")
     return 0
+
+
+def _reaching(settings: Settings, work: Coroutine[Any, Any, T]) -> T | None:
+    """Run `work` against the database; None, after one line, when it cannot be reached."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return asyncio.run(work)
+    except (OSError, DBAPIError, TimeoutError) as error:
+        where = _safe_url(settings.database_url)
+        print(f"cannot reach the database at {where}: {type(error).__name__}", file=sys.stderr)
+        return None
 
 
 def backup(argv: list[str]) -> int:

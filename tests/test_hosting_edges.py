@@ -369,3 +369,19 @@ async def test_stats_do_not_count_a_group_nobody_joined_as_an_active_couple(lite
     async with db.reading(lite.hearth.sessions) as session:
         numbers = await stats.gather(session, lite.clock.now)
     assert numbers.active == 0, stats.render(numbers, "0", None)
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["stats"]])
+def test_an_unreachable_database_is_one_line_and_exit_status_1(
+    host_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """`migrate` or `stats` with PostgreSQL down (nothing listens on the port): one line
+    naming the database (password hidden), not a traceback."""
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://hearth:S3cret@127.0.0.1:{free_port()}/db")
+    assert _main(command) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cannot reach the database at") and "\n" not in err, err
+    assert "S3cret" not in err
