@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Update
 
-from bot.core.models import Couple, Partner
+from bot.core.models import Answer, Couple, Partner, Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser, Sent
 from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
@@ -120,3 +120,12 @@ async def pair_anew(sim: Simulation, partner: FakeUser, name: str) -> tuple[Fake
     await sim.feed(sim.tg.press(partner, greeting, "join"))
     await sim.feed(sim.tg.press(other, greeting, "join"))
     return group, other
+
+
+async def answered_on(sim: Simulation) -> dict[str, str]:
+    """Each stored answer's text and the local date of the question it was filed under."""
+    async with sim.hearth.sessions() as session:
+        rows = await session.execute(
+            select(Answer.text, Prompt.local_date).join(Prompt, Answer.prompt_id == Prompt.id)
+        )
+        return {str(words): day.isoformat() for words, day in rows}

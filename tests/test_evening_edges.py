@@ -11,8 +11,9 @@ from sqlalchemy import select
 from bot.core.content import Content
 from bot.core.models import Answer, Prompt
 from bot.simulation.fake_api import FakeChat, FakeUser
+from bot.simulation.world import Couple as SimCouple
 from bot.simulation.world import Simulation
-from tests.helpers import EVENING, ask
+from tests.helpers import EVENING, answered_on, ask
 from tests.rituals_helpers import is_alert, press
 
 INVITE = "twenty minutes"
@@ -56,6 +57,25 @@ async def test_the_group_reveal_does_not_cut_an_answer_that_fits(sim: Simulation
 # --- the invitation to talk ---------------------------------------------------------------
 
 
+async def reveals_at_lunch_then_in_the_evening(sim: Simulation, couple: SimCouple) -> list[str]:
+    """Monday's question revealed on Tuesday at 13:00 (with its invitation), then Tuesday's
+    revealed that evening: what the group got on Tuesday evening."""
+    sim.clock.now = EVENING + timedelta(minutes=10)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Monday"))
+    sim.clock.now = EVENING + timedelta(hours=17)  # Tuesday 13:00
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday, at lunch"))
+    assert INVITE in sim.tg.last(couple.group).text  # Monday's reveal, at lunchtime
+    await sim.tick(EVENING + timedelta(days=1))  # Tuesday 20:00
+    before = len(sim.api.sent)
+    sim.clock.now = EVENING + timedelta(days=1, minutes=15)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Tuesday"))
+    sim.clock.now = EVENING + timedelta(days=1, minutes=30)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
+    tuesday = [s.text for s in sim.new_messages(before) if s.chat_id == couple.group.id]
+    assert any("Both answers are in" in t for t in tuesday)
+    return tuesday
+
+
 async def test_tonights_reveal_invites_them_even_after_a_late_reveal_at_lunch(
     sim: Simulation,
 ) -> None:
@@ -63,20 +83,7 @@ async def test_tonights_reveal_invites_them_even_after_a_late_reveal_at_lunch(
     Tuesday evening both answer Tuesday's question: that evening gets its "twenty minutes"
     invitation too. One invitation an *evening*, not one per eight hours."""
     couple, _monday = await ask(sim)
-    sim.clock.now = EVENING + timedelta(minutes=10)
-    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Monday"))
-    sim.clock.now = EVENING + timedelta(hours=17)  # Tuesday 13:00
-    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday, at lunch"))
-    assert INVITE in sim.tg.last(couple.group).text  # Monday's reveal, at lunchtime
-
-    await sim.tick(EVENING + timedelta(days=1))  # Tuesday 20:00
-    before = len(sim.api.sent)
-    sim.clock.now = EVENING + timedelta(days=1, minutes=15)
-    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Tuesday"))
-    sim.clock.now = EVENING + timedelta(days=1, minutes=30)
-    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
-    tuesday_evening = [s.text for s in sim.new_messages(before) if s.chat_id == couple.group.id]
-    assert any("Both answers are in" in t for t in tuesday_evening)
+    tuesday_evening = await reveals_at_lunch_then_in_the_evening(sim, couple)
     assert any(INVITE in t for t in tuesday_evening), (
         "Tuesday evening's reveal has no invitation to talk: the lunchtime one used it up"
     )
@@ -153,28 +160,13 @@ async def test_a_reply_to_your_turn_in_the_group_is_an_answer(sim: Simulation) -
 # --- the skip button -----------------------------------------------------------------------
 
 
-async def test_a_late_evening_question_can_be_swapped_after_midnight(sim: Simulation) -> None:
-    """The couple's question comes at 23:30. At 00:10 neither has answered and the 🔀 button
-    is still under tonight's question: it swaps it (once, for both), instead of calling
-    itself "no longer valid" forty minutes after the question came."""
-    couple = await sim.onboard()
-    await sim.feed(sim.tg.command(couple.alex, couple.group, "/time question 23:30"))
-    await sim.tick(EVENING.replace(hour=23, minute=30))
-    question = sim.tg.last(couple.group)
-    assert "Tonight's question" in question.text
-    (skip,) = [b["callback_data"] for row in question.buttons for b in row if "callback_data" in b]
-    sim.clock.now = EVENING.replace(hour=23, minute=30) + timedelta(minutes=40)  # 00:10
-    answer = await press(sim, couple.sam, question, skip)
-    assert not is_alert(answer), f"Sam is told: {answer.get('text')!r}"
-
-
 # --- found by a second review ----------------------------------------------------------
 
 
 async def test_a_question_swapped_after_midnight_is_posted(sim: Simulation) -> None:
-    """The question comes at 23:30; at 00:10 Sam taps 🔀: the new question, of yesterday's
-    date but made today, reaches the group (a day-bound question is not sent after the day it
-    was made, and this one was made past midnight)."""
+    """The question comes at 23:30; at 00:10, nobody having answered, Sam taps 🔀: it swaps
+    (not "no longer valid"), and the new question, of yesterday's date but made today,
+    reaches the group (a day-bound question is not sent after the day it was made)."""
     couple = await sim.onboard()
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/time question 23:30"))
     await sim.tick(EVENING.replace(hour=23, minute=30))
@@ -263,20 +255,7 @@ async def test_a_lunchtime_reveal_leaves_the_evening_invitation_with_a_morning_j
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/time jar 11:00"))
     await sim.tick(EVENING)
     assert "Tonight's question" in sim.tg.last(couple.group).text
-    sim.clock.now = EVENING + timedelta(minutes=10)
-    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Monday"))
-    sim.clock.now = EVENING + timedelta(hours=17)  # Tuesday 13:00
-    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday, at lunch"))
-    assert INVITE in sim.tg.last(couple.group).text  # Monday's reveal, at lunchtime
-
-    await sim.tick(EVENING + timedelta(days=1))  # Tuesday 20:00
-    before = len(sim.api.sent)
-    sim.clock.now = EVENING + timedelta(days=1, minutes=15)
-    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Tuesday"))
-    sim.clock.now = EVENING + timedelta(days=1, minutes=30)
-    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
-    tuesday = [s.text for s in sim.new_messages(before) if s.chat_id == couple.group.id]
-    assert any("Both answers are in" in t for t in tuesday)
+    tuesday = await reveals_at_lunch_then_in_the_evening(sim, couple)
     assert any(INVITE in t for t in tuesday), (
         "Tuesday evening's reveal has no invitation to talk: with the jar at 11:00 the "
         "lunchtime reveal of Monday's question still counts as 'this evening'"
@@ -362,14 +341,6 @@ async def stored_rows(sim: Simulation) -> list[Answer]:
 # --- a pick by button just before the next question -----------------------------------------
 
 
-async def filed(sim: Simulation) -> dict[str, str]:
-    async with sim.hearth.sessions() as session:
-        rows = await session.execute(
-            select(Answer.text, Prompt.local_date).join(Prompt, Prompt.id == Answer.prompt_id)
-        )
-        return {str(text): day.isoformat() for text, day in rows}
-
-
 async def test_a_question_picked_just_before_the_next_one_keeps_the_answer_being_written(
     sim: Simulation,
 ) -> None:
@@ -386,7 +357,7 @@ async def test_a_question_picked_just_before_the_next_one_keeps_the_answer_being
     await sim.tick(EVENING + timedelta(days=1))
     sim.clock.now = EVENING + timedelta(days=1, minutes=2)
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday"))
-    assert await filed(sim) == {"Alex on Monday": "2025-06-02", "Sam on Monday": "2025-06-02"}
+    assert await answered_on(sim) == {"Alex on Monday": "2025-06-02", "Sam on Monday": "2025-06-02"}
 
 
 async def test_a_pick_left_unanswered_for_a_day_gives_way_to_the_next_question(
@@ -401,4 +372,4 @@ async def test_a_pick_left_unanswered_for_a_day_gives_way_to_the_next_question(
     await sim.tick(EVENING + timedelta(days=1))
     sim.clock.now = EVENING + timedelta(days=1, minutes=30)
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
-    assert await filed(sim) == {"Sam on Tuesday": "2025-06-03"}
+    assert await answered_on(sim) == {"Sam on Tuesday": "2025-06-03"}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.core.models import Answer, Prompt
 from bot.simulation.world import Simulation
-from tests.helpers import EVENING, ask
+from tests.helpers import EVENING, answered_on, ask
 
 
 def texts(sim: Simulation, chat: object) -> list[str]:
@@ -243,15 +243,6 @@ async def test_reaction_not_possible_falls_back_to_a_short_reply(sim: Simulation
     await sim.feed(sim.tg.send(couple.alex, couple.group, "Hi", reply_to=question.message_id))
     assert "Got it" in sim.tg.last(couple.group).text
     assert len(await stored_answers(sim)) == 1
-
-
-async def answered_on(sim: Simulation) -> dict[str, str]:
-    """Each stored answer's text and the local date of the question it was filed under."""
-    async with sim.hearth.sessions() as session:
-        rows = await session.execute(
-            select(Answer.text, Prompt.local_date).join(Prompt, Answer.prompt_id == Prompt.id)
-        )
-        return {str(words): day.isoformat() for words, day in rows}
 
 
 async def test_a_question_picked_by_button_stays_picked_when_the_partner_answers_another(
