@@ -139,6 +139,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+LIBPQ_SSL_FILES = frozenset({"sslrootcert", "sslcert", "sslkey", "sslcrl"})
+
+
 def checked_database_url(raw: str) -> str:
     """DATABASE_URL, normalised, or ConfigError naming what is wrong with it."""
     url = normalise_database_url(raw)
@@ -150,6 +153,13 @@ def checked_database_url(raw: str) -> str:
             "DATABASE_URL is not a database URL (expected postgresql://user:password@host/db "
             "or sqlite:///path/to/hearth.sqlite3)."
         ) from None
+    certificates = sorted(LIBPQ_SSL_FILES & set(parsed.query))
+    if certificates:  # asyncpg takes them from the environment, not as connect() arguments
+        names = ", ".join(certificates)
+        raise ConfigError(
+            f"DATABASE_URL: move {names} out of the URL into the environment "
+            f"({', '.join('PG' + n.upper() for n in certificates)}), where the driver reads them."
+        )
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(
             f"DATABASE_URL: Hearth runs on PostgreSQL or SQLite, not {parsed.get_backend_name()}."

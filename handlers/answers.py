@@ -155,7 +155,9 @@ async def private_message(update: Update, context: Context) -> None:
             work.released += await private_chat.open_private(work.session, partner, work.now)
             replied = message.reply_to_message
             prompt = None
-            if replied is not None:  # an older day's question counts for that day
+            if answer is not None and answer.album is not None:  # the rest of an album
+                prompt = await answers.album_prompt(work.session, couple, partner, answer.album)
+            if prompt is None and replied is not None:  # an older day's question: that day
                 prompt = await routing.prompt_for_private_reply(
                     work.session, couple, partner, replied.message_id
                 )

@@ -385,3 +385,16 @@ def test_an_unreachable_database_is_one_line_and_exit_status_1(
     err = capsys.readouterr().err.strip()
     assert err.startswith("cannot reach the database at") and "\n" not in err, err
     assert "S3cret" not in err
+
+
+def test_libpq_certificate_files_in_the_url_are_refused_with_where_they_go() -> None:
+    """Managed PostgreSQL hands out `?sslmode=verify-full&sslrootcert=/path/ca.pem`. asyncpg
+    takes no `sslrootcert` argument (every connection would fail), but reads PGSSLROOTCERT:
+    the setting is refused at start with one line saying so."""
+    from bot.config import ConfigError, checked_database_url
+
+    with pytest.raises(ConfigError, match="PGSSLROOTCERT"):
+        checked_database_url(
+            "postgresql://hearth@db.example.com:25060/hearth"
+            "?sslmode=verify-full&sslrootcert=/etc/hearth/ca.pem"
+        )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -156,6 +156,31 @@ async def record_answer(
 
 
 ALBUM_MAX = 10  # items Telegram allows in one album
+ALBUM_AMONG = 20  # an album's items come at once: its answer is to one of the latest prompts
+
+
+async def album_prompt(
+    session: AsyncSession, couple: Couple, partner: Partner, album: str
+) -> Prompt | None:
+    """The prompt this partner's album, whose first item came already, answers: its later
+    items belong there, whatever was asked since (a round's next part, tonight's question
+    after a picked older one). Read only for an album's items."""
+    latest = (
+        select(Prompt.id)
+        .where(Prompt.couple_id == couple.id)
+        .order_by(Prompt.id.desc())
+        .limit(ALBUM_AMONG)
+        .scalar_subquery()
+    )
+    return await session.scalar(
+        select(Prompt)
+        .join(Answer, Answer.prompt_id == Prompt.id)
+        .where(
+            Prompt.id.in_(latest),
+            Answer.partner_id == partner.id,
+            or_(Answer.album == album, Answer.album.startswith(f"{album} ")),
+        )
+    )
 
 
 async def _album_item(

@@ -146,12 +146,12 @@ def policy(purpose: Purpose) -> Policy:
 AWAITED = tuple(purpose for purpose in Purpose if policy(purpose).awaited)
 # Held for a closed private chat, these went to the group instead, whole (their fallback is
 # the message itself): when the chat opens, the group has had them, and may have answered.
-# (A held reveal's fallback only points at it: it still goes.)
+# (A held reveal's fallback only points at it: it still goes. A gesture idea's fallback is the
+# day's one shared challenge, which may be another partner's idea: it still goes too.)
 COPIED_TO_GROUP = frozenset(
     {
         Purpose.YOUR_TURN,
         Purpose.DEPTH_ASK,
-        Purpose.GESTURE,
         Purpose.NOTICE_ASK,
         Purpose.NOTICED,
         Purpose.WARM,
