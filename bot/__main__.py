@@ -1,4 +1,5 @@
-"""`python -m bot run | demo | migrate | check-content | new-key | backup PATH`."""
+"""`python -m bot run | demo | migrate | check-content | new-key | rotate-key | backup PATH |
+stats`."""
 
 from __future__ import annotations
 

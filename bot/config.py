@@ -38,7 +38,7 @@ Hearth needs a Telegram bot token to run.
          TELEGRAM_BOT_TOKEN=123456789:AAE...
      (see .env.example for every setting), then run the bot again.
 
-No token yet? Try the demo, which plays a couple's whole day against a
+No token yet? Try the demo, which plays a couple's whole week against a
 simulated Telegram, with no token and no network:
 
     sh scripts/run.sh demo      (or, inside the virtual environment: python -m bot demo)

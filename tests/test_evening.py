@@ -89,6 +89,27 @@ async def test_jarnight_both_brings_the_question_too_and_still_one_invitation(
     assert "instead of the evening question" in sim.tg.last(couple.group).text
 
 
+async def test_jarnight_both_hours_apart_still_brings_one_invitation(sim: Simulation) -> None:
+    """Jar night at 17:00 and the question at 20:00, both on Friday: the jar's reveal at 17:10
+    invited them; the question's at 20:15 is the same evening, so no second invitation."""
+    couple = await sim.onboard()
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/jarnight both"))
+    await sim.feed(sim.tg.command(couple.alex, couple.group, "/time jar 17:00"))
+    await sim.tick(at(16))
+    since = len(sim.api.sent)
+    await sim.tick(at(17))
+    jar = sim.tg.last(couple.group)
+    sim.clock.now = at(17, 10)
+    await sim.feed(sim.tg.send(couple.alex, couple.group, "The lake.", reply_to=jar.message_id))
+    await sim.feed(sim.tg.send(couple.sam, couple.group, "Climbing.", reply_to=jar.message_id))
+    await sim.tick(at(20))
+    sim.clock.now = at(20, 15)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "I go quiet."))
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "I say so."))
+    group = read(sim, couple, since)["group"]
+    assert group.count("invite") == 1 and "both answers" in group, group
+
+
 async def test_jarnight_with_wrong_arguments_explains_and_changes_nothing(
     sim: Simulation,
 ) -> None:

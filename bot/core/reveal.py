@@ -202,13 +202,15 @@ async def invited_lately(
     session: AsyncSession, couple: Couple, prompt: Prompt, now: datetime
 ) -> bool:
     """Whether another question or jar draw was revealed this evening (its reveal already
-    invited them to talk). The evening begins an hour before its question or jar night,
-    whichever came last: a late answer to yesterday's question at lunch leaves tonight's
-    invitation in place."""
+    invited them to talk). The evening begins an hour before its first ritual: the question,
+    or jar night when that falls on the same day (a late answer to yesterday's question at
+    lunch leaves tonight's invitation in place)."""
     zone = ZoneInfo(couple.tz)
     question = schedule.daily(schedule.parse_hhmm(couple.question_time), zone)
     night = schedule.weekly(couple.jar_day, schedule.parse_hhmm(couple.jar_time), zone)
-    began = max(schedule.latest_at_or_before(o, now + HOUR, zone) for o in (question, night))
+    came = [schedule.latest_at_or_before(o, now + HOUR, zone) for o in (question, night)]
+    tonight = schedule.local_date(max(came), zone)
+    began = min(at for at in came if schedule.local_date(at, zone) == tonight)
     since = max(now - INVITE_GAP, began - HOUR)
     found = await session.scalar(
         _INVITED, {"couple_id": couple.id, "prompt_id": prompt.id, "since": since}
