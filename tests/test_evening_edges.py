@@ -373,3 +373,29 @@ async def test_a_pick_left_unanswered_for_a_day_gives_way_to_the_next_question(
     sim.clock.now = EVENING + timedelta(days=1, minutes=30)
     await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Tuesday"))
     assert await answered_on(sim) == {"Sam on Tuesday": "2025-06-03"}
+
+
+async def test_a_pick_already_answered_protects_no_later_pointer_past_the_next_evening(
+    sim: Simulation,
+) -> None:
+    """Sam picked (and answered) an old question by button at 19:20; at 19:40 Alex answers
+    yesterday's question, which points Sam's next private message at it ("your turn"). The
+    20:00 question is a new evening: Sam's private answer at 20:30 is to tonight's question
+    (the answered pick no longer protects whatever points his next message)."""
+    couple, monday = await ask(sim)  # Monday's question
+    (link,) = sim.tg.url_buttons(monday)
+    monday_pick = link.split("start=", 1)[1]
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Monday"))
+    await sim.tick(EVENING + timedelta(days=1))  # Tuesday's question
+    wednesday = EVENING + timedelta(days=2)
+    sim.clock.now = wednesday - timedelta(minutes=40)
+    await sim.feed(sim.tg.start(couple.sam, monday_pick))  # picks Monday's by button
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam on Monday"))
+    sim.clock.now = wednesday - timedelta(minutes=20)
+    await sim.feed(sim.tg.send(couple.alex, couple.alex, "Alex on Tuesday"))
+    await sim.tick(wednesday)  # Wednesday's question: a new evening
+    sim.clock.now = wednesday + timedelta(minutes=30)
+    await sim.feed(sim.tg.send(couple.sam, couple.sam, "Sam tonight"))
+    on = await answered_on(sim)
+    assert on["Sam on Monday"] == "2025-06-02"
+    assert on["Sam tonight"] == "2025-06-04", on

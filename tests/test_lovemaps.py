@@ -250,3 +250,19 @@ async def test_a_love_map_started_by_the_partner_does_not_steal_a_button_pick(
     await say(sim, c.alex, c.group, "/guess now")
     await say(sim, c.sam, c.sam, "Sam answers tonight's question")
     assert ("question", "Sam answers tonight's question") in await _answers_by_kind(sim)
+
+
+async def test_a_reply_in_the_group_to_a_love_map_note_is_never_an_answer(lite: Simulation) -> None:
+    """Sam blocked Hearth: his love map and "your turn" go to the group as a note that
+    something waits privately. Replying to that note in the group is no love-map answer
+    (those are sealed and private: words there would be public)."""
+    sim = lite
+    c = await sim.onboard()
+    c.sam.blocked = True
+    await sim.tick(WEDNESDAY_NOON)
+    await play(sim, c, {"Alex": ("A flat white", "Green tea")})
+    notes = [s for s in sim.tg.inbox(c.group) if "waiting for you in our private chat" in s.text]
+    assert len(notes) == 2, "the group was told, twice, that something waits for Sam"
+    for note in notes:
+        await sim.feed(sim.tg.send(c.sam, c.group, "Chai latte", reply_to=note.message_id))
+    assert [a.text for a in await love_map_answers(sim)] == ["A flat white", "Green tea"]

@@ -65,7 +65,8 @@ _ANSWERS_TO = select(Answer).where(Answer.prompt_id == bindparam("prompt_id"))
 # savepoint (rolling one back would not undo the shown change; the whole transaction's
 # rollback expires every object) and its rows are locked and loaded in it (one row matches).
 _SETS = {
-    "pending_prompt_id": update_by_id(Partner, "pending_prompt_id"),
+    # Whatever moves the pointer (an answer to the pick, a nudge) ends the pick's protection.
+    "pending_prompt_id": update_by_id(Partner, "pending_prompt_id").values(picked_at=None),
     "revealed_at": update_by_id(Prompt, "revealed_at"),
 }
 
@@ -73,6 +74,8 @@ _SETS = {
 async def _set(session: AsyncSession, row: Partner | Prompt, key: str, value: object) -> None:
     await session.execute(_SETS[key], {"row": row.id, "value": value})
     set_committed_value(row, key, value)
+    if isinstance(row, Partner) and key == "pending_prompt_id":
+        set_committed_value(row, "picked_at", None)
 
 
 async def answers_to(session: AsyncSession, prompt: Prompt) -> dict[int, Answer]:

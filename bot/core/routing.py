@@ -34,10 +34,9 @@ _PICKED = select(Prompt).where(
     .exists(),
 )
 
-# What the bot asks in a private chat (or in the group, when it can't reach the partner
-# privately): a reply to one of these answers its prompt.
+# What the bot asks in a private chat: a reply to one of these answers its prompt.
 _ASKING_PRIVATELY = (Purpose.YOUR_TURN, Purpose.OWN_QUESTION, Purpose.LOVE_MAP, Purpose.CHECKIN)
-_BY_ASKING_MESSAGE = (
+_BY_PRIVATE_MESSAGE = (
     select(Prompt)
     .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
     .where(
@@ -49,6 +48,17 @@ _BY_ASKING_MESSAGE = (
 )
 
 
+_BY_GROUP_TURN = (
+    select(Prompt)
+    .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
+    .where(
+        OutboxMessage.chat_id == bindparam("chat_id"),
+        OutboxMessage.sent_message_id == bindparam("message_id"),
+        OutboxMessage.purpose == Purpose.YOUR_TURN,
+        Prompt.couple_id == bindparam("couple_id"),
+        Prompt.kind.not_in(prompt_kinds.IN_PARTS),
+    )
+)
 _HAS_ANSWERED = select(Answer.id).where(
     Answer.prompt_id == bindparam("prompt_id"), Answer.partner_id == bindparam("partner_id")
 )
@@ -99,7 +109,7 @@ async def prompt_for_private_reply(
     message is still on record (finished messages are compacted after a few days). None:
     the reply is to something else, and the usual routing applies."""
     prompt = await session.scalar(
-        _BY_ASKING_MESSAGE,
+        _BY_PRIVATE_MESSAGE,
         {"chat_id": partner.user_id, "message_id": reply_to_id, "couple_id": couple.id},
     )
     return prompt if prompt is not None and of_this_pair(couple, prompt) else None
@@ -120,9 +130,10 @@ async def prompt_for_reply(
     since = pair_since(couple) or couple.created_at
     prompt = await session.scalar(_BY_MESSAGE, {"couple_id": couple.id, "message_id": reply_to_id})
     if prompt is None:
-        # A "your turn" posted in the group (no private chat yet) asks as the question does.
+        # A "your turn" posted in the group (no private chat yet) asks as the question does
+        # (never a round's part: those are answered privately).
         params = {"chat_id": couple.chat_id, "message_id": reply_to_id, "couple_id": couple.id}
-        prompt = await session.scalar(_BY_ASKING_MESSAGE, params)
+        prompt = await session.scalar(_BY_GROUP_TURN, params)
     if prompt is not None:
         # Prompts from before the current pair formed belong to another pair's history.
         return prompt if prompt.created_at >= since else None
