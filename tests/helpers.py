@@ -129,3 +129,14 @@ async def answered_on(sim: Simulation) -> dict[str, str]:
             select(Answer.text, Prompt.local_date).join(Prompt, Answer.prompt_id == Prompt.id)
         )
         return {str(words): day.isoformat() for words, day in rows}
+
+
+async def partner_instead(sim: Simulation, group: FakeChat, instead_of: FakeUser) -> FakeUser:
+    """Chris joins the group where `instead_of` was, taps "We're in" and opens a private chat."""
+    chris = sim.tg.user("Chris")
+    sim.tg.join_group(group, chris)
+    group.members.remove(instead_of.id)
+    await sim.feed(sim.tg.command(chris, group, "/start"))
+    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
+    await sim.feed(sim.tg.start(chris))
+    return chris

@@ -1,6 +1,6 @@
 """End-to-end: an album's later items stay with the answer its first began (a love-map part,
 an older question picked by button), and a held gesture idea the group never had still
-comes when the private chat opens."""
+comes when the private chat opens; an album's late item never reaches a new partner."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.core.content import Content, gesture_text
 from bot.core.models import Answer, GestureAssignment, Prompt
 from bot.simulation.fake_api import FakeUser
 from bot.simulation.world import Simulation
-from tests.helpers import EVENING, ask, partner_row
+from tests.helpers import EVENING, ask, partner_instead, partner_row
 
 WEDNESDAY_NOON = datetime(2025, 6, 4, 12, tzinfo=UTC)  # love maps' default time
 
@@ -126,3 +126,44 @@ async def test_a_gesture_idea_whose_group_fallback_was_deduplicated_is_not_lost(
     assert any(sam_idea in t for t in everywhere), (
         f"Sam's gesture idea ({sam_idea!r}) reached neither Sam nor the group"
     )
+
+
+# --- an album's late item after a change of partner ----------------------------------------
+
+
+def seen(sim: Simulation, chat: object, words: str) -> bool:
+    return any(words in s.text for s in sim.tg.inbox(chat))  # type: ignore[arg-type]
+
+
+async def forget_me(sim: Simulation, user: FakeUser) -> None:
+    await sim.feed(sim.tg.command(user, user, "/forget"))
+    confirm = sim.tg.last(user)
+    await sim.feed(sim.tg.press(user, confirm, sim.tg.button_data(confirm, "f:me")))
+
+
+async def test_an_albums_late_item_never_reaches_the_new_partner(sim: Simulation) -> None:
+    """Alex answers Monday's question (revealed to Sam) with an album whose later photo
+    arrives only after Sam stepped out and Chris joined: the photo, meant for Sam, reaches
+    neither Chris nor the group of Alex and Chris."""
+    couple = await sim.onboard()
+    alex, sam, group = couple.alex, couple.sam, couple.group
+    await sim.tick(EVENING)
+    sim.clock.now = EVENING + timedelta(minutes=1)
+    await sim.feed(sim.tg.send(sam, sam, "Sam's words"))
+    await sim.feed(
+        sim.tg.send(alex, alex, media="photo", caption="ALEX PHOTO ONE FOR SAM", album="sea")
+    )
+    assert seen(sim, sam, "ALEX PHOTO ONE FOR SAM"), "revealed to Sam"
+
+    sim.clock.now = EVENING + timedelta(minutes=2)
+    await forget_me(sim, sam)
+    chris = await partner_instead(sim, group, instead_of=sam)
+    before = len(sim.api.sent)
+    sim.clock.now = EVENING + timedelta(minutes=3)
+    await sim.feed(
+        sim.tg.send(alex, alex, media="photo", caption="ALEX PHOTO TWO FOR SAM", album="sea")
+    )
+    await sim.tick(sim.clock.now + timedelta(minutes=1))
+    leaked = [s.chat_id for s in sim.new_messages(before) if "ALEX PHOTO TWO" in s.text]
+    assert not seen(sim, chris, "ALEX PHOTO TWO"), "Chris got Alex's photo meant for Sam"
+    assert leaked == [], f"Alex's photo for Sam went to {leaked}"

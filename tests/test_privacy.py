@@ -20,7 +20,7 @@ from bot.core.models import Answer, Base, Couple, Partner
 from bot.simulation.fake_api import FAKE_TOKEN, FakeChat, FakeUser, Sent
 from bot.simulation.world import Simulation
 from tests.conftest import BOTH
-from tests.helpers import couple_in, pair_anew
+from tests.helpers import couple_in, pair_anew, partner_instead
 from tests.rituals_helpers import press as tap
 
 ENGINES = BOTH  # claims, races and cascades behave differently per engine
@@ -592,17 +592,6 @@ def seen(sim: Simulation, chat: object, words: str) -> bool:
     return any(words in s.text for s in sim.tg.inbox(chat))  # type: ignore[arg-type]
 
 
-async def _new_partner(sim: Simulation, group: FakeChat, instead_of: FakeUser) -> FakeUser:
-    """Chris joins the group where `instead_of` was, taps "We're in" and opens a private chat."""
-    chris = sim.tg.user("Chris")
-    sim.tg.join_group(group, chris)
-    group.members.remove(instead_of.id)
-    await sim.feed(sim.tg.command(chris, group, "/start"))
-    await sim.feed(sim.tg.press(chris, sim.tg.last(group), "join"))
-    await sim.feed(sim.tg.start(chris))
-    return chris
-
-
 async def _export_of(sim: Simulation, user: FakeUser) -> bytes:
     """What `/export` sends the user."""
     docs = len(sim.api.documents)
@@ -628,7 +617,7 @@ async def test_editing_an_old_answer_never_reaches_the_new_partner(sim: Simulati
     )
 
     sim.clock.now = EVENING + timedelta(days=1, hours=-8)
-    chris = await _new_partner(sim, group, instead_of=sam)
+    chris = await partner_instead(sim, group, instead_of=sam)
 
     sim.clock.now += timedelta(hours=1)
     before = len(sim.api.sent)  # the group saw the old reveal while Sam was in it
@@ -698,7 +687,7 @@ async def test_a_vote_from_before_a_partner_stepped_out_never_counts(sim: Simula
     await sim.feed(
         sim.tg.press(sam, sim.tg.last(sam), sim.tg.button_data(sim.tg.last(sam), "f:me"))
     )
-    chris = await _new_partner(sim, group, instead_of=sam)
+    chris = await partner_instead(sim, group, instead_of=sam)
     await _vote(sim, chris, confirm)
     assert await _couples_left(sim) == 1, "Alex's vote from before Chris joined counted"
 
@@ -749,7 +738,7 @@ async def test_a_new_partners_export_holds_nothing_of_the_previous_pair(sim: Sim
     )
 
     sim.clock.now = EVENING + timedelta(days=3)
-    chris = await _new_partner(sim, group, instead_of=sam)
+    chris = await partner_instead(sim, group, instead_of=sam)
     data = await _export_of(sim, chris)
     assert b"ALEX SECRET JAR QUESTION" not in data, "the previous pair's jar reached Chris"
 
@@ -773,7 +762,7 @@ async def test_a_new_partners_export_holds_no_shared_gesture_of_the_previous_pai
     )
 
     sim.clock.now = MONDAY + timedelta(days=1, hours=20)  # Wednesday 05:00 in Tokyo
-    chris = await _new_partner(sim, group, instead_of=sam)
+    chris = await partner_instead(sim, group, instead_of=sam)
     data = await _export_of(sim, chris)
     gestures = json.loads(data)["gestures"]
     assert gestures == [], f"the previous pair's gestures reached Chris: {gestures}"

@@ -197,8 +197,10 @@ async def _album_item(
     album = f"{given.album} {item.message_id}"
     await session.execute(_SET_ALBUM, {"row": given.id, "value": album})
     set_committed_value(given, "album", album)  # as `_set`: no second UPDATE at the flush
-    if prompt.revealed_at is None or given.in_group:
-        return []  # still sealed (the reveal copies every item), or seen in the group
+    if prompt.revealed_at is None or given.in_group or not of_this_pair(couple, prompt):
+        # Still sealed (the reveal copies every item), seen in the group, or written for a
+        # previous partner: it reaches nobody new.
+        return []
     copy = (item.chat_id, item.message_id)
     receiver = other_partner(couple, next(p for p in couple.partners if p.id == given.partner_id))
     to_group = Outgoing(
