@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core import answers, callbacks, couples, private_chat
-from bot.core.couples import Join
+from bot.core.couples import Join, language_of
 from bot.core.private_chat import Link
 from bot.core.questions import private_chat_buttons, question_text
 from bot.i18n import _, current, shipped, speaking, use
@@ -199,19 +199,26 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
             open_button = link_keyboard(hearth_username(context), couple.link_token)
             join_button = None if complete else join_keyboard()
         elsewhere = result.elsewhere.chat_title if result.elsewhere else ""
-    alerts = {
-        Join.ALREADY: _("You're already in 💛"),
-        Join.FULL: _("This couple already has its two partners. Hearth is made for two 💛"),
-        Join.PAIRED_ELSEWHERE: _(
-            "You're already part of a couple with Hearth in another chat ({title}). "
-            "Remove me from that chat first."
-        ).format(title=(elsewhere or "?")[:60]),
-        Join.INACTIVE: _("I'm not active in this chat any more. Add me again to start."),
-    }
+        # The alerts and the toast go to whoever pressed, in their language: as a partner
+        # (here or in their other couple), else their Telegram app's.
+        presser = language
+        if result.partner is not None:
+            presser = language_of(result.elsewhere or couple, result.partner)
+    with speaking(presser):
+        alerts = {
+            Join.ALREADY: _("You're already in 💛"),
+            Join.FULL: _("This couple already has its two partners. Hearth is made for two 💛"),
+            Join.PAIRED_ELSEWHERE: _(
+                "You're already part of a couple with Hearth in another chat ({title}). "
+                "Remove me from that chat first."
+            ).format(title=(elsewhere or "?")[:60]),
+            Join.INACTIVE: _("I'm not active in this chat any more. Add me again to start."),
+        }
+        welcome = _("Welcome in 💞")
     if result.outcome in alerts:
         await query.answer(alerts[result.outcome], show_alert=True)
         return
-    await query.answer(_("Welcome in 💞"))
+    await query.answer(welcome)
     try:
         if pressed.again:
             # The note that one partner stepped out stays as it was; who is in now follows.

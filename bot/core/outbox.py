@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.callbacks import Callback
 from bot.core.models import Answer, Base, OutboxMessage, table
 from bot.core.purposes import OutboxStatus, Purpose
-from bot.i18n import _
+from bot.i18n import _, current, speaking
 
 Button = dict[str, str]  # {"text": ..., "data": ...} or {"text": ..., "url": ...}
 MAX_TEXT = 4096
@@ -49,6 +49,9 @@ class Outgoing:
     only_if_private_group: bool = False
     fallback: Outgoing | None = None  # sent instead when the private chat is closed
     quotes: list[tuple[int, str]] = field(default_factory=list)  # (answer id, label)
+    # The language it was written in: quotes are rendered when sent, outside any handler,
+    # and a media answer's words ("a voice message") must match the rest.
+    language: str = field(default_factory=current)
 
     def payload(self) -> dict[str, Any]:
         """The JSON-able body stored in the outbox."""
@@ -61,6 +64,7 @@ class Outgoing:
             body["from_chat_id"], body["message_id"] = self.copy_from
         if self.quotes:
             body["quotes"] = [list(quote) for quote in self.quotes]
+            body["language"] = self.language
         return body
 
     def fallback_payload(self) -> dict[str, Any] | None:
@@ -211,10 +215,11 @@ def render(payload: dict[str, Any], answers: dict[int, Answer]) -> str:
         return text
     parts = [text] if text else []
     room = MAX_TEXT - len(text) - 2 * len(found)
-    shares = _shares([_need(label, answer) for answer, label in found], room)
-    for (answer, label), share in zip(found, shares, strict=True):
-        if answer.kind == "text":
-            parts.append(fit(label, answer.text or "", share, separator=" "))
-        else:
-            parts.append(f"{label} {describe(answer.kind)} ⬇️".strip())
+    with speaking(payload.get("language")):
+        shares = _shares([_need(label, answer) for answer, label in found], room)
+        for (answer, label), share in zip(found, shares, strict=True):
+            if answer.kind == "text":
+                parts.append(fit(label, answer.text or "", share, separator=" "))
+            else:
+                parts.append(f"{label} {describe(answer.kind)} ⬇️".strip())
     return "\n\n".join(parts)

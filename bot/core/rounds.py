@@ -359,6 +359,7 @@ def reveal(
                 prompt_id=rnd.first.id,
                 quotes=quotes,
                 fallback=waiting_note(couple, receiver, sharer, username),
+                language=language_of(couple, receiver),
             )
         )
         messages += [
@@ -384,6 +385,7 @@ def reveal(
             only_if_private_group=True,
             prompt_id=rnd.first.id,
             quotes=quotes if text else [],
+            language=couple.language,
         )
 
     messages.append(to_group(heading))

@@ -56,6 +56,39 @@ CITY_ALIASES = {
     "utc": "UTC",
     "gmt": "UTC",
 }
+# The same cities as people write them in Hearth's other languages (CLDR names only cities
+# that name a zone).
+CITY_ALIASES_TRANSLATED = {
+    "America/New_York": (
+        "нью-йорк", "бостон", "вашингтон", "майами", "атланта",
+        "nueva york", "nova york", "nova iorque",
+    ),
+    "America/Los_Angeles": ("сан-франциско", "сиэтл", "портленд", "лас-вегас"),
+    "America/Chicago": ("остин", "даллас", "хьюстон"),
+    "America/Toronto": ("монреаль",),
+    "Asia/Kolkata": (
+        "дели", "нью-дели", "мумбаи", "бомбей", "бангалор", "ченнаи",
+        "nueva delhi", "bombay", "nova deli",
+    ),
+    "Asia/Shanghai": ("пекин", "pekin", "pequim"),
+    "Asia/Hong_Kong": ("гонконг",),
+    "Asia/Tokyo": ("осака",),
+    "Europe/Kyiv": ("киев",),
+    "Europe/Berlin": (
+        "мюнхен", "гамбург", "кельн", "франкфурт",
+        "munich", "múnich", "hamburgo", "colonia", "fráncfort", "munique", "colônia",
+    ),
+    "Europe/Madrid": ("барселона",),
+    "Europe/Rome": ("милан", "milán", "milão"),
+    "Europe/Zurich": ("женева", "ginebra", "genebra"),
+    "Europe/London": ("манчестер", "эдинбург", "edimburgo"),
+    "Europe/Moscow": (
+        "санкт-петербург", "петербург", "питер", "san petersburgo", "são petersburgo",
+    ),
+    "Pacific/Auckland": ("веллингтон",),
+    "Australia/Melbourne": ("мельбурн",),
+    "America/Sao_Paulo": ("рио", "рио-де-жанейро", "río de janeiro"),
+}  # fmt: skip
 
 
 @cache
@@ -92,6 +125,16 @@ def _cities() -> dict[str, str]:
     return found
 
 
+@cache
+def _translated() -> dict[str, str]:
+    """`CITY_ALIASES_TRANSLATED` by plain spelling, with and without hyphens."""
+    found: dict[str, str] = {}
+    for zone, cities in CITY_ALIASES_TRANSLATED.items():
+        for city in cities:
+            found[_plain(city)] = found[_plain(city.replace("-", " "))] = zone
+    return found
+
+
 def resolve_timezone(raw: str) -> str | None:
     """The IANA name for `raw` ('Europe/Berlin', 'berlin', 'New York', 'Москва'), or None."""
     key = " ".join(raw.strip().lower().replace("_", " ").split())
@@ -99,6 +142,8 @@ def resolve_timezone(raw: str) -> str | None:
         return None
     if key in CITY_ALIASES:
         return CITY_ALIASES[key]
+    if _plain(raw) in _translated():
+        return _translated()[_plain(raw)]
     index = _index()
     found = index.get(key) or index.get(key.replace(" ", "_")) or _cities().get(_plain(raw))
     if found is None:
