@@ -200,8 +200,8 @@ async def join(update: Update, context: Context, pressed: callbacks.Join) -> Non
             join_button = None if complete else join_keyboard()
         elsewhere = result.elsewhere.chat_title if result.elsewhere else ""
         # The alerts and the toast go to whoever pressed, in their language: as a partner
-        # (here or in their other couple), else their Telegram app's.
-        presser = language
+        # (here or in their other couple), else their Telegram app's, else the group's.
+        presser = language or couple.language  # an app language Hearth doesn't speak
         if result.partner is not None:
             presser = language_of(result.elsewhere or couple, result.partner)
     with speaking(presser):

@@ -39,14 +39,17 @@ def read(sim: Simulation, couple: Couple, since: int) -> dict[str, list[str]]:
     return chats
 
 
-async def friday_evening(sim: Simulation, couple: Couple, both_questions: bool) -> int:
-    """Friday from 18:00: jar night at 19:00 answered in the group, then 20:00; with the
-    question too, it is answered privately. Returns where Friday evening's messages start."""
-    await sim.tick(at(18))
+async def friday_evening(
+    sim: Simulation, couple: Couple, both_questions: bool, jar_hour: int = 19
+) -> int:
+    """Friday from an hour before jar night (19:00 unless `jar_hour`), answered in the group,
+    then 20:00; with the question too, it is answered privately. Returns where Friday
+    evening's messages start."""
+    await sim.tick(at(jar_hour - 1))
     since = len(sim.api.sent)
-    await sim.tick(at(19))
+    await sim.tick(at(jar_hour))
     jar = sim.tg.last(couple.group)
-    sim.clock.now = at(19, 10)
+    sim.clock.now = at(jar_hour, 10)
     await sim.feed(sim.tg.send(couple.alex, couple.group, "The lake.", reply_to=jar.message_id))
     await sim.feed(sim.tg.send(couple.sam, couple.group, "Climbing.", reply_to=jar.message_id))
     await sim.tick(at(20))
@@ -95,17 +98,7 @@ async def test_jarnight_both_hours_apart_still_brings_one_invitation(sim: Simula
     couple = await sim.onboard()
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/jarnight both"))
     await sim.feed(sim.tg.command(couple.alex, couple.group, "/time jar 17:00"))
-    await sim.tick(at(16))
-    since = len(sim.api.sent)
-    await sim.tick(at(17))
-    jar = sim.tg.last(couple.group)
-    sim.clock.now = at(17, 10)
-    await sim.feed(sim.tg.send(couple.alex, couple.group, "The lake.", reply_to=jar.message_id))
-    await sim.feed(sim.tg.send(couple.sam, couple.group, "Climbing.", reply_to=jar.message_id))
-    await sim.tick(at(20))
-    sim.clock.now = at(20, 15)
-    await sim.feed(sim.tg.send(couple.alex, couple.alex, "I go quiet."))
-    await sim.feed(sim.tg.send(couple.sam, couple.sam, "I say so."))
+    since = await friday_evening(sim, couple, both_questions=True, jar_hour=17)
     group = read(sim, couple, since)["group"]
     assert group.count("invite") == 1 and "both answers" in group, group
 

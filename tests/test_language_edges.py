@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from bot.core import prompt_kinds
+from bot.core.content import Content
+from bot.core.content.library import library
+from bot.core.lovemaps import LOVE_MAPS
+from bot.core.models import Answer, Prompt
+from bot.core.outbox import MAX_TEXT, describe
 from bot.i18n import _, speaking
 from bot.simulation.world import Simulation
 from tests.helpers import couple_in
@@ -123,3 +130,84 @@ async def test_a_city_written_in_the_couples_language_is_understood_like_its_eng
     people = await sim.onboard(languages=(code, code))
     answer = await reply_to(sim, people.alex, people.group, f"/timezone {typed}")
     assert (await couple_in(sim, people.group)).tz == zone, answer.text
+
+
+async def test_third_person_whose_app_language_hearth_does_not_speak_is_told_in_the_groups(
+    sim: Simulation,
+) -> None:
+    """A Russian couple's group; Kim (a German app: no language Hearth ships) taps "We're in"
+    under a second greeting once the couple is full: the alert is in the group's Russian."""
+    alex, sam, kim = (
+        sim.tg.user(n, code) for n, code in (("Alex", "ru"), ("Sam", "ru"), ("Kim", "de"))
+    )
+    group = sim.tg.group("Alex & Sam & Kim", [alex, sam, kim])
+    await sim.feed(sim.tg.add_bot(group, by=alex))
+    first = sim.tg.last(group)
+    await sim.feed(sim.tg.command(kim, group, "/start"))
+    second = sim.tg.last(group)
+    await sim.feed(sim.tg.press(alex, first, "join"))
+    await sim.feed(sim.tg.press(sam, first, "join"))
+    assert (await couple_in(sim, group)).language == "ru"
+    await sim.feed(sim.tg.press(kim, second, "join"))
+    alert = str(sim.api.alerts[-1].get("text"))
+    expected = spoken("ru", "This couple already has its two partners. Hearth is made for two 💛")
+    assert alert == expected, f"Kim, in a Russian group, is told in English: {alert!r}"
+
+
+async def test_love_map_reveal_in_another_language_never_cuts_a_partners_words(
+    sim: Simulation, content: Content
+) -> None:
+    """Alex (English) answers the love map last, with a long guess; Sam (Russian) had answered
+    about herself with a voice message. The reveal to Sam is measured in Sam's words ("a voice
+    message" is longer in Russian) as it is rendered: Alex's guess is never cut."""
+    people = await sim.onboard(languages=("en", "ru"))
+    await sim.tick(WEDNESDAY_NOON)
+    sim.clock.now = WEDNESDAY_NOON + timedelta(minutes=5)
+    await sim.feed(sim.tg.send(people.sam, people.sam, media="voice"))
+    await sim.feed(sim.tg.send(people.sam, people.sam, "guess of Sam"))
+    short = "I like mornings"
+
+    # Work out, as `spread` will (in English), a guess that just fills one message.
+    couple = await couple_in(sim, people.group)
+    async with sim.hearth.sessions() as session:
+        prompts = list(
+            await session.scalars(
+                select(Prompt)
+                .where(Prompt.couple_id == couple.id, Prompt.kind.in_(prompt_kinds.LOVE_MAP))
+                .order_by(Prompt.id)
+            )
+        )
+        given = {
+            (a.prompt_id, a.partner_id): a
+            for a in await session.scalars(
+                select(Answer).where(Answer.prompt_id.in_([p.id for p in prompts]))
+            )
+        }
+    alex_p = next(p for p in couple.partners if p.user_id == people.alex.id)
+    sam_p = next(p for p in couple.partners if p.user_id == people.sam.id)
+    fake = dict(given)
+    fake[(prompts[0].id, alex_p.id)] = Answer(id=10**6, kind="text", text=short)
+    fake[(prompts[1].id, alex_p.id)] = Answer(id=10**6 + 1, kind="text", text="")
+    from bot.core.rounds import Round
+
+    with speaking("ru"):
+        heading, quotes = LOVE_MAPS.layout(couple, sam_p, Round(prompts, fake), library(content))
+    by_id = {a.id: a for a in fake.values()}
+    used = len(heading)
+    guess_label = ""
+    for answer_id, label in quotes:
+        answer = by_id[answer_id]
+        if answer_id == 10**6 + 1:
+            guess_label = label
+            continue
+        with speaking("en"):
+            words = answer.text or "" if answer.kind == "text" else describe(answer.kind) + " ⬇️"
+        used += 2 + len(label) + 1 + len(words)
+    guess = "x" * (MAX_TEXT - used - 3 - len(guess_label) - 5) + " tail"
+    assert len(guess) < MAX_TEXT
+
+    await sim.feed(sim.tg.send(people.alex, people.alex, short))
+    await sim.feed(sim.tg.send(people.alex, people.alex, guess))
+    seen = "\n".join(s.text for s in sim.tg.inbox(people.sam))
+    assert spoken("ru", "a voice message") in seen, "the reveal reached Sam"
+    assert guess in seen, "Sam's reveal cuts Alex's guess short (it ends in “…”)"

@@ -171,7 +171,8 @@ def spread(message: Outgoing, answers: Mapping[int, Answer]) -> list[Outgoing]:
     used = len(message.text)
     for answer_id, label in message.quotes:
         answer = answers.get(answer_id)
-        need = 2 + (len(label) if answer is None else _need(label, answer))
+        with speaking(message.language):  # measured in the words `render` will use
+            need = 2 + (len(label) if answer is None else _need(label, answer))
         if used + need <= MAX_TEXT:
             messages[-1].quotes.append((answer_id, label))
             used += need

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import jar, prompt_kinds, schedule
@@ -36,28 +36,27 @@ _PICKED = select(Prompt).where(
 
 # What the bot asks in a private chat: a reply to one of these answers its prompt.
 _ASKING_PRIVATELY = (Purpose.YOUR_TURN, Purpose.OWN_QUESTION, Purpose.LOVE_MAP, Purpose.CHECKIN)
-_BY_PRIVATE_MESSAGE = (
-    select(Prompt)
-    .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
-    .where(
-        OutboxMessage.chat_id == bindparam("chat_id"),
-        OutboxMessage.sent_message_id == bindparam("message_id"),
-        OutboxMessage.purpose.in_(_ASKING_PRIVATELY),
-        Prompt.couple_id == bindparam("couple_id"),
-    )
-)
 
 
-_BY_GROUP_TURN = (
-    select(Prompt)
-    .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
-    .where(
-        OutboxMessage.chat_id == bindparam("chat_id"),
-        OutboxMessage.sent_message_id == bindparam("message_id"),
-        OutboxMessage.purpose == Purpose.YOUR_TURN,
-        Prompt.couple_id == bindparam("couple_id"),
-        Prompt.kind.not_in(prompt_kinds.IN_PARTS),
+def _asked_by(*where: ColumnElement[bool]) -> Select[Prompt]:
+    """The prompt one of our sent messages asked, found by the chat and id it went out as."""
+    return (
+        select(Prompt)
+        .join(OutboxMessage, OutboxMessage.prompt_id == Prompt.id)
+        .where(
+            OutboxMessage.chat_id == bindparam("chat_id"),
+            OutboxMessage.sent_message_id == bindparam("message_id"),
+            Prompt.couple_id == bindparam("couple_id"),
+            *where,
+        )
     )
+
+
+_BY_PRIVATE_MESSAGE = _asked_by(OutboxMessage.purpose.in_(_ASKING_PRIVATELY))
+
+
+_BY_GROUP_TURN = _asked_by(
+    OutboxMessage.purpose == Purpose.YOUR_TURN, Prompt.kind.not_in(prompt_kinds.IN_PARTS)
 )
 _HAS_ANSWERED = select(Answer.id).where(
     Answer.prompt_id == bindparam("prompt_id"), Answer.partner_id == bindparam("partner_id")
