@@ -247,9 +247,8 @@ class Sender:
         """One chat's messages, in order; after a deferral the rest wait their turn."""
         chat = _Chat(rows[0].row.chat_id)
         for n, claimed in enumerate(rows):
-            if chat.blocked or chat.closed:  # closed: the rest go as the first, unasked
-                held = self._closed(claimed.row, chat, quietly=True) if chat.closed else None
-                self._results.append(held or Result(claimed.row, None))
+            if chat.blocked:
+                self._results.append(Result(claimed.row, None))
                 continue
             try:
                 result = await self._deliver(claimed, chat, now or self.clock())
@@ -295,6 +294,8 @@ class Sender:
                 return Result(row, Outcome.EXPIRED)
         if claimed.quotes_missing:
             return Result(row, Outcome.DROPPED)  # the answer it shows was deleted
+        if chat.closed:  # refused earlier in this batch: the rest go as the first, unasked
+            return self._closed(row, chat, quietly=True)
         for _attempt in range(3):  # again only after following a migrated group
             try:
                 if row.only_if_private_group:

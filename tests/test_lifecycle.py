@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.models import Answer, Partner, Prompt
+from bot.core import outbox
+from bot.core.models import Answer, OutboxMessage, Partner, Prompt
+from bot.core.outbox import Outgoing
+from bot.core.purposes import Purpose
 from bot.simulation.fake_api import Sent
 from bot.simulation.world import Simulation
 from tests.helpers import pair_anew
@@ -121,3 +124,34 @@ async def test_a_plain_migration_says_nothing_new(sim: Simulation) -> None:
     new, migrate_update = sim.tg.migrate(couple.group)
     await sim.feed(migrate_update)
     assert sim.tg.inbox(new) == []
+
+
+async def test_behind_a_closed_chat_a_stale_message_expires_rather_than_waits(
+    sim: Simulation,
+) -> None:
+    """Two messages for Sam go out in one batch; Sam blocked Hearth. The first is held (it
+    waits for the chat to open); the second, a gesture idea thirteen hours old, has missed its
+    day and expires, as it would alone (not held, its fallback not posted)."""
+    couple = await sim.onboard()
+    couple.sam.blocked = True
+    now = sim.clock.now
+    async with sim.hearth.sessions() as session:
+        stored = await session.scalar(select(Partner).where(Partner.user_id == couple.sam.id))
+        assert stored is not None
+        sam, couple_id = stored.id, stored.couple_id
+
+        def to_sam(text: str, purpose: Purpose) -> Outgoing:
+            return Outgoing(couple.sam.id, text, purpose=purpose, partner_id=sam)
+
+        await outbox.enqueue(session, [(couple_id, [to_sam("a reveal", Purpose.REVEAL)])], now)
+        stale = now - timedelta(hours=13)
+        await outbox.enqueue(session, [(couple_id, [to_sam("an idea", Purpose.GESTURE)])], stale)
+        await session.commit()
+    await sim.send()
+    async with sim.hearth.sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.purpose, OutboxMessage.status)
+            .where(OutboxMessage.partner_id == sam)
+            .order_by(OutboxMessage.id)
+        )
+        assert [(str(p), str(s)) for p, s in rows] == [("reveal", "held"), ("gesture", "expired")]
