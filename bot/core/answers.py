@@ -110,7 +110,7 @@ async def record_answer(
     answers = await answers_to(session, prompt)
     if partner.id in answers:
         given = answers[partner.id]
-        if incoming.album is None or not given.in_album(incoming.album):
+        if incoming.album is None or (given.album or "").split()[:1] != [incoming.album]:
             return AnswerResult(Status.ALREADY, prompt)
         return AnswerResult(
             Status.ALBUM, prompt, await _album_item(session, couple, prompt, given, incoming)

@@ -245,10 +245,6 @@ class Answer(Base):
         later = (self.album or "").split()[1:]
         return [(self.chat_id, self.message_id)] + [(self.chat_id, int(i)) for i in later]
 
-    def in_album(self, media_group: str) -> bool:
-        """The answer is the album `media_group` (its later items belong to it)."""
-        return (self.album or "").split()[:1] == [media_group]
-
 
 class Delivery(Base):
     """A scheduled prompt already handed out: unique per couple, partner, kind and local date."""
